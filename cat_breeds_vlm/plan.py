@@ -1,0 +1,266 @@
+"""Plan: from verified files to the rows of every split (dedupe, cap, group, split, oversample).
+
+Pure functions over plain records, no disk and no decoding, so every split guarantee of
+DESIGN.md is testable in memory:
+
+- byte-identical files of one breed are one photo; the same bytes under two breeds are left out;
+- a photo, its byte-identical copies and every photo of the same pet id share one split;
+- each breed with at least 3 photos gets at least one photo in val and one in test, the rest is
+  stratified per breed at the ratios; smaller breeds go to train only;
+- the optional cap samples photos with the seed; oversampling happens after splitting, in train
+  only; ``priority`` is the priority breeds' rows of train.
+
+Randomness comes from one generator per breed, seeded from (seed, breed name), so adding or
+removing one breed never reshuffles another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+#: A Petfinder file name is "{pet_id}_{n}"; photos of one pet share the pet id.
+PET_ID = re.compile(r"^(?P<pet>.+)_\d+$")
+#: Distinct photos a breed needs to have one in train, one in val and one in test.
+MIN_PHOTOS_TO_SPLIT = 3
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """The settings that decide the split (validated by the builder config)."""
+
+    seed: int = 42
+    val_ratio: float = 0.1
+    test_ratio: float = 0.1
+    max_per_class: int | None = None
+    priority_breeds: tuple[str, ...] = ()
+    priority_oversample: int = 5
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """A verified, decodable image file: what the planner needs to know of it."""
+
+    source: str
+    breed: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One distinct picture of one breed: the file kept, and its byte-identical twins."""
+
+    source: str
+    breed: str
+    sha256: str
+    size: int
+    twins: tuple[str, ...] = ()
+
+    @property
+    def pet_id(self) -> str:
+        """The pet id from the file name, or the source itself when the name has none."""
+        stem = self.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        match = PET_ID.match(stem)
+        return match.group("pet") if match else self.source
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of one split: its id, the photo it shows, and which copy of it this is."""
+
+    id: str
+    source: str
+    breed: str
+    size: int
+
+
+@dataclass
+class Plan:
+    """The rows of every split and what the build report says about how they came to be."""
+
+    rows: dict[str, list[Row]]
+    photos: dict[str, Counter]  # split -> breed -> distinct photos (before oversampling)
+    too_small: list[str]
+    duplicates: list[dict]
+    conflicts: list[dict]
+    capped: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def breed_rng(seed: int, breed: str, purpose: str) -> np.random.RandomState:
+    """A generator for one breed and one purpose, independent of every other breed."""
+    digest = hashlib.sha256(f"{seed}\0{breed}\0{purpose}".encode()).digest()
+    return check_random_state(int.from_bytes(digest[:4], "little"))
+
+
+def dedupe(files: Iterable[ImageFile]) -> tuple[list[Photo], list[dict], list[dict]]:
+    """Fold byte-identical files into photos; drop bytes that carry two labels.
+
+    Returns the photos (sorted by source), the duplicate groups kept as one photo, and the
+    conflicts (the same bytes under several breed folders), all of whose files are left out.
+    """
+    by_hash: dict[str, list[ImageFile]] = defaultdict(list)
+    for f in sorted(files, key=lambda f: f.source):
+        by_hash[f.sha256].append(f)
+    photos, duplicates, conflicts = [], [], []
+    for group in by_hash.values():
+        breeds = sorted({f.breed for f in group})
+        if len(breeds) > 1:
+            conflicts.append({"sources": [f.source for f in group], "breeds": breeds})
+            continue
+        kept, twins = group[0], tuple(f.source for f in group[1:])
+        photos.append(Photo(kept.source, kept.breed, kept.sha256, kept.size, twins))
+        if twins:
+            duplicates.append({"breed": kept.breed, "kept": kept.source, "dropped": list(twins)})
+    photos.sort(key=lambda p: p.source)
+    duplicates.sort(key=lambda d: d["kept"])
+    conflicts.sort(key=lambda c: c["sources"][0])
+    return photos, duplicates, conflicts
+
+
+def cap_photos(
+    photos: list[Photo], max_per_class: int | None, seed: int
+) -> tuple[list[Photo], dict[str, dict[str, int]]]:
+    """Keep at most ``max_per_class`` photos per breed, sampled with the seed (never file order)."""
+    if max_per_class is None:
+        return photos, {}
+    by_breed = _by_breed(photos)
+    kept: list[Photo] = []
+    capped: dict[str, dict[str, int]] = {}
+    for breed, group in by_breed.items():
+        if len(group) > max_per_class:
+            rng = breed_rng(seed, breed, "cap")
+            chosen = sorted(rng.choice(len(group), size=max_per_class, replace=False))
+            capped[breed] = {"photos": len(group), "kept": max_per_class}
+            group = [group[i] for i in chosen]
+        kept.extend(group)
+    kept.sort(key=lambda p: p.source)
+    return kept, capped
+
+
+def _by_breed(photos: Iterable[Photo]) -> dict[str, list[Photo]]:
+    grouped: dict[str, list[Photo]] = defaultdict(list)
+    for p in photos:
+        grouped[p.breed].append(p)
+    return dict(sorted(grouped.items()))
+
+
+def group_by_pet(photos: list[Photo]) -> list[list[Photo]]:
+    """Units that must stay in one split: all photos of one pet id, across breed folders."""
+    by_pet: dict[str, list[Photo]] = defaultdict(list)
+    for p in photos:
+        by_pet[p.pet_id].append(p)
+    return sorted(by_pet.values(), key=lambda g: g[0].source)
+
+
+def stratum(group: list[Photo]) -> str:
+    """The breed a unit is stratified under: its most common breed (ties: the first by name)."""
+    counts = Counter(p.breed for p in group)
+    return min(counts, key=lambda b: (-counts[b], b))
+
+
+def eval_targets(n_photos: int, val_ratio: float, test_ratio: float) -> tuple[int, int]:
+    """How many photos of a breed go to val and to test (0, 0 when it is too small to split)."""
+    if n_photos < MIN_PHOTOS_TO_SPLIT:
+        return 0, 0
+
+    def target(ratio: float) -> int:
+        return 0 if ratio == 0 else max(1, math.floor(n_photos * ratio + 0.5))
+
+    n_val, n_test = target(val_ratio), target(test_ratio)
+    while n_val + n_test > n_photos - 1:  # train keeps at least one photo
+        if n_val >= n_test:
+            n_val -= 1
+        else:
+            n_test -= 1
+    return n_val, n_test
+
+
+def allocate(
+    units: list[list[Photo]], n_val: int, n_test: int, rng: np.random.RandomState
+) -> dict[str, list[list[Photo]]]:
+    """Deal one breed's units (in seeded random order) to test, val and train by photo counts.
+
+    A unit goes to test, else val, while it fits the split's remaining target; everything else
+    is train. An eval split with a target that no unit fitted takes the smallest train unit, as
+    long as train keeps one.
+    """
+    targets = {"test": n_test, "val": n_val}
+    dealt: dict[str, list[list[Photo]]] = {"train": [], "val": [], "test": []}
+    filled = {"test": 0, "val": 0}
+    for index in rng.permutation(len(units)):
+        unit = units[index]
+        split = next((s for s in targets if targets[s] - filled[s] >= len(unit)), "train")
+        dealt[split].append(unit)
+        if split != "train":
+            filled[split] += len(unit)
+    for split in targets:
+        if targets[split] and not dealt[split] and len(dealt["train"]) > 1:
+            smallest = min(dealt["train"], key=len)
+            dealt["train"].remove(smallest)
+            dealt[split].append(smallest)
+    return dealt
+
+
+def split_photos(photos: list[Photo], settings: PlanSettings) -> dict[str, list[Photo]]:
+    """Assign every photo to train, val or test: grouped by pet, stratified by breed, seeded."""
+    units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
+    for unit in group_by_pet(photos):
+        units_by_stratum[stratum(unit)].append(unit)
+    splits: dict[str, list[Photo]] = {"train": [], "val": [], "test": []}
+    for breed, units in sorted(units_by_stratum.items()):
+        n_val, n_test = eval_targets(sum(map(len, units)), settings.val_ratio, settings.test_ratio)
+        dealt = allocate(units, n_val, n_test, breed_rng(settings.seed, breed, "split"))
+        for split, dealt_units in dealt.items():
+            splits[split].extend(p for unit in dealt_units for p in unit)
+    for members in splits.values():
+        members.sort(key=lambda p: p.source)
+    return splits
+
+
+def copy_id(source: str, copy: int) -> str:
+    """The row id of one copy of a photo: its source, with ``#k`` for the k-th copy (k >= 2)."""
+    return source if copy == 1 else f"{source}#{copy}"
+
+
+def make_rows(
+    splits: Mapping[str, list[Photo]], settings: PlanSettings
+) -> dict[str, list[Row]]:
+    """Rows of every split: train oversampled for the priority breeds and shuffled with the seed;
+    val and test one row per photo in source order; priority = the priority rows of train."""
+    priority = set(settings.priority_breeds)
+    train = [
+        Row(copy_id(p.source, k), p.source, p.breed, p.size)
+        for p in splits["train"]
+        for k in range(1, (settings.priority_oversample if p.breed in priority else 1) + 1)
+    ]
+    order = check_random_state(settings.seed).permutation(len(train))
+    train = [train[i] for i in order]
+    rows = {"train": train}
+    for split in ("val", "test"):
+        rows[split] = [Row(p.source, p.source, p.breed, p.size) for p in splits[split]]
+    rows["priority"] = [r for r in train if r.breed in priority]
+    return rows
+
+
+def plan(files: Iterable[ImageFile], breeds: list[str], settings: PlanSettings) -> Plan:
+    """The whole planning stage: dedupe, cap, split, oversample; with what the report needs."""
+    photos, duplicates, conflicts = dedupe(files)
+    photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
+    splits = split_photos(photos, settings)
+    counts = {split: Counter(p.breed for p in members) for split, members in splits.items()}
+    present = {p.breed for p in photos}
+    too_small = sorted(
+        b
+        for b in breeds
+        if b in present
+        and ((settings.val_ratio and not counts["val"][b]) or (settings.test_ratio and not counts["test"][b]))
+    )
+    return Plan(make_rows(splits, settings), counts, too_small, duplicates, conflicts, capped)

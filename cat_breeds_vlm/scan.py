@@ -1,0 +1,107 @@
+"""Scan: find every candidate image below the image folder, in one sorted walk.
+
+A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
+is that breed's. Hidden files and folders and other extensions are ignored (and counted). Nothing
+here decodes an image: that is :mod:`cat_breeds_vlm.verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+
+#: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
+IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One file that may be an image: where it is, whose it is, and its size and mtime."""
+
+    source: str  # posix path relative to the image folder, e.g. "Abyssinian/123_1.jpg"
+    breed: str
+    path: Path  # absolute path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What the walk found: the breeds (sorted), the candidates (sorted), the files passed over."""
+
+    breeds: list[str]
+    candidates: list[Candidate]
+    ignored: list[str]
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def find_breeds(image_dir: Path) -> list[str]:
+    """The sorted breed folder names directly below ``image_dir``; a clear error when there are none."""
+    image_dir = Path(image_dir)
+    if not image_dir.exists():
+        raise UserError(f"image folder not found: {image_dir}")
+    if not image_dir.is_dir():
+        raise UserError(f"not a folder: {image_dir}")
+    try:
+        breeds = sorted(
+            entry.name
+            for entry in os.scandir(image_dir)
+            if entry.is_dir() and not _is_hidden(entry.name)
+        )
+    except PermissionError:
+        raise UserError(f"cannot read the image folder: {image_dir}") from None
+    if not breeds:
+        raise UserError(
+            f"no breed folders in {image_dir}: expected {image_dir}/<breed>/<photo>.jpg"
+        )
+    return breeds
+
+
+def _walk_sorted(folder: Path) -> Iterator[Path]:
+    """Every non-hidden file below ``folder``, depth first, each directory's entries sorted by name."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except PermissionError:
+        return
+    for entry in entries:
+        if _is_hidden(entry.name):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk_sorted(Path(entry.path))
+        elif entry.is_file():
+            yield Path(entry.path)
+
+
+def scan(image_dir: Path) -> ScanResult:
+    """Walk the image folder once, in sorted order, and list the candidate images of every breed."""
+    image_dir = Path(image_dir).resolve()
+    breeds = find_breeds(image_dir)
+    candidates: list[Candidate] = []
+    ignored: list[str] = []
+    for breed in breeds:
+        for path in _walk_sorted(image_dir / breed):
+            source = path.relative_to(image_dir).as_posix()
+            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+                ignored.append(source)
+                continue
+            stat = path.stat()
+            candidates.append(Candidate(source, breed, path, stat.st_size, stat.st_mtime_ns))
+    if not candidates:
+        raise UserError(f"no images (.jpg .jpeg .png .webp) below {image_dir}")
+    return ScanResult(breeds, candidates, ignored)
+
+
+def tree_fingerprint(candidates: list[Candidate]) -> str:
+    """A short hash of every candidate's path, size and mtime: changes when the tree changes."""
+    digest = hashlib.sha256()
+    for c in candidates:
+        digest.update(f"{c.source}\0{c.size}\0{c.mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]

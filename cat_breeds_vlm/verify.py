@@ -1,0 +1,154 @@
+"""Verify: decode every candidate image fully, in parallel, remembering results between builds.
+
+A file passes when Pillow identifies it as JPEG, PNG or WebP and decodes every byte of it (a
+truncated JPEG fails; JPEGs decode in draft mode, which still reads the whole entropy-coded
+stream but skips most of the inverse DCT). Each result also carries the file's SHA-256, which
+the planner uses to find byte-identical photos.
+
+Results are cached in an SQLite file under the Hugging Face cache root
+(``$HF_HOME/cat_breeds_vlm/verify-v1.sqlite``), keyed on absolute path, size and mtime, so a
+rebuild of an unchanged tree, into any folder and with any settings, decodes nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sqlite3
+import warnings
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from tqdm.auto import tqdm
+
+from .scan import Candidate
+
+#: Formats a vision-language pipeline can take as they are (what Pillow calls them).
+ACCEPTED_FORMATS: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})
+#: Bump when what a cached verdict means changes, so old verdicts are never trusted.
+CACHE_SCHEMA = "v1"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of verifying one file: its content hash, or the reason it is skipped."""
+
+    sha256: str
+    error: str | None  # None when the file is a good image
+
+    @property
+    def ok(self) -> bool:
+        """True when the file decoded fully."""
+        return self.error is None
+
+
+def check_image_bytes(data: bytes) -> str | None:
+    """Decode ``data`` fully; return None for a good image, else a short reason it is not one."""
+    if not data:
+        return "empty file"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                if im.format not in ACCEPTED_FORMATS:
+                    return f"unsupported image format {im.format}"
+                if im.format == "JPEG":
+                    im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))
+                im.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        return f"decompression bomb: {err}"
+    except Image.UnidentifiedImageError:
+        return "not an image (unidentified content)"
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        return f"cannot decode: {err}"
+    return None
+
+
+def verify_file(path: Path | str) -> Verdict:
+    """Read one file, hash it and decode it fully."""
+    data = Path(path).read_bytes()
+    return Verdict(hashlib.sha256(data).hexdigest(), check_image_bytes(data))
+
+
+def default_cache_path() -> Path:
+    """Where verdicts are kept: under the Hugging Face cache root, never beside the data."""
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HOME) / "cat_breeds_vlm" / f"verify-{CACHE_SCHEMA}.sqlite"
+
+
+class VerdictCache:
+    """An SQLite map from (absolute path, size, mtime_ns) to a :class:`Verdict`."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_cache_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS verdicts (path TEXT PRIMARY KEY, size INTEGER,"
+            " mtime_ns INTEGER, sha256 TEXT, error TEXT)"
+        )
+
+    def lookup(self, candidates: list[Candidate]) -> dict[str, Verdict]:
+        """The cached verdicts of those candidates whose size and mtime are unchanged."""
+        found: dict[str, Verdict] = {}
+        rows = self._db.execute("SELECT path, size, mtime_ns, sha256, error FROM verdicts")
+        wanted = {str(c.path): c for c in candidates}
+        for path, size, mtime_ns, sha256, error in rows:
+            cand = wanted.get(path)
+            if cand is not None and cand.size == size and cand.mtime_ns == mtime_ns:
+                found[cand.source] = Verdict(sha256, error)
+        return found
+
+    def store(self, pairs: Iterable[tuple[Candidate, Verdict]]) -> None:
+        """Remember verdicts (replacing any older one for the same path)."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+            [(str(c.path), c.size, c.mtime_ns, v.sha256, v.error) for c, v in pairs],
+        )
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+def _verify_many(paths: list[Path], num_proc: int) -> Iterator[Verdict]:
+    if num_proc <= 1:
+        yield from map(verify_file, paths)
+        return
+    with ProcessPoolExecutor(max_workers=num_proc) as pool:
+        yield from pool.map(verify_file, paths, chunksize=64)
+
+
+def verify_all(
+    candidates: list[Candidate],
+    *,
+    num_proc: int = 1,
+    cache: VerdictCache | None = None,
+    progress: bool = True,
+) -> dict[str, Verdict]:
+    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks."""
+    cache = cache if cache is not None else VerdictCache()
+    verdicts = cache.lookup(candidates)
+    todo = [c for c in candidates if c.source not in verdicts]
+    fresh: list[tuple[Candidate, Verdict]] = []
+    bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=not progress or not todo)
+    with bar:
+        for cand, verdict in zip(todo, _verify_many([c.path for c in todo], num_proc)):
+            fresh.append((cand, verdict))
+            bar.update(1)
+            if len(fresh) % 5000 == 0:
+                cache.store(fresh[-5000:])
+    cache.store(fresh[len(fresh) - len(fresh) % 5000 :])
+    verdicts.update((c.source, v) for c, v in fresh)
+    return verdicts
+
+
+def default_num_proc() -> int:
+    """One worker per core the process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
