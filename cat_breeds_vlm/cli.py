@@ -1,20 +1,170 @@
 """The ``cat-breeds-vlm`` command line: a thin click layer over the package's functions.
 
 Every command turns a user error (:class:`cat_breeds_vlm.errors.UserError`) into one line on
-stderr and exit code 2, never a traceback.
+stderr and a non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
 
+import shlex
+import shutil
+from pathlib import Path
+
 import click
 
 from . import __version__
+from .catalog import DEFAULT_PRIORITY_BREEDS
+from .errors import UserError, friendly_errors
+
+#: Where ``build`` writes when no -o is given: the folder training code loads.
+DEFAULT_OUT = "cat_breeds_vlm"
+DEMO_PHOTOS = 3000
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cat-breeds-vlm")
 def main() -> None:
     """Build, inspect, export, push and score cat-breed vision-language datasets."""
+
+
+def _num_proc_default() -> int:
+    from .verify import default_num_proc
+
+    return default_num_proc()
+
+
+def build_options(func):
+    """The options shared by ``build`` and ``demo``: one per config field, plus workers."""
+    options = [
+        click.option("--seed", type=int, default=42, show_default=True, help="Seed of the split, the cap and the shuffle."),
+        click.option("--val-ratio", type=float, default=0.1, show_default=True, help="Share of each breed's photos in val."),
+        click.option("--test-ratio", type=float, default=0.1, show_default=True, help="Share of each breed's photos in test."),
+        click.option("--max-per-class", type=int, default=None, help="Keep at most N photos per breed (sampled with the seed)."),
+        click.option("--priority", "priority_breeds", multiple=True, metavar="BREED",
+                     help="A priority breed (repeat for several). Default: the 7 breeds in DESIGN.md."),
+        click.option("--priority-oversample", type=int, default=5, show_default=True,
+                     help="Copies of each priority-breed train photo."),
+        click.option("--style", default="single", show_default=True, help="Conversation style: single or detailed."),
+        click.option("--num-proc", type=int, default=None, help="Worker processes (default: one per core)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style):
+    from .config import CatBreedsVLMConfig
+
+    return CatBreedsVLMConfig(
+        name="default",
+        seed=seed,
+        val_ratio=val_ratio,
+        test_ratio=test_ratio,
+        max_per_class=max_per_class,
+        priority_breeds=tuple(priority_breeds) or DEFAULT_PRIORITY_BREEDS,
+        priority_oversample=priority_oversample,
+        style=style,
+    )
+
+
+def _command_line(image_dir: Path, out: Path, config) -> str:
+    """The exact build command, every setting spelled out, for the card and the report."""
+    words = ["cat-breeds-vlm", "build", str(image_dir), "-o", str(out), "--seed", str(config.seed),
+             "--val-ratio", str(config.val_ratio), "--test-ratio", str(config.test_ratio)]
+    if config.max_per_class is not None:
+        words += ["--max-per-class", str(config.max_per_class)]
+    for breed in config.priority_breeds:
+        words += ["--priority", breed]
+    words += ["--priority-oversample", str(config.priority_oversample), "--style", config.style]
+    return shlex.join(words)
+
+
+def _check_priority(image_dir: Path, config, explicit: bool) -> None:
+    """An explicitly named priority breed must be a breed folder: catch typos before the build."""
+    if not explicit:
+        return
+    import difflib
+
+    from .scan import find_breeds
+
+    breeds = find_breeds(image_dir)
+    for name in config.priority_breeds:
+        if name not in breeds:
+            close = difflib.get_close_matches(name, breeds, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"priority breed {name!r} is not a breed folder of {image_dir}{hint}")
+
+
+def run_build(image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, **settings) -> dict:
+    """Validate, build the folder, print the summary; shared by ``build`` and ``demo``."""
+    from .folder import build_folder
+
+    config = _settings(**settings)
+    _check_priority(image_dir, config, explicit=bool(settings["priority_breeds"]))
+    report = build_folder(
+        image_dir,
+        out,
+        config,
+        num_proc=num_proc or _num_proc_default(),
+        overwrite=overwrite,
+        command=_command_line(image_dir, out, config),
+    )
+    click.echo(format_summary(report, out))
+    return report
+
+
+def format_summary(report: dict, out: Path) -> str:
+    """A short split table with what was left out, for the end of a build."""
+    lines = [f"Built {out}", f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
+    for split, info in report["splits"].items():
+        lines.append(f"{split:<10}{info['rows']:>8}{info['photos']:>8}{info['shards']:>8}")
+    lines.append(
+        f"{len(report['breeds'])} breeds; {len(report['too_small'])} too small to split (train only); "
+        f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
+        f"{len(report['conflicts'])} conflicting duplicates left out"
+    )
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("image_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
+              show_default=True, help="The dataset folder to write.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier build in OUTPUT (never any other folder).")
+@build_options
+@friendly_errors
+def build(image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, **settings) -> None:
+    """Build a Hub-ready dataset folder from IMAGE_DIR/{breed}/*.jpg."""
+    run_build(image_dir, out, overwrite, num_proc, **settings)
+
+
+@main.command()
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default="demo", show_default=True,
+              help="Folder for the synthetic images (OUTPUT/images) and the dataset (OUTPUT/cat_breeds_vlm).")
+@click.option("--photos", type=int, default=DEMO_PHOTOS, show_default=True, help="About how many photos to make.")
+@build_options
+@friendly_errors
+def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
+    """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
+    from .demo import make_tree, scaled_counts
+
+    images, dataset = out / "images", out / DEFAULT_OUT
+    if not images.exists():
+        click.echo(f"Making about {photos} synthetic photos in {images} ...")
+        partial = out / ".images.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        make_tree(partial, scaled_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
+        partial.rename(images)
+    run_build(images, dataset, True, num_proc, **settings)
+    click.echo(
+        "\nNext, try:\n"
+        f"  cat-breeds-vlm stats {dataset}\n"
+        f"  python -c \"from datasets import load_dataset; print(load_dataset('{dataset}'))\"\n"
+        f"  cat-breeds-vlm export fireworks {dataset} --split train -o {out}/fireworks\n"
+        f"  cat-breeds-vlm export llava {dataset} --split train -o {out}/llava\n"
+        f"  cat-breeds-vlm push {dataset} YOUR_NAME/cat-breeds-vlm   (private by default)"
+    )
 
 
 # Commands are registered below, one module per concern.

@@ -1,0 +1,80 @@
+"""``CatBreedsVLM``: the ``datasets.GeneratorBasedBuilder`` over an image folder.
+
+Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
+:mod:`~cat_breeds_vlm.pipeline` (scan, verify, plan) and :mod:`~cat_breeds_vlm.rows`.
+
+    >>> b = CatBreedsVLM(data_dir="data/images", seed=42)
+    >>> b.download_and_prepare()
+    >>> ds = b.as_dataset()          # DatasetDict: train, val, test, priority
+
+The cache directory's hash covers this package's code and the image tree's listing (paths,
+sizes, mtimes), so a code change or a changed tree never reuses a stale cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import datasets
+
+from . import __version__
+from .config import CatBreedsVLMConfig
+from .errors import UserError
+from .features import SPLITS, make_features
+from .pipeline import Prepared, prepare
+from .rows import make_record
+from .scan import ScanResult, scan, tree_fingerprint
+from .verify import default_num_proc
+
+_DESCRIPTION = "Cat photos with breed-naming conversations for vision-language fine-tuning."
+
+
+def code_fingerprint() -> str:
+    """A hash of this package's source files: part of the builder cache key."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class CatBreedsVLM(datasets.GeneratorBasedBuilder):
+    """Train / val / test / priority splits of (image, conversations) from ``data_dir/{breed}/*``."""
+
+    BUILDER_CONFIG_CLASS = CatBreedsVLMConfig
+    BUILDER_CONFIGS = [CatBreedsVLMConfig(name="default")]
+    DEFAULT_CONFIG_NAME = "default"
+    VERSION = datasets.Version(__version__)
+
+    def __init__(self, *args, **kwargs) -> None:
+        data_dir = kwargs.get("data_dir")
+        if not data_dir:
+            raise UserError("CatBreedsVLM needs data_dir, the image folder ({breed}/*.jpg)")
+        self._scanned: ScanResult = scan(Path(data_dir))
+        if kwargs.get("hash") is None:
+            kwargs["hash"] = f"{code_fingerprint()}-{tree_fingerprint(self._scanned.candidates)}"
+        self.prepared: Prepared | None = None
+        super().__init__(*args, **kwargs)
+
+    def _info(self) -> datasets.DatasetInfo:
+        return datasets.DatasetInfo(
+            description=_DESCRIPTION, features=make_features(self._scanned.breeds)
+        )
+
+    def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
+        self.prepared = prepare(
+            Path(self.config.data_dir),
+            self.config.plan_settings,
+            num_proc=default_num_proc(),
+            scanned=self._scanned,
+        )
+        return [
+            datasets.SplitGenerator(name=split, gen_kwargs={"rows": self.prepared.plan.rows[split]})
+            for split in SPLITS
+        ]
+
+    def _generate_examples(self, rows):
+        label_ids = {name: i for i, name in enumerate(self._scanned.breeds)}
+        image_dir = Path(self.config.data_dir)
+        for row in rows:
+            yield row.id, make_record(row, image_dir, self.config.style, label_ids)

@@ -1,0 +1,111 @@
+"""The built folder: a self-contained, Hub-ready dataset written atomically.
+
+Layout (the Hub's own, read by ``load_dataset(folder)`` with none of our code installed)::
+
+    OUT/README.md                  dataset card (YAML configs + dataset_info)
+    OUT/build.json                 build report
+    OUT/class_distribution.png     chart shown in the card
+    OUT/data/{split}-00000-of-0000N.parquet
+
+Everything is written into a hidden sibling folder, then renamed into place: an interrupted
+build leaves the old dataset intact and no half-written one. Only an earlier build (a folder
+with our ``build.json``) is ever replaced, and only with ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from .card import write_card
+from .chart import write_chart
+from .config import CatBreedsVLMConfig
+from .errors import UserError
+from .features import SPLITS, make_features
+from .pipeline import prepare
+from .report import REPORT_NAME, dump_report, make_report, read_report
+from .shards import ShardTask, deal_shards, shard_name, write_all
+
+PARTIAL_TAG = ".partial-"
+CHART_NAME = "class_distribution.png"
+
+
+def check_destination(out: Path, overwrite: bool) -> None:
+    """Refuse, before any work, a destination we must not write: touches nothing."""
+    if out.exists():
+        if not out.is_dir() or read_report(out) is None:
+            raise UserError(
+                f"refusing to write into {out}: it exists and is not a cat_breeds_vlm build "
+                "(choose another -o)"
+            )
+        if not overwrite:
+            raise UserError(f"{out} holds an earlier build: pass --overwrite to replace it")
+    parent = out.parent
+    if not parent.is_dir():
+        raise UserError(f"cannot write {out}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {out}: folder {parent} is not writable")
+
+
+def _remove_stale_partials(out: Path) -> None:
+    for stale in out.parent.glob(f".{out.name}{PARTIAL_TAG}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Rename the finished folder into place; the old build goes only once the new one is there."""
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+        os.rename(out, retired)
+        os.rename(staging, out)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, out)
+
+
+def build_folder(
+    image_dir: Path,
+    out: Path,
+    config: CatBreedsVLMConfig,
+    *,
+    num_proc: int = 1,
+    overwrite: bool = False,
+    progress: bool = True,
+    command: str = "",
+) -> dict:
+    """Build the dataset folder ``out`` from ``image_dir``; returns the build report."""
+    out = Path(out).absolute()
+    check_destination(out, overwrite)
+    prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
+    _remove_stale_partials(out)
+    staging = out.with_name(f".{out.name}{PARTIAL_TAG}{uuid.uuid4().hex[:8]}")
+    (staging / "data").mkdir(parents=True)
+    try:
+        tasks: list[ShardTask] = []
+        for split in SPLITS:
+            runs = deal_shards(prepared.plan.rows[split])
+            tasks += [
+                ShardTask(
+                    staging / "data" / shard_name(split, i, len(runs)),
+                    rows,
+                    prepared.image_dir,
+                    config.style,
+                    prepared.breeds,
+                )
+                for i, rows in enumerate(runs)
+            ]
+        sizes = iter(write_all(tasks, num_proc=num_proc, progress=progress))
+        shards = {s: [] for s in SPLITS}
+        for task in tasks:
+            shards[task.path.name.split("-", 1)[0]].append(next(sizes))
+        report = make_report(prepared, config.settings(), shards, command)
+        (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
+        write_chart(staging / CHART_NAME, report)
+        write_card(staging, report, make_features(prepared.breeds))
+        _swap_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return report

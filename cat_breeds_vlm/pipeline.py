@@ -1,0 +1,48 @@
+"""The build pipeline up to the rows: scan -> verify -> plan, shared by the builder and the folder writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .plan import ImageFile, Plan, PlanSettings, plan
+from .scan import ScanResult, scan
+from .verify import VerdictCache, verify_all
+
+
+@dataclass
+class Prepared:
+    """Everything known before any row is written: the tree, the skipped files and the plan."""
+
+    image_dir: Path
+    scanned: ScanResult
+    skipped: list[dict]
+    plan: Plan
+
+    @property
+    def breeds(self) -> list[str]:
+        """The ClassLabel names: every breed folder found, sorted."""
+        return self.scanned.breeds
+
+
+def prepare(
+    image_dir: Path,
+    settings: PlanSettings,
+    *,
+    num_proc: int = 1,
+    progress: bool = True,
+    cache: VerdictCache | None = None,
+    scanned: ScanResult | None = None,
+) -> Prepared:
+    """Scan the image folder, verify every candidate (cached), and plan the splits."""
+    image_dir = Path(image_dir).resolve()
+    scanned = scanned or scan(image_dir)
+    verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
+    good, skipped = [], []
+    for cand in scanned.candidates:
+        verdict = verdicts[cand.source]
+        if verdict.ok:
+            good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
+        else:
+            skipped.append({"source": cand.source, "reason": verdict.error})
+    return Prepared(image_dir, scanned, skipped, plan(good, scanned.breeds, settings))

@@ -1,0 +1,115 @@
+"""Shards: write the planned rows of each split as Parquet files with the image bytes embedded.
+
+Rows are dealt into shards by size before anything is written (a new shard when the next photo
+would pass ``max_shard_bytes``), so shard boundaries, and so every file's bytes, depend only on
+the plan, never on ``num_proc``. Shards are then written in parallel, one task per shard.
+Row groups hold ``datasets``' image-dataset row-group size (100), what the Hub's viewer wants.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from .plan import Row
+from .rows import make_record
+
+#: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
+MAX_SHARD_BYTES = 500 * 1024 * 1024
+#: Rows per Parquet row group for image data (``datasets.config`` keeps the Hub's figure).
+ROW_GROUP_SIZE: int = datasets.config.PARQUET_ROW_GROUP_SIZE_FOR_IMAGE_DATASETS
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """One Parquet file to write: which rows, where, and how to render them."""
+
+    path: Path
+    rows: list[Row]
+    image_dir: Path
+    style: str
+    breeds: list[str]
+
+
+def shard_name(split: str, index: int, count: int) -> str:
+    """The Hub's shard naming: ``train-00000-of-00003.parquet``."""
+    return f"{split}-{index:05d}-of-{count:05d}.parquet"
+
+
+def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list[list[Row]]:
+    """Cut rows, in order, into runs of at most ``max_shard_bytes`` image bytes (one at least)."""
+    shards: list[list[Row]] = [[]]
+    size = 0
+    for row in rows:
+        if shards[-1] and size + row.size > max_shard_bytes:
+            shards.append([])
+            size = 0
+        shards[-1].append(row)
+        size += row.size
+    return shards
+
+
+def _batches(task: ShardTask) -> Iterator[list[dict]]:
+    label_ids = {name: i for i, name in enumerate(task.breeds)}
+    for start in range(0, len(task.rows), ROW_GROUP_SIZE):
+        chunk = task.rows[start : start + ROW_GROUP_SIZE]
+        yield [make_record(row, task.image_dir, task.style, label_ids) for row in chunk]
+
+
+_progress: multiprocessing.sharedctypes.Synchronized | None = None  # rows written, all workers
+
+
+def _init_worker(counter) -> None:
+    global _progress
+    _progress = counter
+
+
+def write_shard(task: ShardTask) -> int:
+    """Write one shard; returns its size in bytes. Counts rows into the shared progress counter."""
+    from .features import make_features
+
+    schema = make_features(task.breeds).arrow_schema
+    with pq.ParquetWriter(task.path, schema) as writer:
+        for batch in _batches(task):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=ROW_GROUP_SIZE)
+            if _progress is not None:
+                with _progress.get_lock():
+                    _progress.value += len(batch)
+    return task.path.stat().st_size
+
+
+def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = True) -> list[int]:
+    """Write every shard, in parallel when ``num_proc > 1``; returns each shard's size, in order."""
+    counter = multiprocessing.get_context("spawn").Value("q", 0)
+    total = sum(len(t.rows) for t in tasks)
+    with tqdm(total=total, desc="Write Parquet", unit="row", disable=not progress) as bar:
+        if num_proc <= 1 or len(tasks) == 1:
+            _init_worker(counter)
+            try:
+                sizes = []
+                for task in tasks:
+                    sizes.append(write_shard(task))
+                    bar.update(counter.value - bar.n)
+                return sizes
+            finally:
+                _init_worker(None)
+        with ProcessPoolExecutor(
+            max_workers=num_proc,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(counter,),
+        ) as pool:
+            futures = [pool.submit(write_shard, t) for t in tasks]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                bar.update(counter.value - bar.n)
+            return [f.result() for f in futures]
