@@ -109,7 +109,8 @@ class BreedInfo:
 
     ``aliases`` are lower-case other names a scorer may map back to this label. They include
     the lower-cased ``display`` when it differs from the label, never the lower-cased label
-    itself, and no alias belongs to two labels.
+    itself, and no alias belongs to two labels. Everyday words that would match free text
+    about other cats ("exotic", "york") are left out.
     """
 
     label: str  # exact folder name, e.g. "Sphynx - Hairless Cat"
@@ -244,7 +245,7 @@ _ENTRIES: tuple[BreedInfo, ...] = (
     _entry("Exotic Shorthair", BREED,
            "A short-haired version of the Persian, with the same flat face and stocky build "
            "but a dense, plush coat.",
-           "exotic short hair", "exotic shorthair cat", "exotic"),
+           "exotic short hair", "exotic shorthair cat"),
     # Polydactyly is an inherited trait rather than a pedigree breed, but the brief keeps four
     # kinds and none fits better; the description says what it is.
     _entry("Extra-Toes Cat - Hemingway Polydactyl", BREED,
@@ -314,8 +315,8 @@ _ENTRIES: tuple[BreedInfo, ...] = (
            "that needs daily grooming.",
            "persian cat", "persian longhair"),
     _entry("Pixiebob", BREED,
-           "A breed developed in the United States to look like a bobcat, with a short tail "
-           "and sometimes extra toes.",
+           "A breed developed in the United States to look like a bobcat, with a short tail; "
+           "some have more toes than usual.",
            "pixie-bob", "pixie bob"),
     _entry("Ragamuffin", BREED,
            "A large, long-haired breed developed from the Ragdoll, known for a calm, friendly "
@@ -396,7 +397,7 @@ _ENTRIES: tuple[BreedInfo, ...] = (
     _entry("York Chocolate", BREED,
            "A rare semi-longhaired breed from New York State, usually chocolate or lavender "
            "in colour.",
-           "york chocolate cat", "york"),
+           "york chocolate cat"),
 )
 
 #: Every label of the real data set (the keys of REAL_IMAGE_COUNTS), sorted, with its entry.
