@@ -1,0 +1,376 @@
+"""Synthetic image trees shaped like the real scrape, for the demo, the tests and the benchmarks.
+
+The real data set (Kaggle "Cat Breeds Dataset", Petfinder photos) is ``{breed}/{pet_id}_{n}.jpg``:
+67 folders, 126,607 JPEGs of about 300 px wide and 15 KB, some pets with several photos. This
+module writes trees of the same shape without any download:
+
+- :func:`scaled_counts` shrinks the real per-breed distribution to any size;
+- :func:`make_tree` writes one synthetic JPEG per photo (a gradient background, a few shapes and
+  a cat silhouette, plus seeded noise so the file size matches the real ones), deterministically;
+- :func:`make_bad_files`, :func:`make_odd_but_valid_files` and :func:`make_ignored_files` add the
+  oddities a real scrape holds, for the tests of scanning and verification.
+
+Every picture depends only on the seed and the file's relative path, so the output is the same
+whatever the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import multiprocessing
+import random
+import re
+import struct
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageOps
+from tqdm.auto import tqdm
+
+from .atomic import write_bytes_atomic
+from .catalog import REAL_IMAGE_COUNTS
+from .errors import UserError
+
+#: Photos in the real data set (126,607).
+REAL_TOTAL: int = sum(REAL_IMAGE_COUNTS.values())
+
+#: Width and height of a synthetic photo: the real photos are about 300 px wide.
+DEFAULT_SIZE: tuple[int, int] = (300, 225)
+
+#: Peak-to-peak amplitude of the per-pixel noise. Tuned so that a 300x225 JPEG at quality 85
+#: weighs 14-17 KB, like the real files (about 2 GB / 126,607 = 16 KB on average).
+NOISE_LEVEL: int = 28
+
+#: Chances that a pet has 1, 2 or 3 photos (Petfinder names them ``{pet_id}_1.jpg`` ...).
+PHOTOS_PER_PET: tuple[float, float, float] = (0.85, 0.10, 0.05)
+
+#: Pet ids are 8-digit numbers, increasing with random gaps, like Petfinder's.
+FIRST_PET_ID: int = 30_000_000
+MAX_PET_ID_GAP: int = 400
+
+#: Tasks handed to a worker process at a time by :func:`make_tree` (at most).
+_CHUNK_SIZE: int = 256
+
+#: One photo for a worker: (root, relative path, seed, size, JPEG quality).
+_Task = tuple[str, str, int, tuple[int, int], int]
+
+
+def scaled_counts(
+    total: int | None, counts: Mapping[str, int] = REAL_IMAGE_COUNTS
+) -> dict[str, int]:
+    """Scale a per-breed distribution to ``total`` photos, keeping every breed and the order.
+
+    Every breed keeps at least 1 photo; the others share the rest of ``total`` in proportion
+    (largest remainders round up), so the sum is exactly ``total`` unless ``total`` is below
+    the number of breeds. A larger breed never gets fewer photos than a smaller one.
+    ``total=None``, or a total at or above the real sum, gives the counts unchanged.
+    """
+    real_total = sum(counts.values())
+    if total is None or total >= real_total:
+        return dict(counts)
+    if total < 1:
+        raise UserError(f"the number of demo photos must be at least 1, got {total!r}")
+    shares: dict[str, float] = {}
+    budget, rest = float(total), real_total
+    for breed in sorted(counts, key=counts.__getitem__):  # smallest first: they are lifted to 1
+        shares[breed] = max(1.0, counts[breed] * budget / rest if rest else 0.0)
+        budget, rest = budget - shares[breed], rest - counts[breed]
+    scaled = {breed: int(shares[breed]) for breed in counts}
+    by_remainder = sorted(
+        counts, key=lambda breed: (int(shares[breed]) - shares[breed], -counts[breed], breed)
+    )
+    for breed in by_remainder[: max(0, total - sum(scaled.values()))]:
+        scaled[breed] += 1
+    return scaled
+
+
+def photo_paths(counts: Mapping[str, int], *, seed: int = 0) -> list[str]:
+    """The relative paths ``{breed}/{pet_id}_{n}.jpg`` of a tree, sorted; no disk is touched.
+
+    Pets get 1, 2 or 3 photos (:data:`PHOTOS_PER_PET`); pet ids are unique over the whole tree.
+    """
+    _check_counts(counts)
+    rng = _rng(seed, "pet ids")
+    next_id = FIRST_PET_ID
+    paths: list[str] = []
+    for breed in sorted(counts):
+        sizes = _pet_sizes(rng, counts[breed])
+        ids = next_id + np.cumsum(rng.integers(1, MAX_PET_ID_GAP, len(sizes)))
+        paths += [f"{breed}/{pet}_{n}.jpg" for pet, k in zip(ids, sizes) for n in range(1, k + 1)]
+        next_id = int(ids[-1]) if len(ids) else next_id
+    return sorted(paths)
+
+
+def render_photo(key: str, *, seed: int = 0, size: tuple[int, int] = DEFAULT_SIZE) -> Image.Image:
+    """The synthetic RGB picture for ``key`` (a relative path): same key and seed, same pixels.
+
+    A two-colour gradient, a few ellipses and a cat silhouette, then seeded noise: smooth
+    enough to compress like a photo, noisy enough that no two pictures are alike.
+    """
+    rng = _rng(seed, key)
+    width, height = size
+    image = _gradient(rng, width, height)
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(1, 4))):
+        x, y = rng.uniform(-0.2, 1.0) * width, rng.uniform(-0.2, 1.0) * height
+        w, h = rng.uniform(0.1, 0.5, 2) * (width, height)
+        draw.ellipse([x, y, x + w, y + h], fill=_colour(rng))
+    _draw_cat(draw, rng, width, height)
+    noise = np.frombuffer(rng.bytes(width * height * 3), np.uint8).reshape(height, width, 3)
+    return Image.fromarray(np.asarray(image) + np.take(_noise_table(), noise))
+
+
+def make_tree(
+    root: Path,
+    counts: Mapping[str, int],
+    *,
+    seed: int = 0,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    quality: int = 85,
+    workers: int = 1,
+    progress: bool = False,
+) -> int:
+    """Write ``root/{breed}/{pet_id}_{n}.jpg`` for every photo of ``counts``; return how many.
+
+    Every breed of ``counts`` gets a folder (empty for a count of 0). The bytes depend only on
+    ``seed``, the path, ``size`` and ``quality``; ``workers > 1`` renders in that many processes.
+    Each file is written under a hidden temporary name and moved into place.
+    """
+    if workers < 1:
+        raise UserError(f"workers must be at least 1, got {workers!r}")
+    if not 1 <= quality <= 100:
+        raise UserError(f"JPEG quality must be between 1 and 100, got {quality!r}")
+    if len(size) != 2 or min(size) < 1:
+        raise UserError(f"photo size must be (width, height) in pixels, got {size!r}")
+    paths = photo_paths(counts, seed=seed)
+    root = Path(root)
+    for breed in counts:
+        (root / breed).mkdir(parents=True, exist_ok=True)
+    tasks: list[_Task] = [(str(root), path, seed, tuple(size), quality) for path in paths]
+    with tqdm(total=len(tasks), unit="photo", desc="demo photos", disable=not progress) as bar:
+        for _ in _run(_write_photo, tasks, workers):
+            bar.update()
+    return len(tasks)
+
+
+def make_bad_files(root: Path, breed: str = "Abyssinian") -> dict[str, str]:
+    """Add the broken files of a real scrape to ``root/{breed}``; return ``{relative path: kind}``.
+
+    Every one must be skipped, with a reason: ``empty`` (zero bytes), ``truncated`` (a JPEG cut
+    in half: the header opens, decoding fails), ``html`` (an error page saved as .jpg), ``bomb``
+    (a PNG declaring more than twice Pillow's ``MAX_IMAGE_PIXELS``, 22 KB on disk) and
+    ``garbage`` (random bytes, in a nested folder).
+    """
+    _check_breed(breed)
+    photo = _jpeg_bytes(render_photo(f"bad/{breed}"))
+    files = {
+        f"{breed}/bad_empty.jpg": ("empty", b""),
+        f"{breed}/bad_truncated.jpg": ("truncated", photo[: len(photo) // 2]),
+        f"{breed}/bad_error_page.jpg": ("html", _ERROR_PAGE),
+        f"{breed}/bad_bomb.png": ("bomb", _bomb_png()),
+        f"{breed}/nested/bad_garbage.jpg": ("garbage", random.Random(0).randbytes(4096)),
+    }
+    return _write_files(root, files)
+
+
+def make_odd_but_valid_files(root: Path, breed: str = "Abyssinian") -> dict[str, str]:
+    """Add files that look odd but are good photos to ``root/{breed}``; return ``{path: kind}``.
+
+    Kinds: ``png_as_jpg`` (a PNG named .jpg), ``cmyk`` and ``grayscale`` JPEGs, ``rgba_png``,
+    ``webp``, ``upper_jpg`` / ``upper_jpeg`` (.JPG, .JPEG) and ``nested`` (a JPEG two folders
+    down). Each decodes with Pillow and has pixels of its own.
+    """
+
+    _check_breed(breed)
+
+    def picture(kind: str, mode: str = "RGB") -> Image.Image:
+        return render_photo(f"odd/{breed}/{kind}").convert(mode)
+
+    rgba = picture("rgba_png", "RGBA")
+    rgba.putalpha(ImageOps.invert(Image.linear_gradient("L")).resize(rgba.size))
+    files = {
+        f"{breed}/odd_png_named.jpg": ("png_as_jpg", _encode(picture("png_as_jpg"), "PNG")),
+        f"{breed}/odd_cmyk.jpg": ("cmyk", _jpeg_bytes(picture("cmyk", "CMYK"))),
+        f"{breed}/odd_grayscale.jpg": ("grayscale", _jpeg_bytes(picture("grayscale", "L"))),
+        f"{breed}/odd_rgba.png": ("rgba_png", _encode(rgba, "PNG")),
+        f"{breed}/odd_photo.webp": ("webp", _encode(picture("webp"), "WEBP", quality=80)),
+        f"{breed}/odd_upper.JPG": ("upper_jpg", _jpeg_bytes(picture("upper_jpg"))),
+        f"{breed}/odd_upper.JPEG": ("upper_jpeg", _jpeg_bytes(picture("upper_jpeg"))),
+        f"{breed}/nested/deeper/odd_nested.jpg": ("nested", _jpeg_bytes(picture("nested"))),
+    }
+    return _write_files(root, files)
+
+
+def make_ignored_files(root: Path, breed: str = "Abyssinian") -> list[str]:
+    """Add files that are not photos to ``root`` and ``root/{breed}``; return their relative paths.
+
+    The rule they exercise: only ``.jpg .jpeg .png .webp`` (any case) below a breed folder are
+    photos; hidden files (``.DS_Store``, the AppleDouble ``._*.jpg``), other extensions
+    (``notes.txt``, ``Thumbs.db``, even a real ``.gif``) and files beside the breed folders are not.
+    """
+    _check_breed(breed)
+    gif = _encode(render_photo(f"ignored/{breed}", size=(64, 48)), "GIF")
+    files = {
+        ".DS_Store": ("hidden", b"\x00\x00\x00\x01Bud1" + bytes(64)),
+        "notes.txt": ("not a breed folder", b"Photos scraped from Petfinder.\n"),
+        f"{breed}/.DS_Store": ("hidden", b"\x00\x00\x00\x01Bud1" + bytes(64)),
+        f"{breed}/._odd_photo.jpg": ("hidden", b"\x00\x05\x16\x07" + bytes(78)),
+        f"{breed}/Thumbs.db": ("extension", bytes(512)),
+        f"{breed}/notes.txt": ("extension", b"TODO: check the blurry ones\n"),
+        f"{breed}/picture.gif": ("extension", gif),
+    }
+    return list(_write_files(root, files))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+_ERROR_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
+    b"<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your"
+    b" request. Please try again later.</p></body></html>\n"
+)
+
+_SAFE_NAME = re.compile(r"[^/\\\x00]+")
+
+
+def _check_breed(breed: str) -> None:
+    """Refuse a breed name that is not one visible folder name."""
+    if not _SAFE_NAME.fullmatch(breed) or breed.startswith(".") or breed != breed.strip():
+        raise UserError(f"not a usable breed folder name: {breed!r}")
+
+
+def _check_counts(counts: Mapping[str, int]) -> None:
+    """Refuse breed names that are not one visible folder name, and counts that are not >= 0."""
+    for breed, count in counts.items():
+        _check_breed(breed)
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise UserError(f"photo count of {breed!r} must be a whole number >= 0, got {count!r}")
+
+
+def _rng(seed: int, key: str) -> np.random.Generator:
+    """A generator that depends only on ``seed`` and ``key`` (128 bits of BLAKE2b of both)."""
+    digest = hashlib.blake2b(f"{seed}\0{key}".encode(), digest_size=16).digest()
+    return np.random.default_rng(int.from_bytes(digest, "big"))
+
+
+def _pet_sizes(rng: np.random.Generator, photos: int) -> np.ndarray:
+    """How many photos each pet has, summing to ``photos`` (the last pet may get fewer)."""
+    sizes = rng.choice(len(PHOTOS_PER_PET), size=photos, p=PHOTOS_PER_PET) + 1
+    ends = np.cumsum(sizes)
+    pets = int(np.searchsorted(ends, photos)) + 1 if photos else 0
+    sizes = sizes[:pets]
+    if pets:
+        sizes[-1] -= ends[pets - 1] - photos
+    return sizes
+
+
+def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
+    """A random colour dark enough that adding the noise cannot overflow 255."""
+    red, green, blue = (int(v) for v in rng.integers(0, 256 - NOISE_LEVEL, 3))
+    return red, green, blue
+
+
+@functools.lru_cache(maxsize=1)
+def _noise_table() -> np.ndarray:
+    """Maps a random byte to a noise value in ``[0, NOISE_LEVEL)``."""
+    return ((np.arange(256) * NOISE_LEVEL) >> 8).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=4)
+def _grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates, cached per size."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    return xs, ys
+
+
+def _gradient(rng: np.random.Generator, width: int, height: int) -> Image.Image:
+    """A linear gradient between two random colours, at a random angle."""
+    xs, ys = _grid(width, height)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = xs * np.float32(np.cos(angle)) + ys * np.float32(np.sin(angle))
+    ramp -= ramp.min()
+    ramp *= np.float32(255 / max(float(ramp.max()), 1.0))
+    start, end = np.array(_colour(rng)), np.array(_colour(rng))
+    palette = (start + np.linspace(0, 1, 256)[:, None] * (end - start)).astype(np.uint8)
+    return Image.fromarray(np.take(palette, ramp.astype(np.uint8), axis=0))
+
+
+def _draw_cat(
+    draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int, height: int
+) -> None:
+    """A cat silhouette (tail, body, head, ears, eyes) of a random coat, place, size and facing."""
+    s = rng.uniform(0.6, 1.2) * min(width, height) / 225
+    cx, cy = rng.uniform(0.3, 0.7) * width, rng.uniform(0.45, 0.7) * height
+    facing = 1 if rng.integers(2) else -1
+    coat = _colour(rng)
+    tail = [(cx - facing * 60 * s, cy), (cx - facing * 95 * s, cy - 45 * s)]
+    draw.line(tail, fill=coat, width=max(1, int(12 * s)))
+    draw.ellipse([cx - 70 * s, cy - 20 * s, cx + 70 * s, cy + 50 * s], fill=coat)
+    hx, hy = cx + facing * 55 * s, cy - 35 * s
+    draw.ellipse([hx - 30 * s, hy - 28 * s, hx + 30 * s, hy + 28 * s], fill=coat)
+    for side in (-1, 1):
+        ear = [(hx + side * 28 * s, hy - 10 * s), (hx + side * 22 * s, hy - 50 * s),
+               (hx + side * 5 * s, hy - 25 * s)]
+        draw.polygon(ear, fill=coat)
+        ex, ey = hx + side * 11 * s, hy - 5 * s
+        draw.ellipse([ex - 4 * s, ey - 3 * s, ex + 4 * s, ey + 3 * s], fill=_colour(rng))
+
+
+def _encode(image: Image.Image, image_format: str, **options: object) -> bytes:
+    """The image encoded in ``image_format`` (a Pillow format name)."""
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def _jpeg_bytes(image: Image.Image, quality: int = 85) -> bytes:
+    """The image as a baseline JPEG."""
+    return _encode(image, "JPEG", quality=quality)
+
+
+def _bomb_png() -> bytes:
+    """A valid 1-bit PNG of over twice Pillow's ``MAX_IMAGE_PIXELS``: 22 KB on disk, 22 MB raw."""
+    height = 10_000
+    width = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485) // height + 8
+    row = bytes(1 + (width + 7) // 8)  # filter byte + packed bits, all black
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, grayscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _write_files(root: Path, files: Mapping[str, tuple[str, bytes]]) -> dict[str, str]:
+    """Write ``{relative path: (kind, bytes)}`` below ``root``; return ``{relative path: kind}``."""
+    for relative, (_, data) in files.items():
+        path = Path(root) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, data)
+    return {relative: kind for relative, (kind, _) in files.items()}
+
+
+def _write_photo(task: _Task) -> None:
+    """Render and write one photo of :func:`make_tree` (a top-level function: runs in workers)."""
+    root, relative, seed, size, quality = task
+    image = render_photo(relative, seed=seed, size=size)
+    write_bytes_atomic(Path(root) / relative, _jpeg_bytes(image, quality))
+
+
+def _run(func: Callable[[_Task], None], tasks: Sequence[_Task], workers: int) -> Iterator[None]:
+    """Apply ``func`` to every task, in order, here (one worker) or in ``workers`` processes."""
+    if workers == 1:
+        yield from map(func, tasks)
+        return
+    chunk_size = max(1, min(_CHUNK_SIZE, len(tasks) // (4 * workers)))
+    with multiprocessing.Pool(workers) as pool:
+        yield from pool.imap(func, tasks, chunksize=chunk_size)
