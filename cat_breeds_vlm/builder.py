@@ -56,6 +56,13 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         self.prepared: Prepared | None = None
         super().__init__(*args, **kwargs)
 
+    def _create_builder_config(self, *args, **kwargs):
+        # datasets sets keyword settings on a copy of the default config without running its
+        # __post_init__: validate here, so a bad setting fails at construction all the same.
+        config, config_id = super()._create_builder_config(*args, **kwargs)
+        config.validate()
+        return config, config_id
+
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(
             description=_DESCRIPTION, features=make_features(self._scanned.breeds)

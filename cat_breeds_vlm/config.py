@@ -30,6 +30,10 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.validate()
+
+    def validate(self) -> None:
+        """Check every setting; raise :class:`SettingsError` naming the first bad one."""
         self.priority_breeds = tuple(self.priority_breeds)
         for name in ("val_ratio", "test_ratio"):
             value = getattr(self, name)

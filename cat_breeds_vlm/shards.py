@@ -3,11 +3,14 @@
 Rows are dealt into shards by size before anything is written (a new shard when the next photo
 would pass ``max_shard_bytes``), so shard boundaries, and so every file's bytes, depend only on
 the plan, never on ``num_proc``. Shards are then written in parallel, one task per shard.
-Row groups hold ``datasets``' image-dataset row-group size (100), what the Hub's viewer wants.
+Files are written the way ``datasets``' own Parquet writer writes them for the Hub: image bytes
+stored plain and uncompressed, content-defined chunking (so re-uploads deduplicate on the Hub's
+Xet storage), a page index, and small row groups of image rows for the dataset viewer.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -17,15 +20,17 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
+from datasets.arrow_writer import get_parquet_column_options
 from tqdm.auto import tqdm
 
+from .features import make_features
 from .plan import Row
 from .rows import make_record
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
-#: Rows per Parquet row group for image data (``datasets.config`` keeps the Hub's figure).
-ROW_GROUP_SIZE: int = datasets.config.PARQUET_ROW_GROUP_SIZE_FOR_IMAGE_DATASETS
+#: Rows per Parquet row group: ``datasets``' record-batch size for image data (100).
+ROW_GROUP_SIZE: int = datasets.config.ARROW_RECORD_BATCH_SIZE_FOR_IMAGE_DATASETS
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,18 @@ def _init_worker(counter) -> None:
 
 def write_shard(task: ShardTask) -> int:
     """Write one shard; returns its size in bytes. Counts rows into the shared progress counter."""
-    from .features import make_features
-
-    schema = make_features(task.breeds).arrow_schema
-    with pq.ParquetWriter(task.path, schema) as writer:
+    features = make_features(task.breeds)
+    schema = features.arrow_schema
+    with pq.ParquetWriter(
+        task.path,
+        schema,
+        use_content_defined_chunking=datasets.config.DEFAULT_CDC_OPTIONS,
+        write_page_index=True,
+        **get_parquet_column_options(features, schema),
+    ) as writer:
+        writer.add_key_value_metadata(
+            {"content_defined_chunking": json.dumps(datasets.config.DEFAULT_CDC_OPTIONS)}
+        )
         for batch in _batches(task):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=ROW_GROUP_SIZE)
             if _progress is not None:

@@ -1,0 +1,279 @@
+"""Real builds of small synthetic trees: the folder, its round trip, the guarantees, the refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import datasets
+import pytest
+
+from cat_breeds_vlm.catalog import DEFAULT_PRIORITY_BREEDS
+from cat_breeds_vlm.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.features import make_features
+from cat_breeds_vlm.folder import build_folder
+from cat_breeds_vlm.pipeline import prepare
+from cat_breeds_vlm.scan import scan
+from cat_breeds_vlm.verify import VerdictCache, verify_all
+
+from conftest import SMALL_COUNTS, make_small_tree
+
+SPLITS = ("train", "val", "test", "priority")
+
+
+@pytest.fixture(scope="module")
+def loaded(small_build):
+    return datasets.load_dataset(str(small_build))
+
+
+def image_sha(row) -> str:
+    return hashlib.sha256(row["image"]["bytes"]).hexdigest()
+
+
+def raw(split):
+    return split.cast_column("image", datasets.Image(decode=False))
+
+
+def test_folder_loads_without_our_code(small_build):
+    """load_dataset(OUT) in a fresh interpreter that never imports cat_breeds_vlm."""
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from datasets import load_dataset
+        ds = load_dataset({str(small_build)!r})
+        out = {{s: len(ds[s]) for s in ds}}
+        row = ds["test"][0]
+        row["image"].load()
+        out["features"] = str(ds["train"].features)
+        out["size"] = list(row["image"].size)
+        out["ours_imported"] = any(m.startswith("cat_breeds_vlm") for m in sys.modules)
+        print(json.dumps(out))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=small_build.parent, env=env,
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.loads((small_build / "build.json").read_text())
+    assert {s: result[s] for s in SPLITS} == {s: report["splits"][s]["rows"] for s in SPLITS}
+    assert result["features"] == str(make_features(SMALL_COUNTS))
+    assert result["size"] == [300, 225]
+    assert result["ours_imported"] is False
+
+
+def test_features_and_rows_follow_the_contract(loaded):
+    names = loaded["train"].features["breed"].names
+    assert names == sorted(SMALL_COUNTS)
+    for split in SPLITS:
+        ids = loaded[split]["id"]
+        assert len(ids) == len(set(ids)), split
+        for conv in loaded[split]["conversations"]:
+            assert conv[0]["from"] == "human" and conv[0]["value"].startswith("<image>\n")
+            assert sum(t["value"].count("<image>") for t in conv) == 1
+            assert [t["from"] for t in conv] == ["human", "gpt"] * (len(conv) // 2)
+
+
+def test_no_photo_in_two_splits_and_pets_stay_together(loaded):
+    where_sha: dict[str, set[str]] = defaultdict(set)
+    where_pet: dict[str, set[str]] = defaultdict(set)
+    for split in ("train", "val", "test"):
+        for row in raw(loaded[split]):
+            where_sha[image_sha(row)].add(split)
+            where_pet[pet_of(row["source"])].add(split)
+    assert all(len(s) == 1 for s in where_sha.values())
+    assert all(len(s) == 1 for s in where_pet.values())
+
+
+def pet_of(source: str) -> str:
+    return source.rsplit("/", 1)[1].rsplit("_", 1)[0]
+
+
+def test_per_breed_val_test_presence_and_ratio(loaded, small_build):
+    """Breeds with 3+ independent pets reach val and test; the rest are train only, and reported."""
+    report = json.loads((small_build / "build.json").read_text())
+    names = loaded["train"].features["breed"].names
+    counts = {s: Counter(names[b] for b in loaded[s]["breed"]) for s in ("val", "test")}
+    photos = {b: sum(report["photos"][s].get(b, 0) for s in ("train", "val", "test")) for b in names}
+    pets: dict[str, set[str]] = defaultdict(set)
+    for split in ("train", "val", "test"):
+        for source in loaded[split]["source"]:
+            pets[source.split("/", 1)[0]].add(pet_of(source))
+    for breed, n in photos.items():
+        if len(pets[breed]) >= 3:
+            for split in ("val", "test"):
+                assert counts[split][breed] >= 1, (breed, split)
+                assert abs(counts[split][breed] - 0.1 * n) <= 1
+        if not (counts["val"][breed] and counts["test"][breed]):
+            assert breed in report["too_small"]
+    assert "York Chocolate" in report["too_small"]
+    assert counts["val"]["York Chocolate"] == counts["test"]["York Chocolate"] == 0
+
+
+def test_oversampling_and_priority_split(loaded):
+    names = loaded["train"].features["breed"].names
+    train = loaded["train"]
+    copies = Counter(train["source"])
+    for source, n in copies.items():
+        breed = source.split("/", 1)[0]
+        assert n == (5 if breed in DEFAULT_PRIORITY_BREEDS else 1), source
+    priority = loaded["priority"]
+    expected = [r for r in train.select_columns(["id", "breed"]) if names[r["breed"]] in DEFAULT_PRIORITY_BREEDS]
+    assert list(priority.select_columns(["id", "breed"])) == expected
+    for split in ("val", "test"):
+        assert len(set(loaded[split]["source"])) == len(loaded[split])
+    # oversampled copies get their own wording where the templates allow
+    york = [c[0]["value"] + c[1]["value"] for c, s in zip(train["conversations"], train["source"]) if s.startswith("York")]
+    assert len(york) == 5 and len(set(york)) > 1
+
+
+def test_bad_files_skipped_and_reported(small_tree, small_build, loaded):
+    _, planted = small_tree
+    report = json.loads((small_build / "build.json").read_text())
+    skipped = {s["source"]: s["reason"] for s in report["skipped"]}
+    assert set(skipped) == set(planted["bad"])
+    assert "empty" in skipped["Abyssinian/bad_empty.jpg"]
+    assert "truncated" in skipped["Abyssinian/bad_truncated.jpg"]
+    assert "bomb" in skipped["Abyssinian/bad_bomb.png"]
+    all_sources = {s for split in ("train", "val", "test") for s in loaded[split]["source"]}
+    assert set(planted["odd"]) <= all_sources
+    assert not set(planted["ignored"]) & all_sources
+    assert planted["twin"][1] not in all_sources
+    assert report["duplicates"] == [{"breed": "Bengal", "kept": planted["twin"][0], "dropped": [planted["twin"][1]]}]
+    assert report["conflicts"] == [{"sources": list(planted["conflict"]), "breeds": ["Bengal", "Calico"]}]
+    assert not set(planted["conflict"]) & all_sources
+
+
+def test_every_image_decodes_in_rgb_or_its_mode(loaded):
+    for row in loaded["val"]:
+        row["image"].load()
+        assert row["image"].size[0] > 0
+
+
+def test_builder_gives_the_same_rows_as_the_folder(small_tree, loaded, tmp_path):
+    from cat_breeds_vlm import CatBreedsVLM
+
+    builder = CatBreedsVLM(data_dir=str(small_tree[0]), cache_dir=str(tmp_path / "cache"))
+    builder.download_and_prepare()
+    ds = builder.as_dataset()
+    for split in SPLITS:
+        assert ds[split]["id"] == loaded[split]["id"], split
+        assert ds[split]["conversations"] == loaded[split]["conversations"], split
+    assert ds["train"].features == loaded["train"].features
+
+
+def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tmp_path):
+    again = tmp_path / "again"
+    build_folder(small_tree[0], again, CatBreedsVLMConfig(), num_proc=2, progress=False, command="test build")
+    shards = sorted(p.relative_to(small_build) for p in small_build.rglob("*.parquet"))
+    assert shards == sorted(p.relative_to(again) for p in again.rglob("*.parquet"))
+    for shard in shards:
+        assert (small_build / shard).read_bytes() == (again / shard).read_bytes(), shard
+    assert (small_build / "README.md").read_text().replace(str(small_build), "") == (
+        again / "README.md"
+    ).read_text().replace(str(again), "")
+    other = tmp_path / "other"
+    report = build_folder(small_tree[0], other, CatBreedsVLMConfig(seed=7), progress=False)
+    first = json.loads((small_build / "build.json").read_text())
+    assert report["photos"]["test"] != first["photos"]["test"] or (
+        (other / "data" / "test-00000-of-00001.parquet").read_bytes()
+        != (small_build / "data" / "test-00000-of-00001.parquet").read_bytes()
+    )
+
+
+def test_rebuild_decodes_nothing_again(small_tree, small_build):
+    candidates = scan(small_tree[0]).candidates
+    cache = VerdictCache()
+    assert len(cache.lookup(candidates)) == len(candidates)
+    os.utime(candidates[0].path, ns=(candidates[0].mtime_ns + 10**9, candidates[0].mtime_ns + 10**9))
+    try:
+        fresh = scan(small_tree[0]).candidates
+        assert len(cache.lookup(fresh)) == len(fresh) - 1
+        verdicts = verify_all(fresh, cache=cache, progress=False)
+        assert len(verdicts) == len(fresh)
+        assert len(cache.lookup(fresh)) == len(fresh)
+    finally:
+        os.utime(candidates[0].path, ns=(candidates[0].mtime_ns, candidates[0].mtime_ns))
+
+
+def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):
+    foreign = tmp_path / "cat_breeds_vlm"
+    foreign.mkdir()
+    (foreign / "__init__.py").write_text("# precious code\n")
+    with pytest.raises(UserError, match="not a cat_breeds_vlm build"):
+        build_folder(small_tree[0], foreign, CatBreedsVLMConfig(), progress=False, overwrite=True)
+    assert [p.name for p in foreign.iterdir()] == ["__init__.py"]
+    assert not list(tmp_path.glob(".cat_breeds_vlm*"))
+
+
+def test_overwrite_only_replaces_an_earlier_build(small_tree, small_build, tmp_path):
+    out = tmp_path / "ds"
+    build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=1), progress=False)
+    with pytest.raises(UserError, match="--overwrite"):
+        build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=2), progress=False)
+    assert json.loads((out / "build.json").read_text())["settings"]["seed"] == 1
+    build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=2), progress=False, overwrite=True)
+    assert json.loads((out / "build.json").read_text())["settings"]["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+
+
+def test_interrupted_build_leaves_the_old_one_intact(small_tree, tmp_path, monkeypatch):
+    out = tmp_path / "ds"
+    build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=1), progress=False)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cat_breeds_vlm.folder.write_card", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=2), progress=False, overwrite=True)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+
+
+def test_cap_is_sampled_and_reported(small_tree, tmp_path):
+    report = build_folder(small_tree[0], tmp_path / "capped", CatBreedsVLMConfig(max_per_class=10), progress=False)
+    assert report["capped"]["Domestic Short Hair"] == {"photos": 40, "kept": 10}
+    assert sum(report["photos"][s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
+
+
+@pytest.mark.parametrize(
+    "settings, word",
+    [
+        ({"val_ratio": 1.2}, "val_ratio"),
+        ({"test_ratio": -0.1}, "test_ratio"),
+        ({"val_ratio": 0.5, "test_ratio": 0.5}, "below 1"),
+        ({"priority_oversample": 0}, "priority_oversample"),
+        ({"style": "chatty"}, "chatty"),
+        ({"max_per_class": 0}, "max_per_class"),
+    ],
+)
+def test_bad_settings_fail_at_construction(settings, word, small_tree):
+    with pytest.raises(SettingsError, match=word):
+        CatBreedsVLMConfig(**settings)
+    from cat_breeds_vlm import CatBreedsVLM
+
+    with pytest.raises(SettingsError, match=word):
+        CatBreedsVLM(data_dir=str(small_tree[0]), **settings)
+
+
+def test_detailed_style_adds_a_second_exchange(tmp_path):
+    root = tmp_path / "images"
+    make_small_tree(root, seed=3)
+    prepared = prepare(root, CatBreedsVLMConfig(style="detailed").plan_settings, progress=False)
+    assert prepared.plan.rows["train"]
+    out = tmp_path / "detailed"
+    build_folder(root, out, CatBreedsVLMConfig(style="detailed"), progress=False)
+    conv = datasets.load_dataset(str(out), split="val")[0]["conversations"]
+    assert [t["from"] for t in conv] == ["human", "gpt", "human", "gpt"]
+    assert "<image>" not in conv[2]["value"]
