@@ -99,9 +99,16 @@ def write_shard(task: ShardTask) -> int:
     return task.path.stat().st_size
 
 
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Fork where there is fork (no re-import of datasets in every worker), else spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = True) -> list[int]:
     """Write every shard, in parallel when ``num_proc > 1``; returns each shard's size, in order."""
-    counter = multiprocessing.get_context("spawn").Value("q", 0)
+    context = _mp_context()
+    counter = context.Value("q", 0)
     total = sum(len(t.rows) for t in tasks)
     with tqdm(total=total, desc="Write Parquet", unit="row", disable=not progress) as bar:
         if num_proc <= 1 or len(tasks) == 1:
@@ -116,7 +123,7 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
                 _init_worker(None)
         with ProcessPoolExecutor(
             max_workers=num_proc,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_init_worker,
             initargs=(counter,),
         ) as pool:

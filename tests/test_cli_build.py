@@ -1,0 +1,105 @@
+"""The build, demo and root-script command lines: exit codes and one-line errors, never tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cat_breeds_vlm.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *words: str) -> None:
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    message = result.output.strip()
+    assert message.startswith("Error:") and "\n" not in message, message
+    for word in words:
+        assert word in message, message
+
+
+def test_build_writes_a_folder_and_prints_the_table(small_tree, tmp_path):
+    out = tmp_path / "ds"
+    result = run("build", small_tree[0], "-o", out, "--seed", "3", "--priority", "Burmilla", "--num-proc", "1")
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "build.json").read_text())
+    assert report["settings"]["seed"] == 3 and report["settings"]["priority_breeds"] == ["Burmilla"]
+    assert "--priority Burmilla" in report["command"]
+    assert f"{'train':<10}{report['splits']['train']['rows']:>8}" in result.output
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p / "missing", ["not found"]),
+        (lambda p: p, ["no breed folders"]),
+        (lambda p: (p / "Bengal").mkdir() or p, ["no images"]),
+        (lambda p: (p / "file.jpg").write_bytes(b"x") and p / "file.jpg", ["not a folder"]),
+    ],
+)
+def test_bad_image_folders(tmp_path, make, words):
+    assert_one_line_error(run("build", make(tmp_path), "-o", tmp_path / "out"), *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_refuses_a_foreign_folder_and_an_unwritable_one(small_tree, tmp_path):
+    foreign = tmp_path / "cat_breeds_vlm"
+    (foreign / "sub").mkdir(parents=True)
+    assert_one_line_error(run("build", small_tree[0], "-o", foreign, "--overwrite"), "not a cat_breeds_vlm build")
+    assert [p.name for p in foreign.iterdir()] == ["sub"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert_one_line_error(run("build", small_tree[0], "-o", blocker / "out"), "does not exist")
+    assert_one_line_error(run("build", small_tree[0], "-o", "/proc/cat_breeds_vlm_out"))
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--val-ratio", "1.5"], ["val_ratio", "1.5"]),
+        (["--val-ratio", "0.6", "--test-ratio", "0.5"], ["below 1"]),
+        (["--priority-oversample", "0"], ["priority_oversample"]),
+        (["--style", "chatty"], ["chatty"]),
+        (["--priority", "Burmila"], ["Burmila", "did you mean 'Burmilla'"]),
+    ],
+)
+def test_bad_settings_are_one_line(small_tree, tmp_path, args, words):
+    assert_one_line_error(run("build", small_tree[0], "-o", tmp_path / "out", *args), *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_root_script_delegates_to_the_cli(small_tree, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "cat_breeds_vlm.py", "build", str(small_tree[0]), "-o", str(tmp_path / "ds")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "ds" / "build.json").read_text())["generator"] == "cat_breeds_vlm"
+    refused = subprocess.run(
+        [sys.executable, "cat_breeds_vlm.py", "build", str(small_tree[0])],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # default -o is ./cat_breeds_vlm: here, the package itself
+    assert refused.returncode != 0
+    assert "not a cat_breeds_vlm build" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_demo_runs_twice_and_prints_next_steps(tmp_path):
+    first = run("demo", "-o", tmp_path / "demo", "--photos", "150", "--num-proc", "1")
+    assert first.exit_code == 0, first.output
+    assert "cat-breeds-vlm stats" in first.output
+    images = sorted(p.relative_to(tmp_path) for p in (tmp_path / "demo" / "images").rglob("*.jpg"))
+    assert len({p.parts[2] for p in images}) == 67
+    second = run("demo", "-o", tmp_path / "demo", "--photos", "150", "--num-proc", "1")
+    assert second.exit_code == 0, second.output
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "demo" / "images").rglob("*.jpg")) == images
