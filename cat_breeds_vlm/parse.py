@@ -1,0 +1,181 @@
+"""Map a model's free-text answer back to the one breed label it names, or to None.
+
+A substring test gives wrong scores on this label set: "Siamese" is inside "Applehead Siamese",
+"Tabby" inside "Oriental Tabby", and "Oriental Short Hair" / "Oriental Long Hair" share words.
+So answers and label names are both normalised to word tokens and matched as whole token
+sequences:
+
+1. Normalise: "n't" read as "not", possessive "'s" and other apostrophes dropped, Unicode
+   folded to lower-case ASCII; punctuation and hyphens split words ("Extra-Toes" -> "extra
+   toes"); compounds split ("shorthair", "short-haired" -> "short hair"; "tortoiseshell" ->
+   "tortoise shell"); articles and the filler words "cat" / "breed" / "kitten" dropped.
+2. Names: each label is known by its folder name, its catalogue display name and aliases
+   (:func:`cat_breeds_vlm.catalog.breed_info`), plus the few in :data:`EXTRA_ALIASES`. Only the
+   labels passed in count; a name shared by two labels names both.
+3. Match per clause (clauses end at . , ; : ! ? brackets and "but" / "however" / "although" /
+   "though" / "whereas"): every name occurrence is found, then taken longest first; a shorter
+   match overlapping a taken one is dropped ("applehead siamese" hides its "siamese").
+4. Negation: a match preceded in its clause by a negation ("not", "no", "isn't", "never",
+   "rather than", "instead of", ...) denies that label instead of naming it ("not a Persian").
+   "no doubt" and "not only" are not negations.
+5. Decide: exactly one label named and not denied -> that label. A label both named and denied,
+   or two different labels named anywhere in the answer, gives None (a hedge such as "a Siamese
+   or an Applehead Siamese" is not credited to either).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .catalog import breed_info
+
+Tokens = tuple[str, ...]
+
+#: Aliases the catalogue does not carry, by label (only used for labels that are passed in).
+EXTRA_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "Extra-Toes Cat - Hemingway Polydactyl": ("extra-toed", "polydactyly"),
+}
+
+#: Words written both as one word and as two, besides the hair compounds ("shorthair").
+COMPOUNDS: Mapping[str, Tokens] = {
+    "tortoiseshell": ("tortoise", "shell"),
+    "applehead": ("apple", "head"),
+}
+#: Words that never change which label is meant.
+FILLER: frozenset[str] = frozenset(
+    {"a", "an", "the", "cat", "cats", "breed", "breeds", "kitten", "kittens", "kitty"}
+)
+#: Token sequences that deny the label named after them in the same clause.
+NEGATIONS: frozenset[Tokens] = frozenset(
+    {
+        ("not",), ("no",), ("never",), ("nor",), ("neither",), ("non",), ("unlike",),
+        ("isnt",), ("arent",), ("wasnt",), ("aint",), ("doesnt",), ("dont",), ("cant",),
+        ("cannot",), ("rather", "than"), ("instead", "of"),
+    }
+)  # fmt: skip
+#: Phrases that start like a negation but deny nothing.
+NOT_NEGATIONS: frozenset[Tokens] = frozenset({("no", "doubt"), ("not", "only")})
+
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\n]+|\b(?:but|however|although|though|whereas)\b")
+_NT = re.compile(r"n['\u2019]t\b", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['\u2019]s\b", re.IGNORECASE)
+_APOSTROPHE = re.compile(r"['\u2019]")
+_WORD = re.compile(r"[a-z0-9]+")
+_HAIR_COMPOUND = re.compile(r"^(short|medium|long|wire)?(hair|haired|hairs)$")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII ``text``, "n't" spelled "not", possessives and apostrophes removed."""
+    text = _APOSTROPHE.sub("", _POSSESSIVE.sub("", _NT.sub(" not", text)))
+    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode("ascii")
+
+
+def _split_compound(word: str) -> Tokens:
+    """A compound word as its parts: ``"shorthaired"`` -> ``("short", "hair")``."""
+    if word in COMPOUNDS:
+        return COMPOUNDS[word]
+    hair = _HAIR_COMPOUND.match(word)
+    if hair is None:
+        return (word,)
+    return (hair[1], "hair") if hair[1] else ("hair",)
+
+
+def tokens(text: str) -> Tokens:
+    """The normalised word tokens of ``text`` (no clause splitting), filler dropped."""
+    words = _WORD.findall(fold(text))
+    return tuple(part for word in words for part in _split_compound(word) if part not in FILLER)
+
+
+def clauses(text: str) -> list[Tokens]:
+    """``text`` cut into clauses, each as its normalised tokens; empty clauses left out."""
+    pieces = (tokens(piece) for piece in _CLAUSE_BREAK.split(fold(text)))
+    return [piece for piece in pieces if piece]
+
+
+@dataclass(frozen=True)
+class _Match:
+    """One name occurrence in a clause: tokens ``start:end`` name ``labels``."""
+
+    start: int
+    end: int
+    labels: frozenset[str]
+
+    def overlaps(self, other: _Match) -> bool:
+        """True when the two matches share a token."""
+        return self.start < other.end and other.start < self.end
+
+
+def names_of(label: str) -> list[str]:
+    """Every name a label is known by: folder name, display name, catalogue and extra aliases."""
+    info = breed_info(label)  # a label outside the catalogue is known by its own name only
+    return [label, info.display, *info.aliases, *EXTRA_ALIASES.get(label, ())]
+
+
+class BreedParser:
+    """:func:`parse_breed` for one fixed label set, with its name table built once."""
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        """Build the token-sequence table of every name of every label in ``labels``."""
+        phrases: dict[Tokens, set[str]] = {}
+        for label in sorted(set(labels)):
+            for name in names_of(label):
+                if phrase := tokens(name):
+                    phrases.setdefault(phrase, set()).add(label)
+        self.phrases = {phrase: frozenset(names) for phrase, names in phrases.items()}
+        self.longest = max(map(len, self.phrases), default=0)
+
+    def __call__(self, answer: str) -> str | None:
+        """The one label ``answer`` names (see the module docstring), or None."""
+        named: set[str] = set()
+        denied: set[str] = set()
+        for clause in clauses(answer):
+            for match in self._matches(clause):
+                (denied if _negated(clause, match.start) else named).update(match.labels)
+        if len(named) != 1 or named & denied:
+            return None
+        return named.pop()
+
+    def _matches(self, clause: Tokens) -> list[_Match]:
+        """Name occurrences in ``clause``, longest first, overlapping shorter ones dropped."""
+        found = [
+            _Match(start, start + size, self.phrases[clause[start : start + size]])
+            for start in range(len(clause))
+            for size in range(1, min(self.longest, len(clause) - start) + 1)
+            if clause[start : start + size] in self.phrases
+        ]
+        taken: list[_Match] = []
+        for match in sorted(found, key=lambda m: (m.start - m.end, m.start)):
+            if not any(match.overlaps(other) for other in taken):
+                taken.append(match)
+        return taken
+
+
+def _negated(clause: Tokens, start: int) -> bool:
+    """True when a negation occurs in ``clause`` before token ``start``."""
+    for i in range(start):
+        if clause[i : i + 2] in NOT_NEGATIONS:
+            continue
+        if clause[i : i + 1] in NEGATIONS or (i + 2 <= start and clause[i : i + 2] in NEGATIONS):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=8)
+def _parser_for(labels: frozenset[str]) -> BreedParser:
+    """The parser of a label set, built once per set."""
+    return BreedParser(labels)
+
+
+def parse_breed(answer: str, labels: Iterable[str]) -> str | None:
+    """The one label of ``labels`` that ``answer`` names; None for none, several, or a denial.
+
+    >>> parse_breed("This looks like an Applehead Siamese.", ["Siamese", "Applehead Siamese"])
+    'Applehead Siamese'
+    >>> parse_breed("It is not a Siamese.", ["Siamese", "Applehead Siamese"]) is None
+    True
+    """
+    return _parser_for(frozenset(labels))(answer)
