@@ -1,0 +1,65 @@
+"""Export the questions of a split, without their answers, for running a model on them.
+
+One JSON object a line, in split order::
+
+    {"id": "Bengal/123_1.jpg", "question": "What breed is this cat?", "image": "Bengal/123_1.jpg"}
+
+- ``id`` is the row id; the scorer matches answers to rows by it.
+- ``question`` is the first human turn without its ``"<image>\\n"`` prefix.
+- ``image`` is the row's ``source``: the photo's path relative to the image folder the dataset
+  was built from (join it to that folder, as LLaVA's ``--image_folder`` does). The same photo's
+  bytes are in the dataset row with this ``id``, for inference code that reads the dataset.
+
+The expected answer is left out on purpose. Add an ``"answer"`` key to each line and the file is
+a predictions file for :func:`cat_breeds_vlm.score.score` (extra keys are ignored there).
+Rows are streamed: images are never read or decoded, and memory stays flat on any split size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import datasets
+
+from .atomic import atomic_output
+from .errors import UserError
+from .features import IMAGE_TOKEN
+
+#: The columns a prompt is made of; the image column is never read.
+PROMPT_COLUMNS: tuple[str, ...] = ("id", "conversations", "source")
+
+
+def question_of(conversations: list[Mapping[str, str]]) -> str:
+    """The first human turn's text without the image token line: the question put to the model."""
+    if not conversations or conversations[0].get("from") != "human":
+        raise UserError(f"row does not start with a human turn: {conversations[:1]!r}")
+    return conversations[0]["value"].removeprefix(IMAGE_TOKEN + "\n")
+
+
+def prompt_records(
+    split: datasets.Dataset | datasets.IterableDataset,
+) -> Iterator[dict[str, str]]:
+    """Yield ``{"id", "question", "image"}`` for each row of ``split``, in order."""
+    for row in split.select_columns(list(PROMPT_COLUMNS)):
+        question = question_of(row["conversations"])
+        yield {"id": row["id"], "question": question, "image": row["source"]}
+
+
+def write_jsonl(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> int:
+    """Write ``records`` as JSON lines (UTF-8, atomically); return how many were written."""
+    count = 0
+    with atomic_output(path) as stream:
+        for record in records:
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def write_prompts(
+    split: datasets.Dataset | datasets.IterableDataset, path: str | os.PathLike[str]
+) -> int:
+    """Write the prompts of ``split`` to ``path`` as JSONL; return the number of rows written."""
+    return write_jsonl(prompt_records(split), path)

@@ -1,0 +1,351 @@
+"""Score a fine-tuned model's answers on one split of a built dataset.
+
+Predictions are ``{"id", "answer"}`` records (a JSONL file, or a list of dicts), one per row id;
+extra keys are ignored, so a prompts file (:mod:`cat_breeds_vlm.prompts`) with an ``"answer"``
+added to each line is a predictions file. Each answer is mapped back to a label with
+:func:`cat_breeds_vlm.parse.parse_breed`; then:
+
+- every row of the split is scored: a row whose answer names no single label is predicted
+  ``(unparseable)``, a row with no prediction at all is predicted ``(missing)``, and both count
+  as wrong, and both are counted and listed in the report, never dropped;
+- a prediction id appearing twice, or not in the split, is an error (a wrong file or ``--split``);
+- accuracy, balanced accuracy (the mean recall over the breeds with rows in the split) and
+  macro-F1 (the mean F1 over the same breeds) come from scikit-learn, as do the per-breed
+  precision / recall / F1 / support;
+- the priority breeds get their own block: the breeds the dataset was built to favour
+  (its ``build.json``), else :data:`cat_breeds_vlm.catalog.DEFAULT_PRIORITY_BREEDS`;
+- the most frequent confusions (expected breed -> another predicted breed) are listed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+import datasets
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+from .atomic import atomic_output
+from .catalog import DEFAULT_PRIORITY_BREEDS
+from .errors import UserError
+from .loading import is_local
+from .parse import BreedParser
+from .report import read_report
+
+#: The prediction of a row whose answer names no single label.
+UNPARSEABLE = "(unparseable)"
+#: The prediction of a row that has no answer in the predictions.
+MISSING = "(missing)"
+#: How many ids an error message or a printed list names.
+SHOWN = 5
+
+Predictions = str | os.PathLike[str] | Iterable[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class BreedScore:
+    """How one breed fared: rows of it (support), rows predicted as it, precision, recall, F1."""
+
+    breed: str
+    support: int
+    predicted: int
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """``count`` rows of breed ``expected`` answered as another breed, ``predicted``."""
+
+    expected: str
+    predicted: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A row whose answer names no single label."""
+
+    id: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """The scores of one split; :func:`format_report` prints it, :meth:`to_dict` is its JSON."""
+
+    split: str
+    rows: int
+    correct: int
+    accuracy: float
+    balanced_accuracy: float
+    macro_f1: float
+    breeds: tuple[BreedScore, ...]  # the breeds with rows in the split, in label order
+    priority: tuple[BreedScore, ...]  # every priority breed, support 0 when none in the split
+    priority_macro_f1: float | None  # over the priority breeds with rows in the split
+    confusions: tuple[Confusion, ...]
+    unparseable: tuple[Unparsed, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def answered(self) -> int:
+        """Rows with a prediction (parseable or not)."""
+        return self.rows - len(self.missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data, with the counts spelled out."""
+        counts = {
+            "answered": self.answered,
+            "unparseable_count": len(self.unparseable),
+            "missing_count": len(self.missing),
+            "missing_and_unparseable_count_as_wrong": True,
+        }
+        return {**counts, **asdict(self)}
+
+
+def read_predictions(predictions: Predictions) -> dict[str, str]:
+    """Answers by row id from a JSONL path or from records; duplicate ids are a :class:`UserError`.
+
+    A ``null`` answer is kept as an empty (so unparseable) answer.
+    """
+    if isinstance(predictions, (str, os.PathLike)):
+        records = _read_jsonl(Path(predictions))
+    else:
+        records = ((f"record {n}", record) for n, record in enumerate(predictions, start=1))
+    answers: dict[str, str] = {}
+    duplicates: list[str] = []
+    for where, record in records:
+        row_id, answer = _id_and_answer(record, where)
+        if row_id in answers:
+            duplicates.append(row_id)
+        answers[row_id] = answer
+    if duplicates:
+        raise UserError(f"{len(duplicates)} duplicate prediction ids: {_some(duplicates)}")
+    return answers
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[str, Any]]:
+    """``(where, record)`` for each non-blank line of a JSONL file."""
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    yield f"{path}:{number}", json.loads(line)
+                except json.JSONDecodeError as err:
+                    message = f"{path}:{number}: not valid JSON ({err.msg}): {line[:80]!r}"
+                    raise UserError(message) from None
+
+
+def _id_and_answer(record: Any, where: str) -> tuple[str, str]:
+    """Check one prediction record and return its id and answer text."""
+    if not isinstance(record, Mapping):
+        raise UserError(f'{where}: expected an object with "id" and "answer", got {record!r:.60}')
+    missing = [key for key in ("id", "answer") if key not in record]
+    if missing:
+        raise UserError(f'{where}: no "{missing[0]}" key (each prediction needs "id" and "answer")')
+    row_id, answer = record["id"], record["answer"]
+    if not isinstance(row_id, str) or not isinstance(answer, (str, type(None))):
+        raise UserError(
+            f"{where}: id and answer must be strings, got {row_id!r:.40} / {answer!r:.40}"
+        )
+    return row_id, answer or ""
+
+
+def _some(ids: Sequence[str]) -> str:
+    """The first few of ``ids``, quoted, for a message."""
+    more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
+    return ", ".join(repr(i) for i in ids[:SHOWN]) + more
+
+
+def priority_breeds_for(dataset: str) -> tuple[str, ...] | None:
+    """The priority breeds a local built folder was made with (its build report), else None."""
+    report = read_report(Path(dataset).expanduser()) if is_local(dataset) else None
+    breeds = (report or {}).get("settings", {}).get("priority_breeds")
+    return None if breeds is None else tuple(breeds)
+
+
+def score(
+    split: datasets.Dataset | datasets.IterableDataset,
+    predictions: Predictions,
+    *,
+    priority_breeds: Sequence[str] | None = None,
+    top_confusions: int = 10,
+) -> ScoreReport:
+    """Score ``predictions`` against every row of ``split`` (see the module docstring).
+
+    ``priority_breeds`` defaults to the catalogue's default priority breeds that are labels
+    of this dataset; given explicitly, each must be one of its labels.
+    """
+    labels: list[str] = split.features["breed"].names
+    priority = _priority(priority_breeds, labels)
+    expected = _expected_breeds(split, labels)
+    answers = read_predictions(predictions)
+    _check_ids(answers, expected, _name(split))
+    predicted = _predicted_breeds(answers, expected, labels)
+    y_true, y_pred = list(expected.values()), list(predicted.values())
+    scores = _breed_scores(y_true, y_pred, labels)
+    present = [s for s in scores.values() if s.support]
+    return ScoreReport(
+        split=_name(split),
+        rows=len(y_true),
+        correct=sum(t == p for t, p in zip(y_true, y_pred)),
+        accuracy=float(accuracy_score(y_true, y_pred)),
+        balanced_accuracy=fmean(s.recall for s in present),  # == balanced_accuracy_score
+        macro_f1=fmean(s.f1 for s in present),  # == f1_score(average="macro", labels=present)
+        breeds=tuple(present),
+        priority=tuple(scores[breed] for breed in priority),
+        priority_macro_f1=_macro_f1([scores[breed] for breed in priority]),
+        confusions=_confusions(y_true, y_pred, set(labels), top_confusions),
+        unparseable=tuple(Unparsed(i, answers[i]) for i in _ids(predicted, UNPARSEABLE)),
+        missing=tuple(_ids(predicted, MISSING)),
+    )
+
+
+def _ids(predicted: Mapping[str, str], value: str) -> list[str]:
+    """The row ids predicted as ``value``, in split order."""
+    return [row_id for row_id, label in predicted.items() if label == value]
+
+
+def _expected_breeds(
+    split: datasets.Dataset | datasets.IterableDataset, labels: list[str]
+) -> dict[str, str]:
+    """The label of every row, by id, in split order (the image column is never read)."""
+    expected = {row["id"]: labels[row["breed"]] for row in split.select_columns(["id", "breed"])}
+    if not expected:
+        raise UserError(f"split {_name(split)!r} has no rows to score")
+    return expected
+
+
+def _check_ids(answers: Mapping[str, str], expected: Mapping[str, str], split: str) -> None:
+    """Raise :class:`UserError` naming the first few prediction ids that are not in the split."""
+    unknown = [row_id for row_id in answers if row_id not in expected]
+    if unknown:
+        raise UserError(
+            f"{len(unknown)} prediction ids are not in split {split!r} (wrong split?): "
+            f"{_some(unknown)}"
+        )
+
+
+def _predicted_breeds(
+    answers: Mapping[str, str], expected: Mapping[str, str], labels: list[str]
+) -> dict[str, str]:
+    """The predicted label of every row: parsed, or :data:`UNPARSEABLE`, or :data:`MISSING`."""
+    parse = BreedParser(labels)
+    return {
+        row_id: parse(answers[row_id]) or UNPARSEABLE if row_id in answers else MISSING
+        for row_id in expected
+    }
+
+
+def _name(split: datasets.Dataset | datasets.IterableDataset) -> str:
+    """The split's name, as ``datasets`` recorded it."""
+    return str(split.split) if split.split is not None else "?"
+
+
+def _priority(requested: Sequence[str] | None, labels: Sequence[str]) -> list[str]:
+    """The priority breeds to report: checked when given, the catalogue's defaults otherwise."""
+    if requested is None:
+        return [breed for breed in DEFAULT_PRIORITY_BREEDS if breed in labels]
+    unknown = [breed for breed in requested if breed not in labels]
+    if unknown:
+        raise UserError(f"priority breeds not among the dataset's breeds: {_some(unknown)}")
+    return list(dict.fromkeys(requested))
+
+
+def _breed_scores(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict[str, BreedScore]:
+    """Per-label scores from scikit-learn, for every label (support 0 where the split has none)."""
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    predicted = Counter(y_pred)
+    return {
+        label: BreedScore(label, int(n), predicted[label], float(p), float(r), float(f))
+        for label, p, r, f, n in zip(labels, precision, recall, f1, support)
+    }
+
+
+def _macro_f1(scores: Sequence[BreedScore]) -> float | None:
+    """The mean F1 over the breeds of ``scores`` with rows in the split; None if there are none."""
+    present = [s.f1 for s in scores if s.support]
+    return fmean(present) if present else None
+
+
+def _confusions(
+    y_true: list[str], y_pred: list[str], labels: set[str], top: int
+) -> tuple[Confusion, ...]:
+    """The ``top`` most frequent (expected, other predicted label) pairs, ties in name order."""
+    pairs = Counter((t, p) for t, p in zip(y_true, y_pred) if t != p and p in labels)
+    ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(Confusion(t, p, n) for (t, p), n in ranked[:top])
+
+
+def format_report(report: ScoreReport) -> str:
+    """The report as text for a terminal: summary, priority block, overall, per breed, problems."""
+    missing_note = f", {len(report.missing)} missing" if report.missing else ", none missing"
+    lines = [
+        f"Split {report.split!r}: {report.rows} rows, {report.answered} answered "
+        f"({len(report.unparseable)} unparseable){missing_note}. "
+        "Unparseable answers and missing ids count as wrong.",
+        "",
+        _priority_heading(report),
+        *_table(report.priority),
+        "",
+        f"Overall: accuracy {report.accuracy:.1%} ({report.correct}/{report.rows}), "
+        f"balanced accuracy {report.balanced_accuracy:.1%}, "
+        f"macro-F1 {report.macro_f1:.1%} over {len(report.breeds)} breeds",
+        "",
+        "Per breed:",
+        *_table(report.breeds),
+    ]
+    if report.confusions:
+        lines += ["", "Most frequent confusions (expected -> predicted):"]
+        lines += [f"  {c.count:5d}  {c.expected} -> {c.predicted}" for c in report.confusions]
+    if report.unparseable:
+        first = f", first {SHOWN}" if len(report.unparseable) > SHOWN else ""
+        lines += ["", f"Unparseable answers ({len(report.unparseable)}{first}):"]
+        lines += [f"  {u.id}: {u.answer!r:.100}" for u in report.unparseable[:SHOWN]]
+    if report.missing:
+        lines += ["", f"Missing ids ({len(report.missing)}): {_some(report.missing)}"]
+    return "\n".join(lines)
+
+
+def _priority_heading(report: ScoreReport) -> str:
+    """The priority block's title line, with its macro-F1 when any priority breed has rows."""
+    if not report.priority:
+        return "Priority breeds: none"
+    if report.priority_macro_f1 is None:
+        return "Priority breeds: no rows of them in this split"
+    scored = sum(1 for s in report.priority if s.support)
+    return (
+        f"Priority breeds: macro-F1 {report.priority_macro_f1:.1%} "
+        f"({scored} of {len(report.priority)} with rows in this split)"
+    )
+
+
+def _table(scores: Sequence[BreedScore]) -> list[str]:
+    """Aligned rows: breed, support, predicted, precision, recall, F1."""
+    width = max([len("Breed"), *(len(s.breed) for s in scores)])
+    header = f"{'Rows':>6}  {'Predicted':>9}  {'Precision':>9}  {'Recall':>7}  {'F1':>7}"
+    lines = [f"  {'Breed':<{width}}  {header}"]
+    for s in scores:
+        cells = (
+            f"{s.precision:>9.1%}  {s.recall:>7.1%}  {s.f1:>7.1%}"
+            if s.support
+            else f"{'-':>9}  {'-':>7}  {'-':>7}  no rows in this split"
+        )
+        lines.append(f"  {s.breed:<{width}}  {s.support:>6}  {s.predicted:>9}  {cells}")
+    return lines
+
+
+def write_json_report(report: ScoreReport, path: str | os.PathLike[str]) -> None:
+    """Write ``report.to_dict()`` as indented JSON to ``path``, atomically."""
+    with atomic_output(path) as stream:
+        json.dump(report.to_dict(), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
