@@ -1,11 +1,11 @@
 """A tiny built dataset for the scoring tests, made without the builder.
 
-A Parquet folder in the built layout (``data/{split}-00000-of-00001.parquet`` with the contract
-features and real JPEG bytes in the ``image`` column, plus a ``build.json`` with just
-``generator``, ``settings`` and ``breeds``) that ``datasets.load_dataset(folder)`` reads. Its breeds are the
-tricky families of the scorer (Siamese / Applehead Siamese, Oriental Short / Long Hair), a
-priority breed, and the Sphynx with its odd folder name. It stands in for the output of
-``cat-breeds-vlm build``, so it can be swapped for a real build later.
+A Parquet folder in the built layout (``data/{split}-00000-of-00001.parquet`` with the
+contract features and real JPEG bytes in the ``image`` column, plus a ``build.json`` with just
+``generator``, ``settings`` and ``breeds``) that ``datasets.load_dataset(folder)`` reads. Its
+breeds are the tricky families of the scorer (Siamese / Applehead Siamese, Oriental Short /
+Long Hair), a priority breed, and the Sphynx with its odd folder name. It stands in for the
+output of ``cat-breeds-vlm build``, so it can be swapped for a real build later.
 """
 
 from __future__ import annotations
