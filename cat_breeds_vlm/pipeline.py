@@ -36,7 +36,7 @@ def prepare(
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), and plan the splits."""
     image_dir = Path(image_dir).resolve()
-    scanned = scanned or scan(image_dir)
+    scanned = scanned or scan(image_dir, progress=progress)
     verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
     good, skipped = [], []
     for cand in scanned.candidates:

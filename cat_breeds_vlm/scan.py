@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from .errors import UserError
 
 #: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
@@ -80,13 +82,13 @@ def _walk_sorted(folder: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-def scan(image_dir: Path) -> ScanResult:
+def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
     """Walk the image folder once, in sorted order, and list the candidate images of every breed."""
     image_dir = Path(image_dir).resolve()
     breeds = find_breeds(image_dir)
     candidates: list[Candidate] = []
     ignored: list[str] = []
-    for breed in breeds:
+    for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=not progress):
         for path in _walk_sorted(image_dir / breed):
             source = path.relative_to(image_dir).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
