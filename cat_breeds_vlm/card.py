@@ -1,0 +1,389 @@
+"""The dataset card: the README.md of a built folder, from the build report and the features.
+
+The YAML front matter is what the Hub and ``load_dataset`` read: ``configs`` maps each split to
+its Parquet shards, ``dataset_info`` carries the features and split sizes (written with
+``datasets``' own serializer, so it reads back as the exact features). The body is for people:
+what the data is for, how to load it, what is in each split, how it was built and what was left
+out. The text depends only on the report, so the same build gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import datasets
+from datasets.info import DatasetInfosDict
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from .atomic import write_text_atomic
+from .features import EVAL_SPLITS, SPLITS
+
+CARD_NAME = "README.md"
+CHART_NAME = "class_distribution.png"
+
+# License: "unknown", on purpose. The photos are Petfinder adoption-listing photos, gathered into
+# the Kaggle "Cat Breeds Dataset"; their copyright stays with the shelters and photographers, and
+# no license covering them could be verified. "other" would claim a known custom license and needs
+# a license_name/license_link we cannot honestly fill. The Hub's own card for the Petfinder-based
+# cats_vs_dogs set uses "unknown" for the same reason. The body says what this means for sharing.
+LICENSE = "unknown"
+TASK_CATEGORIES = ["image-text-to-text", "visual-question-answering", "image-classification"]
+TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava", "petfinder"]
+PRETTY_NAME = "Cat breeds VLM"
+
+#: How many entries of a long list (skipped files, duplicate groups) the card shows.
+MAX_LISTED = 10
+
+# The Hub's size_categories buckets: (upper bound, label), in increasing order.
+_SIZE_BUCKETS: tuple[tuple[int, str], ...] = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+)
+
+_SPLIT_PURPOSE = {
+    "train": "fine-tuning; priority-breed photos repeated (oversampled)",
+    "val": "model selection; never oversampled",
+    "test": "final evaluation; never oversampled",
+    "priority": "the priority breeds' rows of train (a focused set; no val/test photo)",
+}
+
+
+def size_category(rows: int) -> str:
+    """The Hub ``size_categories`` label for a number of rows (``1234`` -> ``"1K<n<10K"``)."""
+    for bound, label in _SIZE_BUCKETS:
+        if rows < bound:
+            return label
+    return "n>1B"
+
+
+def split_names(report: dict[str, Any]) -> list[str]:
+    """The report's splits in build order (train, val, test, priority), then any others sorted."""
+    names = list(report["splits"])
+    return [s for s in SPLITS if s in names] + sorted(set(names) - set(SPLITS))
+
+
+def missing_eval(report: dict[str, Any]) -> dict[str, list[str]]:
+    """Breeds with no row in val or test: breed -> the evaluation splits it is missing from."""
+    missing: dict[str, list[str]] = {}
+    for breed in report["breeds"]:
+        absent = [s for s in EVAL_SPLITS if s in report["counts"] and not report["counts"][s].get(breed)]
+        if absent:
+            missing[breed] = absent
+    return missing
+
+
+def card_metadata(report: dict[str, Any], features: datasets.Features) -> DatasetCardData:
+    """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``."""
+    splits = split_names(report)
+    # priority rows are copies of train rows: the distinct examples are train + val + test.
+    examples = sum(report["splits"][s]["rows"] for s in splits if s != "priority")
+    card_data = DatasetCardData(
+        pretty_name=PRETTY_NAME,
+        license=LICENSE,
+        language=["en"],
+        task_categories=TASK_CATEGORIES,
+        size_categories=[size_category(examples)],
+        tags=TAGS,
+        configs=[
+            {
+                "config_name": "default",
+                "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits],
+            }
+        ],
+    )
+    # num_bytes: the split's Parquet bytes as build.json reports them (images dominate; the
+    # in-memory Arrow size that datasets would record is about the same).
+    split_dict = datasets.SplitDict()
+    for name in splits:
+        info = report["splits"][name]
+        split_dict.add(
+            datasets.SplitInfo(name=name, num_bytes=info["bytes"], num_examples=info["rows"])
+        )
+    dataset_info = datasets.DatasetInfo(
+        features=features,
+        splits=split_dict,
+        dataset_size=sum(report["splits"][s]["bytes"] for s in splits),
+    )
+    DatasetInfosDict({"default": dataset_info}).to_dataset_card_data(card_data)
+    return card_data
+
+
+def render_card(report: dict[str, Any], features: datasets.Features) -> str:
+    """The full README.md text (YAML front matter and body) for a build report."""
+    sections = [
+        _intro(report),
+        _load_section(),
+        _fields_section(),
+        _splits_section(report),
+        _breeds_section(report),
+        _chart_section(),
+        _build_section(report),
+        _left_out_section(report),
+        _license_section(),
+    ]
+    body = "\n\n".join(sections) + "\n"
+    card = DatasetCard(f"---\n{card_metadata(report, features).to_yaml()}\n---\n\n{body}")
+    return str(card)
+
+
+def write_card(folder: Path, report: dict[str, Any], features: datasets.Features) -> None:
+    """Write the card as ``folder/README.md`` (atomically)."""
+    write_text_atomic(Path(folder) / CARD_NAME, render_card(report, features))
+
+
+# --- body sections, top to bottom ---------------------------------------------------------------
+
+
+def _intro(report: dict[str, Any]) -> str:
+    oversample = report["settings"]["priority_oversample"]
+    return "\n".join(
+        [
+            f"# {PRETTY_NAME}",
+            "",
+            "Labelled cat photos as a vision-language fine-tuning set: each row is one photo and a",
+            "short conversation (`<image>` question, answer) that names the cat's breed, coat pattern",
+            "or domestic type. It is made for fine-tuning and evaluating a vision-language model",
+            "(LLaVA, TRL, Fireworks) on telling "
+            f"{len(report['breeds'])} labels apart.",
+            "",
+            "The splits cannot leak: a photo (with its byte-identical copies and every photo of the",
+            "same pet) is in exactly one of train, val and test. Oversampling happens after the split",
+            f"and in train only (each priority-breed photo appears {oversample} times); val and test",
+            "are never oversampled, so their scores are honest.",
+        ]
+    )
+
+
+def _load_section() -> str:
+    return "\n".join(
+        [
+            "## Load it",
+            "",
+            "```python",
+            "from datasets import load_dataset",
+            "",
+            'ds = load_dataset("path/to/this/folder")  # or the Hub repo id it was pushed to',
+            'row = ds["train"][0]',
+            'row["image"]          # PIL image',
+            'row["conversations"]  # [{"from": "human", "value": "<image>\\n..."}, {"from": "gpt", ...}]',
+            'ds["train"].features["breed"].int2str(row["breed"])  # the label',
+            "```",
+        ]
+    )
+
+
+def _fields_section() -> str:
+    return "## Fields\n\n" + _table(
+        ["field", "type", "meaning"],
+        [
+            ["`id`", "string", "unique within its split; oversampled copies end in `#2`, `#3`, ..."],
+            ["`image`", "Image", "the photo (bytes embedded in the Parquet files)"],
+            [
+                "`conversations`",
+                "list of {from, value}",
+                "human/gpt turns; the first starts with `<image>\\n`; the answer names the label",
+            ],
+            ["`breed`", "ClassLabel", "the label: the photo's folder name"],
+            ["`source`", "string", "the photo's path relative to the image folder"],
+        ],
+    )
+
+
+def _splits_section(report: dict[str, Any]) -> str:
+    rows = [
+        [
+            f"`{name}`",
+            _num(info["rows"]),
+            _num(info["photos"]) if "photos" in info else "",
+            _num(info["shards"]),
+            _SPLIT_PURPOSE.get(name, ""),
+        ]
+        for name, info in ((s, report["splits"][s]) for s in split_names(report))
+    ]
+    return "## Splits\n\n" + _table(["split", "rows", "distinct photos", "shards", "for"], rows)
+
+
+def _breeds_section(report: dict[str, Any]) -> str:
+    priority = set(report["settings"].get("priority_breeds") or [])
+    missing = missing_eval(report)
+    splits = split_names(report)
+    header = ["breed", "train photos"] + [f"{s} rows" for s in splits]
+    rows = []
+    for breed in report["breeds"]:
+        name = _cell(breed) + (" ★" if breed in priority else "") + (" †" if breed in missing else "")
+        train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
+        counts = [_num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
+        rows.append([name, _num(train_photos)] + counts)
+    return "## Breeds\n\n" + _table(header, rows) + "\n\n" + "\n\n".join(
+        [_priority_note(report, priority), _missing_note(missing)]
+    )
+
+
+def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
+    present = [b for b in report["breeds"] if b in priority]
+    absent = sorted(priority - set(present))
+    if not priority:
+        return "No priority breeds were set."
+    note = (
+        f"★ priority breed ({_join(present) or 'none of them is in the data'}): each train photo"
+        f" appears {report['settings'].get('priority_oversample', 1)} times in train, and these"
+        " rows form the `priority` split."
+    )
+    return note + (f" Set as priority but not in the data: {_join(absent)}." if absent else "")
+
+
+def _missing_note(missing: dict[str, list[str]]) -> str:
+    if not missing:
+        return "Every breed has at least one photo in val and one in test."
+    which = "; ".join(f"{_cell(b)}: no {' and no '.join(s)} photo" for b, s in missing.items())
+    return (
+        f"† **not in every evaluation split** ({which}). These breeds have too few distinct"
+        " photos (or pets) to split, so their photos stay in train and no val or test score"
+        " can be measured for them where they are missing."
+    )
+
+
+def _chart_section() -> str:
+    return "\n".join(
+        [
+            "## Class distribution",
+            "",
+            f"![Class distribution]({CHART_NAME})",
+            "",
+            "Photos per breed in train before oversampling (distinct photos) and after (train rows),",
+            "on a log scale.",
+        ]
+    )
+
+
+def _build_section(report: dict[str, Any]) -> str:
+    settings = report["settings"]
+    rows = [[f"`{key}`", f"`{value!r}`"] for key, value in settings.items()]
+    lines = [
+        "## How it was built",
+        "",
+        f"Built by `cat_breeds_vlm` {report.get('package_version', '?')} from"
+        f" {_num(report.get('created_from_files', 0))} image files with:",
+        "",
+        "```bash",
+        report.get("command", ""),
+        "```",
+        "",
+        _table(["setting", "value"], rows),
+    ]
+    capped = report.get("capped") or {}
+    if capped:
+        caps = [f"{_cell(b)}: {_num(c['kept'])} of {_num(c['photos'])}" for b, c in sorted(capped.items())]
+        lines += ["", f"Capped at `max_per_class` (photos sampled with the seed): {'; '.join(caps)}."]
+    return "\n".join(lines)
+
+
+def _left_out_section(report: dict[str, Any]) -> str:
+    skipped = report.get("skipped") or []
+    duplicates = report.get("duplicates") or []
+    conflicts = report.get("conflicts") or []
+    lines = ["## Left out", ""]
+    if skipped:
+        reasons = Counter(_reason_kind(item["reason"]) for item in skipped)
+        lines.append(
+            f"{_count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully ("
+            + "; ".join(f"{kind}: {n}" for kind, n in sorted(reasons.items()))
+            + ")."
+        )
+        lines += [""] + [f"- `{_code(i['source'])}`: {_cell(i['reason'])}" for i in skipped[:MAX_LISTED]]
+        lines += _more(len(skipped))
+    else:
+        lines.append("No file was skipped: every image decoded fully.")
+    lines.append("")
+    if duplicates:
+        dropped = sum(len(d["dropped"]) for d in duplicates)
+        lines.append(
+            f"{_count(len(duplicates), 'group', 'groups')} of byte-identical files within one breed"
+            f" counted as one photo each ({_count(dropped, 'copy', 'copies')} dropped):"
+        )
+        lines += [""] + [
+            f"- `{_code(d['kept'])}` kept; dropped {', '.join(f'`{_code(p)}`' for p in d['dropped'])}"
+            for d in duplicates[:MAX_LISTED]
+        ]
+        lines += _more(len(duplicates))
+    else:
+        lines.append("No byte-identical duplicates were found.")
+    lines.append("")
+    if conflicts:
+        lines.append(
+            f"{_count(len(conflicts), 'picture appears', 'pictures appear')} under two or more labels"
+            " (same bytes, different folders), left out since the label is unknown:"
+        )
+        lines += [""] + [
+            "- " + ", ".join(f"`{_code(s)}`" for s in c["sources"]) + f" ({_join(c['breeds'])})"
+            for c in conflicts[:MAX_LISTED]
+        ]
+        lines += _more(len(conflicts))
+    else:
+        lines.append("No picture appears under two labels.")
+    lines.append("")
+    lines.append("The full lists are in `build.json`.")
+    return "\n".join(lines)
+
+
+def _license_section() -> str:
+    return "\n".join(
+        [
+            "## License",
+            "",
+            "Unknown. The photos of the Kaggle \"Cat Breeds Dataset\" are Petfinder adoption-listing",
+            "photos; their copyright stays with the shelters and photographers, and no license for",
+            "them could be verified. Keep this dataset private unless you have the right to share it.",
+        ]
+    )
+
+
+# --- small text helpers ---------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table; columns of counts are right-aligned."""
+    align = ["---:" if h.endswith(("rows", "photos", "shards")) else "---" for h in header]
+    lines = [f"| {' | '.join(header)} |", f"| {' | '.join(align)} |"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    return "\n".join(lines)
+
+
+def _reason_kind(reason: str) -> str:
+    """The kind of a skip reason: its text before the first colon ("truncated image: ...")."""
+    return reason.split(":", 1)[0].strip() or "unknown"
+
+
+def _more(total: int) -> list[str]:
+    return [f"- ... and {_num(total - MAX_LISTED)} more"] if total > MAX_LISTED else []
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``1 file was`` / ``3 files were``."""
+    return f"{_num(n)} {one if n == 1 else many}"
+
+
+def _num(value: int) -> str:
+    return f"{value:,}"
+
+
+def _join(names: Iterable[str]) -> str:
+    return ", ".join(_cell(n) for n in names)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, one line."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """Text safe inside backticks."""
+    return _cell(text).replace("`", "'")
