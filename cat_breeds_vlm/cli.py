@@ -168,3 +168,9 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
 
 
 # Commands are registered below, one module per concern.
+
+from .hub import push_command  # noqa: E402
+from .stats import stats_command  # noqa: E402
+
+main.add_command(push_command)
+main.add_command(stats_command)

@@ -1,0 +1,282 @@
+"""Push a built folder to a Hugging Face Hub dataset repo: private unless asked, in one commit.
+
+What colleagues load from the Hub must be exactly what was built, so :func:`push`:
+
+- refuses a folder that is not a complete build (:func:`check_build`);
+- creates the dataset repo private unless ``private=False``, and stops if the repo already exists
+  and is public while a private push was asked for: nothing is published by accident;
+- uploads the build's files unchanged in **one commit** (``HfApi.create_commit`` with one
+  operation per file), removing Parquet shards an earlier push left under ``data/`` that this
+  build does not have (they would match ``data/{split}-*.parquet`` and add stale rows).
+  ``upload_folder`` is not used: with ``hf_xet`` installed (the default) it may split a folder
+  into several commits, and between two of them the Hub would serve a card that does not match
+  its shards. A build is a handful of files, far below the per-commit limits.
+
+The token comes from ``token=``, else ``HF_TOKEN``, else the saved login (huggingface_hub resolves
+``token=None``). It is never printed or logged, and errors are scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import huggingface_hub
+import pyarrow.parquet as pq
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+from huggingface_hub.errors import HFValidationError, HfHubHTTPError, OfflineModeIsEnabled
+from huggingface_hub.utils import validate_repo_id
+
+from . import __version__
+from .card import CARD_NAME, CHART_NAME
+from .errors import UserError, friendly_errors
+from .report import GENERATOR, REPORT_NAME, read_report
+
+#: Files every build has besides its Parquet shards.
+BUILD_FILES: tuple[str, ...] = (CARD_NAME, REPORT_NAME, CHART_NAME)
+#: Names that mark an unfinished write: atomic-write temporaries, the build's staging folder
+#: (``.OUT.partial-XXXX``), partial downloads. A folder with one, or named so, is refused.
+PARTIAL_PATTERNS: tuple[str, ...] = ("*.tmp", ".tmp*", "*.partial", "*.partial-*", "*.incomplete")
+REPO_TYPE = "dataset"
+
+# Network and Hub failures: HfHubHTTPError covers HTTP status errors; the base HTTP error of
+# huggingface_hub's client (httpx in 1.x/2.x, requests before) covers connection failures.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    HfHubHTTPError,
+    OfflineModeIsEnabled,
+    getattr(huggingface_hub.errors, "HTTPError", HfHubHTTPError),
+    ConnectionError,
+    TimeoutError,
+)
+_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9_]{6,}")
+
+
+@dataclass(frozen=True)
+class BuildFolder:
+    """A complete built folder: its report, the files a push uploads, and the files it leaves."""
+
+    path: Path
+    report: dict[str, Any]
+    files: tuple[str, ...]  # posix paths relative to ``path``, sorted
+    left_out: tuple[str, ...]  # other files found there (not part of a build), never uploaded
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What a push did: where the data went and which files it sent or removed."""
+
+    repo_id: str
+    repo_url: str
+    private: bool
+    commit_url: str
+    revision: str | None  # the branch or ``refs/pr/N`` to load from; None for the main branch
+    pr_url: str | None
+    uploaded: tuple[str, ...]
+    deleted: tuple[str, ...]
+    left_out: tuple[str, ...]
+
+    def load_line(self) -> str:
+        """The ``load_dataset(...)`` call that loads what was pushed."""
+        revision = f', revision="{self.revision}"' if self.revision else ""
+        return f'load_dataset("{self.repo_id}"{revision})'
+
+
+def check_build(dataset_dir: str | Path) -> BuildFolder:
+    """Check that ``dataset_dir`` is a complete build; return what a push would upload.
+
+    Complete means: no temporary or partial file anywhere; ``build.json`` written by
+    cat_breeds_vlm; the card and the chart; and for every split in ``build.json`` exactly its
+    ``data/{split}-XXXXX-of-YYYYY.parquet`` shards, readable, holding the reported rows.
+    """
+    folder = Path(dataset_dir).expanduser()
+    if not folder.is_dir():
+        raise UserError(f"no such dataset folder: {dataset_dir}")
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    names = [folder.resolve().name] + [part for f in found for part in f.split("/")]
+    partial = [name for name in names if _is_partial(name)]
+    if partial:
+        raise UserError(f"{folder} is an unfinished write ({partial[0]}): rebuild it before pushing")
+    report = read_report(folder)
+    if report is None:
+        raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
+    if not isinstance(report.get("splits"), dict) or not report["splits"]:
+        raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
+    missing = [name for name in BUILD_FILES if name not in found]
+    if missing:
+        raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")
+    shards = [shard for split in report["splits"] for shard in _check_split(folder, split, report, found)]
+    files = tuple(sorted([*BUILD_FILES, *shards]))
+    return BuildFolder(folder, report, files, tuple(f for f in found if f not in files))
+
+
+def push(
+    dataset_dir: str | Path,
+    repo_id: str,
+    private: bool = True,
+    token: str | None = None,
+    revision: str | None = None,
+    message: str | None = None,
+    create_pr: bool = False,
+    api: HfApi | None = None,
+) -> PushResult:
+    """Upload the build in ``dataset_dir`` to the dataset repo ``repo_id`` in one commit.
+
+    ``private=True`` creates a private repo and refuses to push into an existing public one.
+    ``revision`` names a branch (created when missing); ``create_pr`` opens a pull request
+    (against ``revision`` when given) instead of committing to the branch directly.
+    """
+    build = check_build(dataset_dir)
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as err:
+        raise UserError(f"invalid repo id {repo_id!r}: {_one_line(err)}") from None
+    api = api or HfApi(library_name=GENERATOR, library_version=__version__)
+    with hub_errors(f"cannot push to {repo_id}", token):
+        repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True, token=token)
+        full_id = getattr(repo_url, "repo_id", None) or repo_id
+        is_private = api.repo_info(full_id, repo_type=REPO_TYPE, token=token).private is True
+        if private and not is_private:
+            raise UserError(
+                f"{full_id} already exists and is public: pushing would publish this dataset."
+                " Pass --public (private=False) to push to it anyway, or choose another repo id"
+            )
+        if revision:
+            api.create_branch(full_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True, token=token)
+        remote = api.list_repo_files(full_id, repo_type=REPO_TYPE, revision=revision, token=token)
+        stale = sorted(p for p in remote if p.startswith("data/") and p not in build.files)
+        operations = [CommitOperationAdd(p, str(build.path / p)) for p in build.files]
+        operations += [CommitOperationDelete(p) for p in stale]
+        commit = api.create_commit(
+            full_id,
+            operations,
+            commit_message=message or default_message(build.report),
+            repo_type=REPO_TYPE,
+            revision=revision,
+            create_pr=create_pr,
+            token=token,
+        )
+    return PushResult(
+        repo_id=full_id,
+        repo_url=str(repo_url),
+        private=is_private,
+        commit_url=commit.commit_url,
+        revision=commit.pr_revision or revision,
+        pr_url=commit.pr_url,
+        uploaded=build.files,
+        deleted=tuple(stale),
+        left_out=build.left_out,
+    )
+
+
+def default_message(report: dict[str, Any]) -> str:
+    """The commit message of a push: what was built, from how many rows, with which seed."""
+    rows = sum(split["rows"] for split in report["splits"].values())
+    seed = report.get("settings", {}).get("seed")
+    version = report.get("package_version", "?")
+    return f"Upload cat_breeds_vlm {version} build ({rows:,} rows, seed {seed})"
+
+
+@contextmanager
+def hub_errors(what: str, token: str | None) -> Iterator[None]:
+    """Turn a network or Hub error into a one-line :class:`UserError`, with any token scrubbed."""
+    try:
+        yield
+    except NETWORK_ERRORS as err:
+        raise UserError(scrub(f"{what}: {_one_line(err)}", token)) from None
+
+
+def scrub(text: str, token: str | None = None) -> str:
+    """``text`` with the given token, ``HF_TOKEN``'s and anything shaped like a token hidden.
+
+    The saved login's token is an ``hf_...`` token, caught by the pattern; reading it here would
+    risk a refresh call in the middle of an error.
+    """
+    for secret in (token, os.environ.get("HF_TOKEN"), os.environ.get("HUGGING_FACE_HUB_TOKEN")):
+        if secret and secret.strip():
+            text = text.replace(secret.strip(), "***")
+    return _TOKEN_PATTERN.sub("hf_***", text)
+
+
+def _one_line(err: BaseException) -> str:
+    """An exception as one line: its type when the message is empty, whitespace collapsed."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _is_partial(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in PARTIAL_PATTERNS)
+
+
+def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[str]) -> list[str]:
+    """The split's shard paths, checked against the shard count and row count of the report."""
+    info = report["splits"][split]
+    count = info["shards"]
+    expected = [f"data/{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+    present = [f for f in found if fnmatch.fnmatch(f, f"data/{split}-*.parquet")]
+    if present != expected:
+        missing = sorted(set(expected) - set(present)) or sorted(set(present) - set(expected))
+        raise UserError(
+            f"incomplete build in {folder}: split {split!r} should have {count} shard(s),"
+            f" found {len(present)} ({missing[0]} differs)"
+        )
+    rows = 0
+    for shard in expected:
+        try:
+            rows += pq.read_metadata(folder / shard).num_rows
+        except Exception as err:  # pyarrow raises ArrowInvalid / OSError for a damaged file
+            raise UserError(f"cannot read {folder / shard}: {_one_line(err)}") from None
+    if rows != info["rows"]:
+        raise UserError(
+            f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info['rows']}"
+        )
+    return expected
+
+
+@click.command("push")
+@click.argument("dataset_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("repo_id")
+@click.option("--public", is_flag=True, help="Create the repo public (default: private).")
+@click.option("--token", default=None, help="Hub token (default: HF_TOKEN, else the saved login).")
+@click.option(
+    "--revision", default=None, metavar="BRANCH", help="Push to this branch (created when missing)."
+)
+@click.option("--message", "-m", default=None, help="Commit message.")
+@click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to the branch.")
+@friendly_errors
+def push_command(
+    dataset_dir: Path,
+    repo_id: str,
+    public: bool,
+    token: str | None,
+    revision: str | None,
+    message: str | None,
+    create_pr: bool,
+) -> None:
+    """Upload the built folder DATASET_DIR to the Hub dataset repo REPO_ID, in one commit."""
+    result = push(
+        dataset_dir,
+        repo_id,
+        private=not public,
+        token=token,
+        revision=revision,
+        message=message,
+        create_pr=create_pr,
+    )
+    visibility = "private" if result.private else "public"
+    click.echo(f"Pushed {len(result.uploaded)} files to {result.repo_url} ({visibility}) in one commit")
+    click.echo(f"Commit: {result.commit_url}")
+    if result.pr_url:
+        click.echo(f"Opened pull request {result.pr_url}")
+    if result.deleted:
+        click.echo(f"Removed stale files of an earlier push: {', '.join(result.deleted)}")
+    if result.left_out:
+        click.echo(f"Not uploaded (not part of the build): {', '.join(result.left_out)}")
+    click.echo("Load it with:")
+    click.echo("    from datasets import load_dataset")
+    click.echo(f"    ds = {result.load_line()}")

@@ -1,0 +1,119 @@
+"""Rows per split and per breed of a built dataset, from a local folder or a Hub repo id.
+
+The numbers come from the build report (``build.json``) when there is one: locally, or
+downloaded from the Hub repo. Without it, they are counted from the ``breed`` column of each
+split, which works on any dataset with the data contract's features.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+import huggingface_hub
+from huggingface_hub.errors import EntryNotFoundError, HFValidationError
+
+from .card import missing_eval, split_names
+from .errors import friendly_errors
+from .features import SPLITS
+from .hub import NETWORK_ERRORS
+from .loading import is_local, open_split
+from .report import REPORT_NAME, read_report
+
+PRIORITY_MARK = "*"
+MISSING_MARK = "†"
+
+
+def load_report(dataset: str) -> dict[str, Any]:
+    """The build report of ``dataset`` (folder or Hub repo id), or one counted from its rows."""
+    folder = Path(dataset).expanduser() if is_local(dataset) else _hub_report_folder(dataset)
+    report = read_report(folder) if folder is not None else None
+    return report if report is not None else count_report(dataset)
+
+
+def count_report(dataset: str) -> dict[str, Any]:
+    """A report with ``breeds``, ``splits`` (rows) and ``counts``, counted from the data."""
+    breeds: list[str] = []
+    splits: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for split in SPLITS:
+        rows = open_split(dataset, split).select_columns(["breed"])
+        breeds = rows.features["breed"].names
+        tally = Counter(rows["breed"])
+        splits[split] = {"rows": sum(tally.values())}
+        counts[split] = {breeds[label]: n for label, n in sorted(tally.items())}
+    return {"breeds": breeds, "splits": splits, "counts": counts, "settings": {}, "counted": True}
+
+
+def format_stats(report: dict[str, Any]) -> str:
+    """The split table and the per-breed table of a report, as aligned plain text."""
+    splits = split_names(report)
+    notes = _notes(report)
+    return "\n\n".join([_split_table(report, splits), _breed_table(report, splits)] + notes)
+
+
+def _split_table(report: dict[str, Any], splits: list[str]) -> str:
+    """Rows (and distinct photos, when the report has them) per split."""
+    columns = ["rows", "photos"] if all("photos" in report["splits"][s] for s in splits) else ["rows"]
+    rows = [[s] + [f"{report['splits'][s][c]:,}" for c in columns] for s in splits]
+    return _align(["split", *columns], rows)
+
+
+def _breed_table(report: dict[str, Any], splits: list[str]) -> str:
+    """Rows per breed and split, breeds marked, with a total line."""
+    priority = set(report.get("settings", {}).get("priority_breeds") or [])
+    missing = missing_eval(report)
+    counts = report["counts"]
+    rows = []
+    for breed in report["breeds"]:
+        name = breed + (f" {PRIORITY_MARK}" if breed in priority else "")
+        name += f" {MISSING_MARK}" if breed in missing else ""
+        rows.append([name] + [f"{counts.get(s, {}).get(breed, 0):,}" for s in splits])
+    rows.append(["total"] + [f"{sum(counts.get(s, {}).values()):,}" for s in splits])
+    return _align(["breed", *splits], rows)
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    """What the marks mean, and where the numbers came from (as one block, or nothing)."""
+    notes = []
+    if report.get("settings", {}).get("priority_breeds"):
+        notes.append(f"{PRIORITY_MARK} priority breed (oversampled in train, gathered in priority)")
+    if missing_eval(report):
+        notes.append(f"{MISSING_MARK} no photo in val and/or test (too few distinct photos to split)")
+    if report.get("counted"):
+        notes.append(f"(counted from the rows: no {REPORT_NAME} found)")
+    return ["\n".join(notes)] if notes else []
+
+
+def _hub_report_folder(dataset: str) -> Path | None:
+    """Download the repo's build.json; the folder it landed in, or None when it can't be had."""
+    try:
+        return Path(huggingface_hub.hf_hub_download(dataset, REPORT_NAME, repo_type="dataset")).parent
+    except (EntryNotFoundError, HFValidationError, *NETWORK_ERRORS):
+        # Counting from the rows then gives the numbers, or one clear error.
+        return None
+
+
+def _align(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned."""
+    table = [header] + rows
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        for row in table
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@click.command("stats")
+@click.argument("dataset")
+@friendly_errors
+def stats_command(dataset: str) -> None:
+    """Print rows per split and per breed of DATASET (a built folder or a Hub repo id).
+
+    A private Hub repo is read with HF_TOKEN or the saved login.
+    """
+    click.echo(format_stats(load_report(dataset)))
