@@ -19,7 +19,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from .card import write_card
+from .card import CHART_NAME, write_card
 from .chart import write_chart
 from .config import CatBreedsVLMConfig
 from .errors import UserError
@@ -29,7 +29,6 @@ from .report import REPORT_NAME, dump_report, make_report, read_report
 from .shards import ShardTask, deal_shards, shard_name, write_all
 
 PARTIAL_TAG = ".partial-"
-CHART_NAME = "class_distribution.png"
 
 
 def check_destination(out: Path, overwrite: bool) -> None:
