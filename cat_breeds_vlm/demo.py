@@ -151,7 +151,7 @@ def make_tree(
     for breed in counts:
         (root / breed).mkdir(parents=True, exist_ok=True)
     tasks: list[_Task] = [(str(root), path, seed, tuple(size), quality) for path in paths]
-    with tqdm(total=len(tasks), unit="photo", desc="demo photos", disable=not progress) as bar:
+    with tqdm(total=len(tasks), unit="photo", desc="demo photos", disable=None if progress else True) as bar:
         for _ in _run(_write_photo, tasks, workers):
             bar.update()
     return len(tasks)

@@ -88,7 +88,7 @@ def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
     breeds = find_breeds(image_dir)
     candidates: list[Candidate] = []
     ignored: list[str] = []
-    for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=not progress):
+    for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=None if progress else True):
         for path in _walk_sorted(image_dir / breed):
             source = path.relative_to(image_dir).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:

@@ -110,7 +110,7 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
     context = _mp_context()
     counter = context.Value("q", 0)
     total = sum(len(t.rows) for t in tasks)
-    with tqdm(total=total, desc="Write Parquet", unit="row", disable=not progress) as bar:
+    with tqdm(total=total, desc="Write Parquet", unit="row", disable=None if progress else True) as bar:
         if num_proc <= 1 or len(tasks) == 1:
             _init_worker(counter)
             try:

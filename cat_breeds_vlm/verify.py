@@ -137,7 +137,7 @@ def verify_all(
     verdicts = cache.lookup(candidates)
     todo = [c for c in candidates if c.source not in verdicts]
     fresh: list[tuple[Candidate, Verdict]] = []
-    bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=not progress or not todo)
+    bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     with bar:
         for cand, verdict in zip(todo, _verify_many([c.path for c in todo], num_proc)):
             fresh.append((cand, verdict))
