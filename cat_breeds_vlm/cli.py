@@ -174,3 +174,9 @@ from .stats import stats_command  # noqa: E402
 
 main.add_command(push_command)
 main.add_command(stats_command)
+
+# Exports (issue 3): the `export` group (fireworks, llava, trl) and `validate`.
+from .export.cli import export, validate  # noqa: E402
+
+main.add_command(export)
+main.add_command(validate)

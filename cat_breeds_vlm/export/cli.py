@@ -1,0 +1,203 @@
+"""The ``export`` command group (fireworks, llava, trl) and ``validate``: a thin click layer.
+
+Output naming, the same for every format: ``-o`` ending in the format's suffix (``.jsonl``;
+``.json`` or ``.jsonl`` for LLaVA) is the file to write, for one split; any other ``-o`` is a
+folder that gets one ``{split}.jsonl`` (or ``.json``) per split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UserError, friendly_errors
+from ..loading import open_split, resolve_splits
+from . import fireworks
+from .fireworks import export_fireworks
+from .llava import export_llava
+from .pipeline import AnyDataset, ExportSummary
+from .trl import export_trl
+from .validator import KINDS
+from .validator import validate as validate_file
+
+_OUTPUT_HELP = (
+    "A file (train.jsonl) for one split, or a folder that gets {split}.jsonl for each split."
+)
+
+
+def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """DATASET, --split, -o and the options every export takes."""
+    options = [
+        click.argument("dataset"),
+        click.option("-s", "--split", "splits", multiple=True, default=("train",),
+                     show_default=True, help="Split to export; repeat for several, or 'all'."),
+        click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+                     help=_OUTPUT_HELP),
+        click.option("--streaming/--no-streaming", default=True, show_default=True,
+                     help="Read the split as a stream: nothing is copied into the datasets cache."),
+        click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
+                     help="Shrink photos whose longer side is over PX pixels (aspect kept)."),
+        click.option("--num-proc", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Worker processes encoding images (worth it with --max-side)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _image_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Where LLaVA and TRL images go: --image-folder, or --link-source to write none."""
+    options = [
+        click.option("--image-folder", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder the image paths are relative to; photos are written in its "
+                     "images/{breed}/ (default: the output file's folder)."),
+        click.option("--link-source", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                     metavar="DIR", help="Write no images: point at the original files, relative "
+                     "to DIR (the image folder the dataset was built from)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group("export")
+def export() -> None:
+    """Write a built dataset (folder or Hub repo id) in a training service's format.
+
+    -o names a file when one split is exported (e.g. -o out/train.jsonl), otherwise a folder
+    that gets one file per split (-o out -s train -s val: out/train.jsonl, out/val.jsonl).
+    Files are written under temporary names and renamed into place at the end.
+    """
+
+
+@export.command("fireworks")
+@_source_options
+@click.option("--system", help="A system prompt to put first in every example.")
+@click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), metavar="MB",
+              help="Rotate into NAME-00000.jsonl, NAME-00001.jsonl, ... each under MB "
+              "(the API upload takes 150). Default: one file.")  # fmt: skip
+@friendly_errors
+def fireworks_command(system: str | None, max_file_mb: float | None, **source: Any) -> None:
+    """Fireworks AI fine-tuning JSONL: messages with the image as a base64 data URI."""
+
+    def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        return export_fireworks(dataset, path, system=system, max_file_mb=max_file_mb, **common)
+
+    for summary in _export_splits(run, (".jsonl",), ".jsonl", **source):
+        for file in summary.files:
+            for _, message in fireworks.file_problems(summary.rows, file.stat().st_size):
+                click.echo(f"warning: {file}: {message}", err=True)
+
+
+@export.command("llava")
+@_source_options
+@_image_options
+@click.option("--jsonl", is_flag=True, help="One record a line instead of one JSON array "
+              "(LLaVA-NeXT, Qwen-VL; LLaVA's own train.py needs the array).")  # fmt: skip
+@friendly_errors
+def llava_command(
+    image_folder: Path | None, link_source: Path | None, jsonl: bool, **source: Any
+) -> None:
+    """LLaVA JSON: one array of {id, image, conversations}, with the images beside it."""
+
+    def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        return export_llava(
+            dataset, path, image_folder=image_folder, link_source=link_source, jsonl=jsonl, **common
+        )
+
+    _export_splits(run, (".json", ".jsonl"), ".jsonl" if jsonl else ".json", **source)
+
+
+@export.command("trl")
+@_source_options
+@_image_options
+@click.option("--system", help="A system prompt to put first in every prompt.")
+@friendly_errors
+def trl_command(
+    image_folder: Path | None, link_source: Path | None, system: str | None, **source: Any
+) -> None:
+    """TRL JSONL: prompt/completion with typed content and an images column of paths."""
+
+    def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        return export_trl(
+            dataset,
+            path,
+            image_folder=image_folder,
+            link_source=link_source,
+            system=system,
+            **common,
+        )
+
+    _export_splits(run, (".jsonl",), ".jsonl", **source)
+
+
+def _export_splits(
+    run: Callable[..., ExportSummary],
+    file_suffixes: tuple[str, ...],
+    suffix: str,
+    *,
+    dataset: str,
+    splits: tuple[str, ...],
+    out: Path,
+    streaming: bool,
+    max_side: int | None,
+    num_proc: int,
+) -> list[ExportSummary]:
+    """Export each split to its path, echoing a summary line each; returns the summaries."""
+    summaries = []
+    for split, path in output_paths(out, resolve_splits(splits), file_suffixes, suffix):
+        data = open_split(dataset, split, streaming=streaming)
+        summary = run(data, path, max_side=max_side, num_proc=num_proc, progress=True)
+        images = f", {summary.images} image files written" if summary.images else ""
+        files = ", ".join(str(f) for f in summary.files)
+        click.echo(f"{split}: {summary.rows} rows, {summary.bytes / 1e6:.1f} MB -> {files}{images}")
+        summaries.append(summary)
+    return summaries
+
+
+def output_paths(
+    out: Path, splits: list[str], file_suffixes: tuple[str, ...], suffix: str
+) -> list[tuple[str, Path]]:
+    """``(split, path)`` pairs: ``out`` when it names a file, else ``out/{split}{suffix}``."""
+    if out.suffix.lower() in file_suffixes and not out.is_dir():
+        if len(splits) > 1:
+            raise UserError(
+                f"-o {out} names one file but {len(splits)} splits were asked "
+                f"({', '.join(splits)}): give a folder instead"
+            )
+        return [(splits[0], out)]
+    return [(split, out / f"{split}{suffix}") for split in splits]
+
+
+@click.command("validate")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--image-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder LLaVA/TRL image paths are relative to (default: each file's folder).",
+)
+@click.option("--jsonl", is_flag=True, help="Read a LLaVA file as JSON Lines, not one array.")
+@click.option("--show", default=20, show_default=True, help="Problems to print per file.")
+@friendly_errors
+def validate(
+    kind: str, paths: tuple[Path, ...], image_folder: Path | None, jsonl: bool, show: int
+) -> None:
+    """Check exported files (KIND: fireworks, llava or trl) against the format's rules.
+
+    Prints a summary per file and its first problems with their line numbers; exits with
+    status 1 when any file has an error (warnings, like a file over Fireworks' 150 MB upload
+    limit, do not fail).
+    """
+    failed = False
+    for path in paths:
+        report = validate_file(
+            kind, path, image_folder=image_folder, jsonl=jsonl, keep=show, progress=True
+        )
+        click.echo(report.render())
+        failed = failed or not report.ok
+    if failed:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,124 @@
+"""Image files beside a LLaVA or TRL export: written once each, or pointing at the originals.
+
+Records name images by a path relative to an *image folder* (LLaVA joins it to
+``--image_folder``; for TRL it is the folder to load from). By default the image folder is the
+folder of the exported file and each photo is written from the dataset's bytes as
+``images/{source}``, i.e. ``images/{breed}/{file}``; when the name's suffix does not fit the
+bytes (a WebP re-encoded as JPEG, a PNG named ``.jpg``) the right one is appended
+(``x.webp.jpg``), so a suffix never lies and two names never collide.
+Oversampled rows share their photo: a file already holding the same bytes is not written
+again, so each distinct photo is written once, and memory stays flat (no set of names).
+
+With ``link_source`` no image is written: records point at the original files, by their
+``source`` path relative to that folder (the image folder the dataset was built from).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..atomic import write_bytes_atomic
+from ..errors import UserError
+from .images import EncodedImage, ImageError, decode_strict
+from .pipeline import COLUMNS, AnyDataset, ExportSummary, check_positive, prepare_row, run_export
+from .writer import RecordWriter, dump_record
+
+#: Where written images go, inside the image folder.
+IMAGES_DIR = "images"
+
+
+def safe_relative(path: object) -> PurePosixPath | None:
+    """``path`` as a relative POSIX path that stays inside its folder, else None."""
+    if not isinstance(path, str) or not path or "\\" in path:
+        return None
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        return None
+    return pure
+
+
+class ImageFiles:
+    """Places each row's image in the image folder (or finds it under ``link_source``)."""
+
+    def __init__(self, image_folder: Path, link_source: Path | None = None):
+        """Write under ``image_folder``; with ``link_source``, write nothing and link there."""
+        self.image_folder = Path(image_folder)
+        self.link_source = Path(link_source) if link_source is not None else None
+        if self.link_source is not None and not self.link_source.is_dir():
+            raise UserError(f"--link-source is not a folder: {self.link_source}")
+        #: Image files written so far (files already holding the same bytes are not counted).
+        self.written = 0
+
+    def place(self, row_id: str, source: str, image: EncodedImage | None) -> str:
+        """The path to put in the record, relative to the image folder (or link source)."""
+        relative = safe_relative(source)
+        if relative is None:
+            raise UserError(f"row {row_id!r}: source {source!r} is not a relative path")
+        if self.link_source is not None:
+            if not (self.link_source / relative).is_file():
+                raise UserError(
+                    f"row {row_id!r}: {self.link_source / relative} does not exist "
+                    "(--link-source must be the image folder the dataset was built from)"
+                )
+            return relative.as_posix()
+        assert image is not None, "an image is needed unless linking to the sources"
+        target = PurePosixPath(IMAGES_DIR) / relative.with_name(image.file_name(relative.name))
+        self._write_once(self.image_folder / target, image.data)
+        return target.as_posix()
+
+    def _write_once(self, path: Path, data: bytes) -> None:
+        """Write ``data`` to ``path`` atomically, unless the file already holds exactly it."""
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, data)
+        self.written += 1
+
+
+def export_with_image_files(
+    dataset: AnyDataset,
+    writer: RecordWriter,
+    files: ImageFiles,
+    make_record: Callable[[dict[str, Any], str], Any],
+    *,
+    max_side: int | None = None,
+    num_proc: int = 1,
+    progress: bool = True,
+) -> ExportSummary:
+    """Export rows whose records name an image file: ``make_record(row, image_path)``.
+
+    Images are encoded in ``num_proc`` workers (none are read when linking to the sources);
+    files are placed and records written in order by this process.
+    """
+    check_positive("max_side", max_side)
+    linking = files.link_source is not None
+    columns = tuple(c for c in COLUMNS if c != "image") if linking else COLUMNS
+
+    def emit(row: dict[str, Any]) -> bytes:
+        image_path = files.place(row["id"], row["source"], row.get("image"))
+        return dump_record(make_record(row, image_path))
+
+    convert = functools.partial(prepare_row, max_side=max_side)
+    summary = run_export(
+        dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress
+    )
+    summary.images = files.written
+    return summary
+
+
+def image_file_problems(image_folder: Path, path: object) -> list[str]:
+    """What is wrong with an image path of a record: escapes the folder, missing, undecodable."""
+    relative = safe_relative(path)
+    if relative is None:
+        return [f"image path {path!r} must be a relative path inside the image folder"]
+    full = Path(image_folder) / relative
+    if not full.is_file():
+        return [f"image {path!r} does not exist in {image_folder}"]
+    try:
+        decode_strict(full.read_bytes())
+    except ImageError as err:
+        return [f"image {path!r} does not decode: {err}"]
+    return []

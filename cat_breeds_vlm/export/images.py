@@ -1,0 +1,188 @@
+"""Image bytes for export: keep what every decoder takes, re-encode the rest, shrink on request.
+
+Fireworks takes PNG or JPEG only, with a MIME type that matches the bytes; LLaVA and TRL read
+anything Pillow opens, but a folder of plain JPEG/PNG serves every consumer. So one rule for
+all exporters (:func:`encode_image`):
+
+- A baseline or progressive 8-bit JPEG in grey or YCbCr, or a PNG of at most 8 bits a
+  sample, within ``max_side``, is kept byte for byte (EXIF, ICC and all).
+- Anything else (WebP, GIF, CMYK or 12-bit JPEG, 16-bit PNG, or a photo over ``max_side``) is
+  decoded once and saved again: as PNG when it has transparency or was a PNG, else as JPEG.
+  A big JPEG is shrunk while it decodes (Pillow's ``draft``), then resized with the
+  aspect ratio kept. EXIF travels with it, so an orientation tag means what it meant before.
+
+The type is always read from the bytes, never from a file name: real scrapes hold PNGs named
+``.jpg``. :func:`read_header` reads just the JPEG frame header or the PNG ``IHDR`` chunk; it
+exists because ``PIL.Image.open`` parses every JPEG marker in Python (about 30 us a photo,
+more than base64-encoding the photo itself), which would halve pass-through speed.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+
+from PIL import Image
+
+#: The MIME types Fireworks accepts (docs.fireworks.ai, "Supervised Fine Tuning - Vision").
+ACCEPTED_MIME: tuple[str, ...] = ("image/jpeg", "image/png")
+#: File name suffixes that fit each output MIME type; the first is the one given to new files.
+SUFFIXES: dict[str, tuple[str, ...]] = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+#: Quality of re-encoded JPEGs: visually lossless for photos, a third of quality 100's size.
+JPEG_QUALITY = 90
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# JPEG start-of-frame markers a decoder must support: baseline, extended and progressive
+# Huffman (ITU T.81 table B.1). Lossless, hierarchical and arithmetic-coded frames are not.
+_PLAIN_SOF = frozenset({0xC0, 0xC1, 0xC2})
+_ALL_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # C4/C8/CC are not frames
+_NO_LENGTH = frozenset({0x01, *range(0xD0, 0xDA)})  # TEM, RSTn, SOI, EOI: no length field
+
+
+class ImageError(ValueError):
+    """Bytes that are not an image Pillow can decode (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first bytes of a JPEG or PNG say: its type, size and whether it is plain."""
+
+    mime: str
+    width: int
+    height: int
+    #: True when every decoder takes it as it is (see the module docstring).
+    plain: bool
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """Image bytes ready to export, with the MIME type those bytes really are."""
+
+    data: bytes
+    mime: str
+    #: True when these bytes were re-encoded, False when they are the original bytes.
+    converted: bool
+
+    def file_name(self, name: str) -> str:
+        """``name`` with a suffix that fits the bytes: kept if it does, else one appended."""
+        suffixes = SUFFIXES[self.mime]
+        return name if name.lower().endswith(suffixes) else name + suffixes[0]
+
+
+def read_header(data: bytes) -> Header | None:
+    """Read a JPEG frame header or PNG IHDR chunk; None for other or unreadable bytes."""
+    if data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR" and len(data) >= 26:
+        width, height = struct.unpack_from(">II", data, 16)
+        return Header("image/png", width, height, plain=data[24] <= 8)
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_header(data)
+    return None
+
+
+def _jpeg_header(data: bytes) -> Header | None:
+    """Walk the JPEG markers up to the first start-of-frame (ITU T.81 annex B)."""
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+        elif marker in _NO_LENGTH:
+            pos += 2
+        elif marker in _ALL_SOF:
+            if pos + 10 > len(data):
+                return None
+            precision, height, width, components = struct.unpack_from(">BHHB", data, pos + 4)
+            plain = marker in _PLAIN_SOF and precision == 8 and components in (1, 3)
+            return Header("image/jpeg", width, height, plain=plain)
+        else:
+            pos += 2 + struct.unpack_from(">H", data, pos + 2)[0]
+    return None
+
+
+def sniff_mime(data: bytes) -> str | None:
+    """The MIME type of image bytes, read from the bytes (None when Pillow can't tell)."""
+    header = read_header(data)
+    if header is not None:
+        return header.mime
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return Image.MIME.get(image.format or "")
+    except Exception:  # Pillow raises many types for junk bytes
+        return None
+
+
+def decode_strict(data: bytes) -> str:
+    """Fully decode image bytes (truncation is an error) and return their MIME type.
+
+    Raises :class:`ImageError` with Pillow's reason when the bytes do not decode.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            fmt = image.format or ""
+    except Exception as err:  # UnidentifiedImageError, OSError, SyntaxError, bombs...
+        raise ImageError(f"{type(err).__name__}: {err}") from None
+    return "image/jpeg" if fmt == "MPO" else Image.MIME.get(fmt, f"image/{fmt.lower()}")
+
+
+def encode_image(data: bytes, max_side: int | None = None) -> EncodedImage:
+    """Export-ready bytes: the original when plain and small enough, else re-encoded.
+
+    ``max_side`` bounds the longer side in pixels (aspect kept). Raises :class:`ImageError`
+    when the bytes do not decode.
+    """
+    header = read_header(data)
+    if header is not None and header.plain and _fits(header.width, header.height, max_side):
+        return EncodedImage(data, header.mime, converted=False)
+    try:
+        return _reencode(data, max_side)
+    except Exception as err:  # Pillow raises many types for junk or truncated bytes
+        raise ImageError(f"{type(err).__name__}: {err}") from None
+
+
+def _fits(width: int, height: int, max_side: int | None) -> bool:
+    return max_side is None or max(width, height) <= max_side
+
+
+def _reencode(data: bytes, max_side: int | None) -> EncodedImage:
+    """Decode (shrinking while decoding when asked), then save as PNG or JPEG."""
+    with Image.open(io.BytesIO(data)) as image:
+        source_format, source_mode, info = image.format, image.mode, dict(image.info)
+        if max_side is not None and not _fits(*image.size, max_side):
+            _draft(image, max_side)
+        work = image.convert(_working_mode(image))
+    if max_side is not None and not _fits(*work.size, max_side):
+        work.thumbnail((max_side, max_side))
+    as_png = work.mode in ("RGBA", "LA") or source_format == "PNG"
+    options: dict[str, object] = {"exif": info["exif"]} if info.get("exif") else {}
+    if info.get("icc_profile") and work.mode == source_mode:  # a CMYK profile won't fit RGB
+        options["icc_profile"] = info["icc_profile"]
+    if not as_png:
+        options["quality"] = JPEG_QUALITY
+    out = io.BytesIO()
+    work.save(out, "PNG" if as_png else "JPEG", **options)
+    return EncodedImage(out.getvalue(), "image/png" if as_png else "image/jpeg", converted=True)
+
+
+def _draft(image: Image.Image, max_side: int) -> None:
+    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale, staying at least twice the target size.
+
+    Twice, like ``Image.thumbnail``'s default ``reducing_gap``: the final resize then still
+    has pixels to average. A no-op for formats without draft decoding.
+    """
+    scale = min(1.0, 2 * max_side / max(image.size))
+    image.draft(None, (max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+
+
+def _working_mode(image: Image.Image) -> str:
+    """The mode to save in: keep alpha and grey, make everything else RGB."""
+    if image.mode in ("RGBA", "LA"):
+        return image.mode
+    if image.has_transparency_data:
+        return "RGBA"
+    if image.mode in ("1", "L"):
+        return "L"
+    return "RGB"

@@ -1,0 +1,146 @@
+"""Write records to one file, or to numbered files of bounded size, with nothing partial left.
+
+:class:`RecordWriter` takes encoded records and writes them as JSON Lines, or as one JSON
+array with one record a line (LLaVA's ``train.py`` calls ``json.load``). With ``max_bytes``
+it rotates, like webdataset's ``ShardWriter``: ``train.jsonl`` becomes ``train-00000.jsonl``,
+``train-00001.jsonl``, ..., each at most ``max_bytes`` (an array file counts its brackets).
+
+Every file is written under a hidden temporary name in the target folder and renamed into
+place only when the whole export succeeded; on an error the temporary files are removed and
+what was there before is untouched. Numbered files left over from an earlier, longer export
+of the same name are removed, so a folder never mixes two exports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from ..errors import UserError
+
+
+def dump_record(record: Any) -> bytes:
+    """One record as compact UTF-8 JSON on a single line (newlines in text are escaped)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class RecordWriter:
+    """Atomic, optionally rotating writer of encoded JSON records (a context manager)."""
+
+    def __init__(self, path: Path, *, max_bytes: int | None = None, array: bool = False):
+        """Write to ``path`` (numbered siblings when ``max_bytes`` is set); ``array`` for JSON."""
+        if max_bytes is not None and max_bytes <= 0:
+            raise UserError(f"file size limit must be positive, got {max_bytes} bytes")
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        # (file start, between records, after each record, file end)
+        self._open, self._separator, self._newline, self._close = (
+            (b"[\n", b",\n", b"", b"\n]\n") if array else (b"", b"", b"\n", b"")
+        )
+        self._temps: list[Path] = []
+        self._file: BinaryIO | None = None
+        self._part_bytes = 0
+        self._part_rows = 0
+        self.rows = 0
+        self.bytes = 0
+        self.files: list[Path] = []
+
+    def final_path(self, index: int) -> Path:
+        """The name of part ``index``: the path itself, or ``stem-00000.suffix`` when rotating."""
+        if self.max_bytes is None:
+            return self.path
+        return self.path.with_name(f"{self.path.stem}-{index:05d}{self.path.suffix}")
+
+    def write(self, record: bytes) -> None:
+        """Append one encoded record (without a trailing newline: the framing adds it)."""
+        if self._file is None:
+            self._start_part()
+        chunk = self._chunk(record)
+        if self._part_rows and self._overflows(chunk):
+            self._finish_part()
+            self._start_part()
+            chunk = self._chunk(record)
+        if self._overflows(chunk):
+            raise UserError(
+                f"record {self.rows + 1} alone is {len(record):,} bytes, more than the "
+                f"{self.max_bytes:,}-byte file limit"
+            )
+        self._put(chunk)
+        self._part_rows += 1
+        self.rows += 1
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def commit(self) -> list[Path]:
+        """Close the last part and rename every part into place; returns the final paths."""
+        if self._file is None:
+            self._start_part()  # an empty export still writes one (empty) file
+        self._finish_part()
+        self.files = [self.final_path(i) for i in range(len(self._temps))]
+        for temp, final in zip(self._temps, self.files, strict=True):
+            os.replace(temp, final)
+        self._remove_stale_parts()
+        return self.files
+
+    def abort(self) -> None:
+        """Close and delete every temporary file; nothing is renamed into place."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        for temp in self._temps:
+            temp.unlink(missing_ok=True)
+
+    def _chunk(self, record: bytes) -> bytes:
+        return (self._separator if self._part_rows else b"") + record + self._newline
+
+    def _overflows(self, chunk: bytes) -> bool:
+        if self.max_bytes is None:
+            return False
+        return self._part_bytes + len(chunk) + len(self._close) > self.max_bytes
+
+    def _start_part(self) -> None:
+        final = self.final_path(len(self._temps))
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        self._temps.append(temp)
+        self._file = open(temp, "wb")  # noqa: SIM115  (closed in _finish_part / abort)
+        self._part_bytes = self._part_rows = 0
+        self._put(self._open)
+
+    def _finish_part(self) -> None:
+        assert self._file is not None
+        self._put(self._close)
+        self._file.close()
+        self._file = None
+
+    def _put(self, chunk: bytes) -> None:
+        assert self._file is not None
+        self._file.write(chunk)
+        self._part_bytes += len(chunk)
+        self.bytes += len(chunk)
+
+    def _remove_stale_parts(self) -> None:
+        """Delete ``stem-NNNNN.suffix`` files numbered past this export's last part."""
+        if self.max_bytes is None:
+            return
+        pattern = re.compile(rf"{re.escape(self.path.stem)}-(\d{{5}}){re.escape(self.path.suffix)}")
+        for sibling in self.path.parent.iterdir():
+            match = pattern.fullmatch(sibling.name)
+            if match and int(match.group(1)) >= len(self.files):
+                sibling.unlink()

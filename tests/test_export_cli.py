@@ -1,0 +1,79 @@
+"""The export and validate commands: output naming, summaries, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cat_breeds_vlm.cli import main
+
+#: The tiny built folder and its train split (fixtures `export_folder`, `train`).
+pytest_plugins = ["export_fixtures"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_several_splits_go_to_a_folder_one_file_each(export_folder: Path, tmp_path: Path) -> None:
+    code, output = run(
+        "export", "fireworks", export_folder, "-s", "train", "-s", "val", "-o", tmp_path / "fw"
+    )
+    assert code == 0, output
+    assert sorted(p.name for p in (tmp_path / "fw").iterdir()) == ["train.jsonl", "val.jsonl"]
+    assert "train: 8 rows" in output and "val: 3 rows" in output
+    code, output = run(
+        "validate", "fireworks", tmp_path / "fw" / "train.jsonl", tmp_path / "fw" / "val.jsonl"
+    )
+    assert code == 0, output
+    assert output.count("OK fireworks") == 2
+
+
+def test_a_file_name_takes_one_split_only(export_folder: Path, tmp_path: Path) -> None:
+    code, output = run("export", "trl", export_folder, "-s", "all", "-o", tmp_path / "train.jsonl")
+    assert code != 0
+    assert "names one file but" in output and "Traceback" not in output
+    assert not (tmp_path / "train.jsonl").exists()
+
+
+def test_llava_and_trl_commands_write_files_that_validate(
+    export_folder: Path, tmp_path: Path
+) -> None:
+    code, output = run(
+        "export", "llava", export_folder, "-o", tmp_path / "train.json", "--max-side", "256"
+    )
+    assert code == 0, output
+    assert "7 image files written" in output
+    assert run("validate", "llava", tmp_path / "train.json")[0] == 0
+    code, output = run("export", "trl", export_folder, "-o", tmp_path / "trl", "--no-streaming")
+    assert code == 0, output
+    assert run("validate", "trl", tmp_path / "trl" / "train.jsonl")[0] == 0
+
+
+def test_rotation_and_system_prompt_options(export_folder: Path, tmp_path: Path) -> None:
+    options = ["--max-file-mb", "0.2", "--system", "Name the breed.", "--num-proc", "2"]
+    code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "t.jsonl", *options)
+    assert code == 0, output
+    parts = sorted(tmp_path.glob("t-*.jsonl"))
+    assert len(parts) > 1
+    first = json.loads(parts[0].read_text().splitlines()[0])
+    assert first["messages"][0] == {"role": "system", "content": "Name the breed."}
+
+
+def test_fireworks_warns_below_three_examples(tmp_path: Path, export_folder: Path) -> None:
+    path = tmp_path / "few.jsonl"
+    run("export", "fireworks", export_folder, "-s", "val", "-o", path)
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:2]))
+    code, output = run("validate", "fireworks", path)
+    assert code == 1
+    assert "FAILED fireworks" in output and "at least 3 examples" in output
+
+
+def test_unknown_dataset_and_split_are_one_line_errors(export_folder: Path, tmp_path: Path) -> None:
+    code, output = run("export", "llava", tmp_path / "nowhere", "-o", tmp_path / "x")
+    assert code != 0 and "no such dataset folder" in output and "Traceback" not in output
+    code, output = run("export", "llava", export_folder, "-s", "dev", "-o", tmp_path / "x")
+    assert code != 0 and "unknown split 'dev'" in output

@@ -1,0 +1,108 @@
+"""LLaVA export: one JSON array, images written once beside it (or linked), JSONL on request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+from export_fixtures import kinds
+
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.export import export_llava, validate
+from cat_breeds_vlm.export.images import decode_strict
+
+#: The tiny built folder and its train split (fixtures `export_folder`, `train`).
+pytest_plugins = ["export_fixtures"]
+
+
+@pytest.fixture(scope="module")
+def exported(
+    train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, object]:
+    path = tmp_path_factory.mktemp("llava") / "train.json"
+    return path, export_llava(train, path, progress=False)
+
+
+def test_export_passes_validate(exported: tuple[Path, object]) -> None:
+    report = validate("llava", exported[0])
+    assert report.ok, report.render()
+    assert report.rows == 8
+
+
+def test_one_json_array_whose_image_paths_exist_and_decode(exported: tuple[Path, object]) -> None:
+    path, _ = exported
+    with open(path) as stream:
+        records = json.load(stream)  # what LLaVA's train.py does
+    assert isinstance(records, list) and len(records) == 8
+    for record in records:
+        assert set(record) == {"id", "image", "conversations"}
+        assert record["image"].startswith("images/")
+        decode_strict((path.parent / record["image"]).read_bytes())
+
+
+def test_records_keep_the_rows_ids_and_turns(
+    exported: tuple[Path, object], train: datasets.Dataset
+) -> None:
+    records = json.loads(exported[0].read_text())
+    assert [r["id"] for r in records] == train["id"]
+    assert [r["conversations"] for r in records] == train["conversations"]
+
+
+def test_each_distinct_photo_is_written_once(
+    exported: tuple[Path, object], train: datasets.Dataset
+) -> None:
+    path, summary = exported
+    written = sorted(
+        p.relative_to(path.parent).as_posix()
+        for p in (path.parent / "images").rglob("*")
+        if p.is_file()
+    )
+    records = json.loads(path.read_text())
+    assert sorted({r["image"] for r in records}) == written
+    assert summary.images == len(written) == len(set(train["source"])) == 7  # 8 rows, one copy
+    assert records[0]["image"] == records[1]["image"]  # the oversampled copy shares its photo
+
+
+def test_image_names_get_a_suffix_that_fits_their_bytes(exported: tuple[Path, object]) -> None:
+    images = {r["id"]: r["image"] for r in json.loads(exported[0].read_text())}
+    assert images["Bengal/300_1.webp"] == "images/Bengal/300_1.webp.jpg"  # WebP -> JPEG
+    assert images["Bengal/700_1.jpg"] == "images/Bengal/700_1.jpg.png"  # PNG named .jpg
+    assert images["Bengal/200_1.jpg"] == "images/Bengal/200_1.jpg"  # CMYK -> JPEG
+
+
+def test_jsonl_form_and_an_image_folder_elsewhere(train: datasets.Dataset, tmp_path: Path) -> None:
+    path, folder = tmp_path / "llava" / "train.jsonl", tmp_path / "pictures"
+    export_llava(train, path, image_folder=folder, jsonl=True, progress=False)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 8 and all(
+        json.loads(line)["image"].startswith("images/") for line in lines
+    )
+    assert (folder / "images" / "Abyssinian" / "100_1.jpg").is_file()
+    assert validate("llava", path, image_folder=folder, jsonl=True).ok
+    assert not validate("llava", path, image_folder=folder).ok  # JSONL is not one array
+
+
+def test_link_source_writes_no_image_and_points_at_the_originals(
+    train: datasets.Dataset, tmp_path: Path
+) -> None:
+    originals = tmp_path / "data" / "images"
+    for source, data in kinds().values():
+        (originals / source).parent.mkdir(parents=True, exist_ok=True)
+        (originals / source).write_bytes(data)
+    summary = export_llava(
+        train, tmp_path / "out" / "train.json", link_source=originals, progress=False
+    )
+    assert summary.images == 0 and not (tmp_path / "out" / "images").exists()
+    records = json.loads((tmp_path / "out" / "train.json").read_text())
+    assert [r["image"] for r in records] == train["source"]
+    assert validate("llava", tmp_path / "out" / "train.json", image_folder=originals).ok
+
+
+def test_link_source_refuses_a_folder_without_the_photos(
+    train: datasets.Dataset, tmp_path: Path
+) -> None:
+    with pytest.raises(UserError, match="does not exist"):
+        export_llava(train, tmp_path / "train.json", link_source=tmp_path, progress=False)
+    assert not (tmp_path / "train.json").exists()
