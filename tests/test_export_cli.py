@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from export_fixtures import export_folder  # noqa: F401  (pytest fixtures)
 
 from cat_breeds_vlm.cli import main
-
-#: The tiny built folder and its train split (fixtures `export_folder`, `train`).
-pytest_plugins = ["export_fixtures"]
 
 
 def run(*args: str) -> tuple[int, str]:

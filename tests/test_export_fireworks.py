@@ -9,15 +9,12 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import kinds
+from export_fixtures import export_folder, kinds, train  # noqa: F401  (pytest fixtures)
 from PIL import Image
 
 from cat_breeds_vlm.export import export_fireworks, validate
 from cat_breeds_vlm.export.images import decode_strict
 from cat_breeds_vlm.loading import open_split
-
-#: The tiny built folder and its train split (fixtures `export_folder`, `train`).
-pytest_plugins = ["export_fixtures"]
 
 #: source -> MIME the exported image must have (the bytes decide, not the name).
 EXPORTED_MIME = {

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import kinds
+from export_fixtures import export_folder, kinds, train  # noqa: F401  (pytest fixtures)
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava, validate
 from cat_breeds_vlm.export.images import decode_strict
-
-#: The tiny built folder and its train split (fixtures `export_folder`, `train`).
-pytest_plugins = ["export_fixtures"]
 
 
 @pytest.fixture(scope="module")

