@@ -93,7 +93,12 @@ def test_twelve_bit_and_sixteen_bit_images_are_not_plain() -> None:
     deep = encode(Image.new("I;16", (8, 8), 40000), "PNG")
     header = read_header(deep)
     assert header is not None and header.plain is False
-    assert encode_image(deep).converted
+    image = encode_image(deep)
+    assert image.converted and image.mime == "image/png"
+    eight_bit = Image.open(io.BytesIO(image.data))
+    assert (
+        eight_bit.mode == "L" and eight_bit.getpixel((0, 0)) == 40000 // 256
+    )  # scaled, not clipped
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,8 @@ from .validator import KINDS
 from .validator import validate as validate_file
 
 _OUTPUT_HELP = (
-    "A file (train.jsonl) for one split, or a folder that gets {split}.jsonl for each split."
+    "A file for one split (train.jsonl; train.json for LLaVA), or a folder that gets "
+    "{split}.jsonl (.json) for each split."
 )
 
 

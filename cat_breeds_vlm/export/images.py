@@ -14,7 +14,9 @@ all exporters (:func:`encode_image`):
 The type is always read from the bytes, never from a file name: real scrapes hold PNGs named
 ``.jpg``. :func:`read_header` reads just the JPEG frame header or the PNG ``IHDR`` chunk; it
 exists because ``PIL.Image.open`` parses every JPEG marker in Python (about 30 us a photo,
-more than base64-encoding the photo itself), which would halve pass-through speed.
+more than base64-encoding the photo itself), which would halve pass-through speed. So a kept
+photo is not decoded here: the build verified every photo, and ``validate`` decodes every
+exported image.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ def _reencode(data: bytes, max_side: int | None) -> EncodedImage:
         source_format, source_mode, info = image.format, image.mode, dict(image.info)
         if max_side is not None and not _fits(*image.size, max_side):
             _draft(image, max_side)
-        work = image.convert(_working_mode(image))
+        work = _to_8_bits(image).convert(_working_mode(image))
     if max_side is not None and not _fits(*work.size, max_side):
         work.thumbnail((max_side, max_side))
     as_png = work.mode in ("RGBA", "LA") or source_format == "PNG"
@@ -177,12 +179,19 @@ def _draft(image: Image.Image, max_side: int) -> None:
     image.draft(None, (max(1, round(image.width * scale)), max(1, round(image.height * scale))))
 
 
+def _to_8_bits(image: Image.Image) -> Image.Image:
+    """16-bit grey (``I;16``, ``I``) scaled to 0-255: ``convert`` alone would clip it to white."""
+    if image.mode.startswith("I"):
+        return image.point(lambda value: value / 256)
+    return image
+
+
 def _working_mode(image: Image.Image) -> str:
     """The mode to save in: keep alpha and grey, make everything else RGB."""
     if image.mode in ("RGBA", "LA"):
         return image.mode
     if image.has_transparency_data:
         return "RGBA"
-    if image.mode in ("1", "L"):
+    if image.mode in ("1", "L") or image.mode.startswith("I"):
         return "L"
     return "RGB"
