@@ -180,3 +180,9 @@ from .export.cli import export, validate  # noqa: E402
 
 main.add_command(export)
 main.add_command(validate)
+
+# Scoring (issue 5): `score`, and `export prompts` inside the `export` group above.
+from .score_cli import prompts, score_command  # noqa: E402
+
+main.add_command(score_command)
+export.add_command(prompts)
