@@ -1,9 +1,12 @@
-"""A tiny built folder for the export tests, with every awkward kind of image the exports meet.
+"""A small real build for the export tests, with every awkward kind of image the exports meet.
 
-It has the real layout and contract (``make_features``, ``README.md`` configs,
-``data/{split}-00000-of-00001.parquet`` with embedded bytes) but is written directly, so the
-export tests do not depend on the build. Swap :func:`write_folder` for the real build once
-the build can plant these image kinds.
+:func:`make_export_tree` writes a synthetic tree (``demo.make_tree``), adds the odd but valid
+files of a real scrape (``demo.make_odd_but_valid_files``: CMYK, grayscale, WebP, RGBA PNG, a
+PNG named ``.jpg`` ...) and one big photo (for ``--max-side``); the fixtures build it with the
+real build (``folder.build_folder``, default settings) and load it as training code would.
+Test modules import the fixtures, so each module that uses them builds once (a fraction of a
+second). In-memory image makers (:func:`photo`, :func:`encode`, :func:`kinds`) serve the unit
+tests of image encoding and of the validator.
 """
 
 from __future__ import annotations
@@ -13,13 +16,77 @@ from pathlib import Path
 
 import datasets
 import pytest
-from datasets.table import embed_table_storage
 from PIL import Image
 
-from cat_breeds_vlm.features import make_features
+from cat_breeds_vlm.config import CatBreedsVLMConfig
+from cat_breeds_vlm.demo import make_odd_but_valid_files, make_tree, render_photo
+from cat_breeds_vlm.folder import build_folder
 
-BREEDS = ("Abyssinian", "Bengal", "Sphynx - Hairless Cat")
+#: Photos per breed: Burmilla is a default priority breed, so its train photo is oversampled.
+EXPORT_COUNTS = {"Abyssinian": 12, "Bengal": 6, "Burmilla": 3}
+#: The big photo planted in the tree, and its size (the synthetic photos are 300x225).
+BIG_SOURCE = "Abyssinian/odd_big.jpg"
 BIG = (2000, 1500)
+#: The exported MIME type of each odd source: the bytes decide, not the name; the rest is JPEG.
+ODD_MIME = {
+    "Abyssinian/odd_png_named.jpg": "image/png",  # a PNG named .jpg, kept
+    "Abyssinian/odd_cmyk.jpg": "image/jpeg",  # converted to RGB
+    "Abyssinian/odd_grayscale.jpg": "image/jpeg",  # kept
+    "Abyssinian/odd_rgba.png": "image/png",  # kept, with its alpha
+    "Abyssinian/odd_photo.webp": "image/jpeg",  # converted
+    BIG_SOURCE: "image/jpeg",  # kept unless --max-side
+}
+#: The sources whose bytes cannot be kept (CMYK JPEG, WebP).
+CONVERTED = {"Abyssinian/odd_cmyk.jpg", "Abyssinian/odd_photo.webp"}
+
+
+def make_export_tree(root: Path) -> Path:
+    """Write the export tree under ``root``: synthetic photos, odd files, one big photo."""
+    make_tree(root, EXPORT_COUNTS, seed=0)
+    make_odd_but_valid_files(root, "Abyssinian")
+    big = render_photo(BIG_SOURCE).resize(BIG, Image.Resampling.BICUBIC)
+    big.save(root / BIG_SOURCE, "JPEG", quality=80)
+    return root
+
+
+@pytest.fixture(scope="module")
+def export_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image folder the export builds come from; read-only for tests."""
+    return make_export_tree(tmp_path_factory.mktemp("export-tree") / "images")
+
+
+def build(tree: Path, out: Path, config: CatBreedsVLMConfig) -> Path:
+    """Build ``tree`` into ``out`` with the real build; returns ``out``."""
+    build_folder(tree, out, config, progress=False, command="export test build")
+    return out
+
+
+@pytest.fixture(scope="module")
+def export_folder(export_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real build of the export tree (default settings); read-only for tests."""
+    return build(export_tree, tmp_path_factory.mktemp("export") / "cats", CatBreedsVLMConfig())
+
+
+@pytest.fixture(scope="module")
+def train(export_folder: Path) -> datasets.Dataset:
+    """Its train split, loaded as training code would; it holds every odd photo."""
+    split = datasets.load_dataset(str(export_folder), split="train")
+    missing = set(ODD_MIME) - set(split["source"])
+    assert not missing, f"the build put {sorted(missing)} outside train: pick other counts"
+    return split
+
+
+@pytest.fixture(scope="module")
+def detailed_train(export_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> datasets.Dataset:
+    """The train split of a build in the two-exchange ("detailed") conversation style."""
+    out = tmp_path_factory.mktemp("export-detailed") / "cats"
+    build(export_tree, out, CatBreedsVLMConfig(style="detailed"))
+    return datasets.load_dataset(str(out), split="train")
+
+
+def original_bytes(tree: Path, source: str) -> bytes:
+    """The bytes of the photo at ``source`` in the tree, as the build read them."""
+    return (tree / source).read_bytes()
 
 
 def photo(size: tuple[int, int] = (320, 240), seed: int = 0) -> Image.Image:
@@ -38,7 +105,7 @@ def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
 
 
 def kinds() -> dict[str, tuple[str, bytes]]:
-    """Every image kind: name -> (source path, bytes). The names say what the bytes are."""
+    """Every image kind in memory: name -> (source path, bytes). The names say what they are."""
     rgba = photo(seed=4).convert("RGBA")
     rgba.putalpha(Image.linear_gradient("L").resize(rgba.size))
     return {
@@ -50,80 +117,3 @@ def kinds() -> dict[str, tuple[str, bytes]]:
         "big": ("Abyssinian/600_1.jpg", encode(photo(BIG, seed=6), "JPEG", quality=80)),
         "png_named_jpg": ("Bengal/700_1.jpg", encode(photo(seed=7), "PNG")),
     }
-
-
-def conversation(breed: str, turns: int = 1) -> list[dict[str, str]]:
-    """A contract conversation: ``<image>`` opening the first human turn, gpt last."""
-    article = "an" if breed[0] in "AEIOU" else "a"
-    out = [{"from": "human", "value": "<image>\nWhat breed is this cat?"},
-           {"from": "gpt", "value": f"This is {article} {breed}."}]  # fmt: skip
-    for index in range(1, turns):
-        out += [{"from": "human", "value": f"Are you sure? ({index})"},
-                {"from": "gpt", "value": f"Yes, {article} {breed}."}]  # fmt: skip
-    return out
-
-
-def row(source: str, data: bytes, turns: int = 1, row_id: str | None = None) -> dict:
-    """A contract row for the photo at ``source`` (its folder is the breed)."""
-    breed = source.split("/")[0]
-    return {
-        "id": row_id or source,
-        "image": {"bytes": data, "path": None},
-        "conversations": conversation(breed, turns),
-        "breed": breed,
-        "source": source,
-    }
-
-
-def train_rows() -> list[dict]:
-    """One row per image kind (the grey one with 2 turns), and an oversampled copy."""
-    rows = [
-        row(source, data, 2 if name == "gray" else 1) for name, (source, data) in kinds().items()
-    ]
-    copy = row(*kinds()["jpeg"], row_id=rows[0]["id"] + "#2")
-    return rows[:1] + [copy] + rows[1:]
-
-
-def val_rows() -> list[dict]:
-    """Three plain rows (Fireworks' minimum)."""
-    return [row(f"Bengal/9{i}_1.jpg", encode(photo(seed=10 + i), "JPEG")) for i in range(3)]
-
-
-README = """---
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: data/train-*.parquet
-  - split: val
-    path: data/val-*.parquet
----
-# tiny export test set
-"""
-
-
-def write_folder(out: Path) -> Path:
-    """Write the tiny folder (train and val) in the built layout; returns ``out``."""
-    features = make_features(BREEDS)
-    (out / "data").mkdir(parents=True)
-    for split, rows in (("train", train_rows()), ("val", val_rows())):
-        columns = {key: [row[key] for row in rows] for key in rows[0]}
-        columns["breed"] = [features["breed"].str2int(b) for b in columns["breed"]]
-        table = datasets.Dataset.from_dict(columns, features=features).data.table
-        datasets.Dataset(embed_table_storage(table)).to_parquet(
-            str(out / "data" / f"{split}-00000-of-00001.parquet")
-        )
-    (out / "README.md").write_text(README)
-    return out
-
-
-@pytest.fixture(scope="module")
-def export_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny built folder; read-only for tests."""
-    return write_folder(tmp_path_factory.mktemp("export") / "tiny")
-
-
-@pytest.fixture(scope="module")
-def train(export_folder: Path) -> datasets.Dataset:
-    """Its train split, loaded as training code would."""
-    return datasets.load_dataset(str(export_folder), split="train")

@@ -9,23 +9,23 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import export_folder, kinds, train  # noqa: F401  (pytest fixtures)
+from export_fixtures import (  # noqa: F401  (pytest fixtures)
+    BIG,
+    BIG_SOURCE,
+    CONVERTED,
+    ODD_MIME,
+    detailed_train,
+    export_folder,
+    export_tree,
+    original_bytes,
+    train,
+)
 from PIL import Image
 
 from cat_breeds_vlm.export import export_fireworks, validate
-from cat_breeds_vlm.export.images import decode_strict
+from cat_breeds_vlm.export.images import decode_strict, encode_image
+from cat_breeds_vlm.features import IMAGE_TOKEN
 from cat_breeds_vlm.loading import open_split
-
-#: source -> MIME the exported image must have (the bytes decide, not the name).
-EXPORTED_MIME = {
-    "Abyssinian/100_1.jpg": "image/jpeg",
-    "Bengal/200_1.jpg": "image/jpeg",  # CMYK JPEG, converted
-    "Bengal/300_1.webp": "image/jpeg",  # WebP, converted
-    "Sphynx - Hairless Cat/400_1.png": "image/png",  # RGBA PNG, kept
-    "Sphynx - Hairless Cat/500_1.jpg": "image/jpeg",  # grayscale, kept
-    "Abyssinian/600_1.jpg": "image/jpeg",
-    "Bengal/700_1.jpg": "image/png",  # a PNG named .jpg
-}
 
 
 def records(files: list[Path]) -> list[dict]:
@@ -42,6 +42,31 @@ def image_of(record: dict) -> tuple[str, bytes]:
     )
 
 
+def question(row: dict) -> str:
+    """The first human turn without its image token: what the user message's text must be."""
+    return row["conversations"][0]["value"].removeprefix(IMAGE_TOKEN + "\n")
+
+
+def expected_line(row: dict, system: str | None = None) -> bytes:
+    """The record of a row (image undecoded) spelled out, dumped the plain ``json.dumps`` way."""
+    image = encode_image(row["image"]["bytes"])
+    url = f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}"
+    roles = {"human": "user", "gpt": "assistant"}
+    turns = row["conversations"]
+    first = {"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": url}},
+        {"type": "text", "text": question(row)},
+    ]}  # fmt: skip
+    rest = [{"role": roles[turn["from"]], "content": turn["value"]} for turn in turns[1:]]
+    head = [{"role": "system", "content": system}] if system else []
+    record = {"messages": [*head, first, *rest]}
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def undecoded(split: datasets.Dataset) -> datasets.Dataset:
+    return split.cast_column("image", datasets.Image(decode=False))
+
+
 @pytest.fixture(scope="module")
 def exported(train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fireworks") / "train.jsonl"
@@ -49,10 +74,22 @@ def exported(train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory) 
     return path
 
 
-def test_export_passes_validate(exported: Path) -> None:
+def test_export_passes_validate(exported: Path, train: datasets.Dataset) -> None:
     report = validate("fireworks", exported)
     assert report.ok, report.render()
-    assert report.rows == 8
+    assert report.rows == len(train) > 20
+
+
+def test_lines_are_exactly_the_records_spelled_out(
+    exported: Path, train: datasets.Dataset, tmp_path: Path
+) -> None:
+    lines = exported.read_bytes().split(b"\n")
+    assert lines.pop() == b""  # every line ends with a newline
+    assert lines == [expected_line(row) for row in undecoded(train)]
+    system = 'Name the "breed".\n'
+    export_fireworks(train, tmp_path / "s.jsonl", system=system, progress=False)
+    expected = [expected_line(row, system) + b"\n" for row in undecoded(train)]
+    assert (tmp_path / "s.jsonl").read_bytes() == b"".join(expected)
 
 
 def test_every_row_is_image_first_then_question_then_answer(
@@ -64,36 +101,43 @@ def test_every_row_is_image_first_then_question_then_answer(
         user, *rest = record["messages"]
         assert user["role"] == "user"
         assert [part["type"] for part in user["content"]] == ["image_url", "text"]
-        assert user["content"][1]["text"] == "What breed is this cat?"  # <image> taken out
-        assert rest[-1] == {"role": "assistant", "content": row["conversations"][-1]["value"]}
-        assert "<image>" not in json.dumps(record)
+        assert user["content"][1]["text"] == question(row) != ""  # <image> taken out
+        assert rest == [{"role": "assistant", "content": row["conversations"][-1]["value"]}]
+        assert IMAGE_TOKEN not in json.dumps(record)
 
 
 def test_images_decode_with_the_mime_of_their_bytes(
     exported: Path, train: datasets.Dataset
 ) -> None:
-    sources = train["source"]
-    for record, source in zip(records([exported]), sources):
-        mime, data = image_of(record)
-        assert mime == EXPORTED_MIME[source]
-        assert decode_strict(data) == mime
-
-
-def test_original_bytes_are_kept_unless_converted(exported: Path, train: datasets.Dataset) -> None:
-    originals = dict(kinds().values())
-    converted = {"Bengal/200_1.jpg", "Bengal/300_1.webp"}  # CMYK JPEG, WebP
+    mimes = {}
     for record, source in zip(records([exported]), train["source"]):
-        assert (image_of(record)[1] == originals[source]) is (source not in converted)
+        mime, data = image_of(record)
+        assert decode_strict(data) == mime
+        mimes[source] = mime
+    assert {source: mimes[source] for source in ODD_MIME} == ODD_MIME
+    others = {mime for source, mime in mimes.items() if source not in ODD_MIME}
+    assert others == {"image/jpeg"}
+
+
+def test_original_bytes_are_kept_unless_converted(
+    exported: Path, train: datasets.Dataset, export_tree: Path
+) -> None:
+    for record, source in zip(records([exported]), train["source"]):
+        kept = image_of(record)[1] == original_bytes(export_tree, source)
+        assert kept is (source not in CONVERTED), source
 
 
 def test_multi_turn_rows_keep_every_turn_and_the_image_once(
-    exported: Path, train: datasets.Dataset
+    detailed_train: datasets.Dataset, tmp_path: Path
 ) -> None:
-    index = train["source"].index("Sphynx - Hairless Cat/500_1.jpg")
-    record = records([exported])[index]
-    assert [m["role"] for m in record["messages"]] == ["user", "assistant", "user", "assistant"]
-    assert json.dumps(record).count("data:image/") == 1
-    assert record["messages"][2]["content"] == train[index]["conversations"][2]["value"]
+    export_fireworks(detailed_train, tmp_path / "d.jsonl", progress=False)
+    assert validate("fireworks", tmp_path / "d.jsonl").ok
+    for record, row in zip(records([tmp_path / "d.jsonl"]), detailed_train):
+        turns = row["conversations"]
+        assert len(turns) == 4
+        assert [m["role"] for m in record["messages"]] == ["user", "assistant", "user", "assistant"]
+        assert json.dumps(record).count("data:image/") == 1
+        assert [m["content"] for m in record["messages"][1:]] == [t["value"] for t in turns[1:]]
 
 
 def test_system_prompt_comes_first(train: datasets.Dataset, tmp_path: Path) -> None:
@@ -106,26 +150,28 @@ def test_system_prompt_comes_first(train: datasets.Dataset, tmp_path: Path) -> N
 
 def test_max_side_holds_and_keeps_the_aspect(train: datasets.Dataset, tmp_path: Path) -> None:
     export_fireworks(train, tmp_path / "small.jsonl", max_side=160, progress=False)
-    sizes = [
-        Image.open(io.BytesIO(image_of(r)[1])).size for r in records([tmp_path / "small.jsonl"])
-    ]
-    assert all(max(size) <= 160 for size in sizes)
-    assert sizes[6] == (160, 120)  # the 2000x1500 photo
+    exported = records([tmp_path / "small.jsonl"])
+    sizes = {
+        source: Image.open(io.BytesIO(image_of(record)[1])).size
+        for record, source in zip(exported, train["source"])
+    }
+    assert all(max(size) <= 160 for size in sizes.values())
+    assert sizes[BIG_SOURCE] == (160, 160 * BIG[1] // BIG[0])
     assert validate("fireworks", tmp_path / "small.jsonl").ok
 
 
 def test_rotation_keeps_files_under_the_limit_and_loses_no_row(
-    train: datasets.Dataset, tmp_path: Path
+    train: datasets.Dataset, exported: Path, tmp_path: Path
 ) -> None:
-    summary = export_fireworks(train, tmp_path / "train.jsonl", max_file_mb=0.2, progress=False)
-    assert len(summary.files) > 1
-    assert all(f.stat().st_size <= 200_000 for f in summary.files)
+    biggest = max(len(line) + 1 for line in exported.read_bytes().splitlines())
+    limit = biggest + 10  # a little room, so float MB rounding cannot refuse the biggest
+    path = tmp_path / "train.jsonl"
+    summary = export_fireworks(train, path, max_file_mb=limit / 1e6, progress=False)
+    assert len(summary.files) > 2
+    assert all(f.stat().st_size <= limit for f in summary.files)
     assert not (tmp_path / "train.jsonl").exists()
-    rows = records(summary.files)
-    assert len(rows) == summary.rows == len(train)
-    whole = tmp_path / "whole.jsonl"
-    export_fireworks(train, whole, progress=False)
-    assert rows == records([whole])  # same rows, same order
+    assert summary.rows == len(train)
+    assert b"".join(f.read_bytes() for f in summary.files) == exported.read_bytes()
 
 
 def test_workers_give_byte_identical_output(train: datasets.Dataset, tmp_path: Path) -> None:
@@ -137,10 +183,11 @@ def test_workers_give_byte_identical_output(train: datasets.Dataset, tmp_path: P
 def test_a_streamed_split_exports_the_same_bytes(
     export_folder: Path,
     exported: Path,
+    train: datasets.Dataset,
     tmp_path: Path,
 ) -> None:
     streamed = open_split(str(export_folder), "train", streaming=True)
     assert isinstance(streamed, datasets.IterableDataset)
     summary = export_fireworks(streamed, tmp_path / "streamed.jsonl", progress=False)
-    assert summary.rows == 8
+    assert summary.rows == len(train)
     assert (tmp_path / "streamed.jsonl").read_bytes() == exported.read_bytes()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import export_folder, kinds, train  # noqa: F401  (pytest fixtures)
+from export_fixtures import export_folder, export_tree, train  # noqa: F401  (pytest fixtures)
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava, validate
@@ -22,17 +22,19 @@ def exported(
     return path, export_llava(train, path, progress=False)
 
 
-def test_export_passes_validate(exported: tuple[Path, object]) -> None:
+def test_export_passes_validate(exported: tuple[Path, object], train: datasets.Dataset) -> None:
     report = validate("llava", exported[0])
     assert report.ok, report.render()
-    assert report.rows == 8
+    assert report.rows == len(train) > 20
 
 
-def test_one_json_array_whose_image_paths_exist_and_decode(exported: tuple[Path, object]) -> None:
+def test_one_json_array_whose_image_paths_exist_and_decode(
+    exported: tuple[Path, object], train: datasets.Dataset
+) -> None:
     path, _ = exported
     with open(path) as stream:
         records = json.load(stream)  # what LLaVA's train.py does
-    assert isinstance(records, list) and len(records) == 8
+    assert isinstance(records, list) and len(records) == len(train)
     for record in records:
         assert set(record) == {"id", "image", "conversations"}
         assert record["image"].startswith("images/")
@@ -58,43 +60,44 @@ def test_each_distinct_photo_is_written_once(
     )
     records = json.loads(path.read_text())
     assert sorted({r["image"] for r in records}) == written
-    assert summary.images == len(written) == len(set(train["source"])) == 7  # 8 rows, one copy
-    assert records[0]["image"] == records[1]["image"]  # the oversampled copy shares its photo
+    assert summary.images == len(written) == len(set(train["source"])) < len(train)
+    image = {r["id"]: r["image"] for r in records}
+    copies = [row_id for row_id in image if "#" in row_id]  # the oversampled Burmilla rows
+    assert copies and all(image[c] == image[c.split("#")[0]] for c in copies)  # share a photo
 
 
 def test_image_names_get_a_suffix_that_fits_their_bytes(exported: tuple[Path, object]) -> None:
     images = {r["id"]: r["image"] for r in json.loads(exported[0].read_text())}
-    assert images["Bengal/300_1.webp"] == "images/Bengal/300_1.webp.jpg"  # WebP -> JPEG
-    assert images["Bengal/700_1.jpg"] == "images/Bengal/700_1.jpg.png"  # PNG named .jpg
-    assert images["Bengal/200_1.jpg"] == "images/Bengal/200_1.jpg"  # CMYK -> JPEG
+    abyssinian = "images/Abyssinian"
+    assert images["Abyssinian/odd_photo.webp"] == f"{abyssinian}/odd_photo.webp.jpg"  # -> JPEG
+    assert images["Abyssinian/odd_png_named.jpg"] == f"{abyssinian}/odd_png_named.jpg.png"
+    assert images["Abyssinian/odd_cmyk.jpg"] == f"{abyssinian}/odd_cmyk.jpg"  # CMYK -> JPEG
+    assert images["Abyssinian/odd_upper.JPG"] == f"{abyssinian}/odd_upper.JPG"
+    assert images["Abyssinian/odd_rgba.png"] == f"{abyssinian}/odd_rgba.png"
 
 
 def test_jsonl_form_and_an_image_folder_elsewhere(train: datasets.Dataset, tmp_path: Path) -> None:
     path, folder = tmp_path / "llava" / "train.jsonl", tmp_path / "pictures"
     export_llava(train, path, image_folder=folder, jsonl=True, progress=False)
     lines = path.read_text().splitlines()
-    assert len(lines) == 8 and all(
-        json.loads(line)["image"].startswith("images/") for line in lines
-    )
-    assert (folder / "images" / "Abyssinian" / "100_1.jpg").is_file()
+    assert len(lines) == len(train)
+    for line, source in zip(lines, train["source"]):
+        assert json.loads(line)["image"].startswith(f"images/{source}")
+    assert (folder / "images" / train[0]["source"]).is_file()
     assert validate("llava", path, image_folder=folder, jsonl=True).ok
     assert not validate("llava", path, image_folder=folder).ok  # JSONL is not one array
 
 
 def test_link_source_writes_no_image_and_points_at_the_originals(
-    train: datasets.Dataset, tmp_path: Path
+    train: datasets.Dataset, export_tree: Path, tmp_path: Path
 ) -> None:
-    originals = tmp_path / "data" / "images"
-    for source, data in kinds().values():
-        (originals / source).parent.mkdir(parents=True, exist_ok=True)
-        (originals / source).write_bytes(data)
     summary = export_llava(
-        train, tmp_path / "out" / "train.json", link_source=originals, progress=False
+        train, tmp_path / "out" / "train.json", link_source=export_tree, progress=False
     )
     assert summary.images == 0 and not (tmp_path / "out" / "images").exists()
     records = json.loads((tmp_path / "out" / "train.json").read_text())
     assert [r["image"] for r in records] == train["source"]
-    assert validate("llava", tmp_path / "out" / "train.json", image_folder=originals).ok
+    assert validate("llava", tmp_path / "out" / "train.json", image_folder=export_tree).ok
 
 
 def test_link_source_refuses_a_folder_without_the_photos(

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import export_folder, train  # noqa: F401  (pytest fixtures)
+from export_fixtures import (  # noqa: F401  (pytest fixtures)
+    detailed_train,
+    export_folder,
+    export_tree,
+    train,
+)
+from PIL import Image
 
 from cat_breeds_vlm.export import export_trl, to_trl, validate
+from cat_breeds_vlm.features import IMAGE_TOKEN
 
 
 @pytest.fixture(scope="module")
@@ -18,15 +25,16 @@ def exported(train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory) 
     return path
 
 
-def test_export_passes_validate(exported: Path) -> None:
+def test_export_passes_validate(exported: Path, train: datasets.Dataset) -> None:
     report = validate("trl", exported)
     assert report.ok, report.render()
-    assert report.rows == 8
+    assert report.rows == len(train) > 20
 
 
 def test_load_dataset_json_reads_it_and_the_images_decode(
     exported: Path,
     train: datasets.Dataset,
+    export_tree: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     loaded = datasets.load_dataset("json", data_files=str(exported), split="train")
@@ -36,7 +44,7 @@ def test_load_dataset_json_reads_it_and_the_images_decode(
     for row, source in zip(loaded, train["source"]):
         (image,) = row["images"]
         image.load()
-        assert image.size == ((2000, 1500) if source == "Abyssinian/600_1.jpg" else (320, 240))
+        assert image.size == Image.open(export_tree / source).size
 
 
 def test_prompt_holds_system_image_and_question_completion_the_answer(
@@ -48,22 +56,29 @@ def test_prompt_holds_system_image_and_question_completion_the_answer(
     assert system["role"] == "system" and system["content"][0]["text"] == "You name cat breeds."
     assert user["role"] == "user"
     assert [part["type"] for part in user["content"]] == ["image", "text"]
-    assert user["content"][1]["text"] == "What breed is this cat?"
+    question = train[0]["conversations"][0]["value"].removeprefix(IMAGE_TOKEN + "\n")
+    assert user["content"][1]["text"] == question
     (answer,) = row["completion"]
     assert answer["role"] == "assistant"
     assert answer["content"][0]["text"] == train[0]["conversations"][1]["value"]
 
 
 def test_multi_turn_rows_put_earlier_turns_in_the_prompt(
-    exported: Path, train: datasets.Dataset
+    detailed_train: datasets.Dataset, tmp_path: Path
 ) -> None:
-    index = train["source"].index("Sphynx - Hairless Cat/500_1.jpg")
-    row = datasets.load_dataset("json", data_files=str(exported), split="train")[index]
-    assert [m["role"] for m in row["prompt"]] == ["system", "user", "assistant", "user"]
-    images = sum(
-        part["type"] == "image" for m in row["prompt"] + row["completion"] for part in m["content"]
-    )
-    assert images == len(row["images"]) == 1
+    export_trl(detailed_train, tmp_path / "d.jsonl", system="Be brief.", progress=False)
+    assert validate("trl", tmp_path / "d.jsonl").ok
+    loaded = datasets.load_dataset("json", data_files=str(tmp_path / "d.jsonl"), split="train")
+    for row, original in zip(loaded, detailed_train):
+        assert [m["role"] for m in row["prompt"]] == ["system", "user", "assistant", "user"]
+        (answer,) = row["completion"]
+        assert answer["content"][0]["text"] == original["conversations"][3]["value"]
+        images = sum(
+            part["type"] == "image"
+            for m in row["prompt"] + row["completion"]
+            for part in m["content"]
+        )
+        assert images == len(row["images"]) == 1
 
 
 def test_to_trl_in_dataset_map_needs_no_file(train: datasets.Dataset) -> None:
@@ -71,6 +86,6 @@ def test_to_trl_in_dataset_map_needs_no_file(train: datasets.Dataset) -> None:
     assert mapped.column_names == ["images", "prompt", "completion"]
     assert isinstance(mapped.features["images"].feature, datasets.Image)
     first = mapped[0]
-    assert first["images"][0].size == (320, 240)
+    assert first["images"][0].size == train[0]["image"].size
     assert first["prompt"][0]["content"][0]["type"] == "image"
     assert first["completion"][0]["content"][0]["text"] == train[0]["conversations"][1]["value"]
