@@ -122,7 +122,7 @@ def _verify_many(paths: list[Path], num_proc: int) -> Iterator[Verdict]:
         yield from map(verify_file, paths)
         return
     with ProcessPoolExecutor(max_workers=num_proc) as pool:
-        yield from pool.map(verify_file, paths, chunksize=64)
+        yield from pool.map(verify_file, paths, chunksize=256)
 
 
 def verify_all(
