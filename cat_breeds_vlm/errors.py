@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any, Callable, TypeVar
 
 import click
@@ -23,6 +24,9 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except UserError as err:
             raise click.ClickException(str(err)) from None
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            sys.stderr.close()
+            raise SystemExit(0) from None
         except OSError as err:
             where = f": {err.filename}" if getattr(err, "filename", None) else ""
             raise click.ClickException(f"{err.strerror or err}{where}") from None
