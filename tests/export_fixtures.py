@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from cat_breeds_vlm.config import CatBreedsVLMConfig
+from cat_breeds_vlm.export import validate
 from cat_breeds_vlm.demo import make_odd_but_valid_files, make_tree, render_photo
 from cat_breeds_vlm.folder import build_folder
 
@@ -73,6 +74,7 @@ def train(export_folder: Path) -> datasets.Dataset:
     split = datasets.load_dataset(str(export_folder), split="train")
     missing = set(ODD_MIME) - set(split["source"])
     assert not missing, f"the build put {sorted(missing)} outside train: pick other counts"
+    assert len(split) > 20
     return split
 
 
@@ -82,6 +84,13 @@ def detailed_train(export_tree: Path, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("export-detailed") / "cats"
     build(export_tree, out, CatBreedsVLMConfig(style="detailed"))
     return datasets.load_dataset(str(out), split="train")
+
+
+def assert_validates(kind: str, path: Path, rows: int) -> None:
+    """``validate`` passes the exported file of ``kind``, and counts ``rows`` rows in it."""
+    report = validate(kind, path)
+    assert report.ok, report.render()
+    assert report.rows == rows
 
 
 def original_bytes(tree: Path, source: str) -> bytes:

@@ -14,6 +14,7 @@ from export_fixtures import (  # noqa: F401  (pytest fixtures)
     BIG_SOURCE,
     CONVERTED,
     ODD_MIME,
+    assert_validates,
     detailed_train,
     export_folder,
     export_tree,
@@ -22,7 +23,7 @@ from export_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 from PIL import Image
 
-from cat_breeds_vlm.export import export_fireworks, validate
+from cat_breeds_vlm.export import ParquetSplit, export_fireworks, validate
 from cat_breeds_vlm.export.images import decode_strict, encode_image
 from cat_breeds_vlm.features import IMAGE_TOKEN
 from cat_breeds_vlm.loading import open_split
@@ -75,9 +76,7 @@ def exported(train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_export_passes_validate(exported: Path, train: datasets.Dataset) -> None:
-    report = validate("fireworks", exported)
-    assert report.ok, report.render()
-    assert report.rows == len(train) > 20
+    assert_validates("fireworks", exported, len(train))
 
 
 def test_lines_are_exactly_the_records_spelled_out(
@@ -178,6 +177,17 @@ def test_workers_give_byte_identical_output(train: datasets.Dataset, tmp_path: P
     export_fireworks(train, tmp_path / "one.jsonl", max_side=300, progress=False)
     export_fireworks(train, tmp_path / "two.jsonl", max_side=300, num_proc=2, progress=False)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_parquet_shards_read_directly_export_the_same_bytes(
+    export_folder: Path, exported: Path, tmp_path: Path
+) -> None:
+    source = ParquetSplit.open(export_folder, "train")
+    export_fireworks(source, tmp_path / "direct.jsonl", progress=False)
+    assert (tmp_path / "direct.jsonl").read_bytes() == exported.read_bytes()
+    export_fireworks(source.take(4), tmp_path / "four.jsonl", progress=False)
+    four = (tmp_path / "four.jsonl").read_bytes().splitlines()
+    assert four == exported.read_bytes().splitlines()[:4]
 
 
 def test_a_streamed_split_exports_the_same_bytes(

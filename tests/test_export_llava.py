@@ -7,7 +7,12 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import export_folder, export_tree, train  # noqa: F401  (pytest fixtures)
+from export_fixtures import (  # noqa: F401  (pytest fixtures)
+    assert_validates,
+    export_folder,
+    export_tree,
+    train,
+)
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava, validate
@@ -23,9 +28,7 @@ def exported(
 
 
 def test_export_passes_validate(exported: tuple[Path, object], train: datasets.Dataset) -> None:
-    report = validate("llava", exported[0])
-    assert report.ok, report.render()
-    assert report.rows == len(train) > 20
+    assert_validates("llava", exported[0], len(train))
 
 
 def test_one_json_array_whose_image_paths_exist_and_decode(
@@ -106,3 +109,12 @@ def test_link_source_refuses_a_folder_without_the_photos(
     with pytest.raises(UserError, match="does not exist"):
         export_llava(train, tmp_path / "train.json", link_source=tmp_path, progress=False)
     assert not (tmp_path / "train.json").exists()
+
+
+def test_workers_give_the_same_file_and_images(
+    exported: tuple[Path, object], train: datasets.Dataset, tmp_path: Path
+) -> None:
+    path = tmp_path / "train.json"
+    summary = export_llava(train, path, max_side=None, num_proc=2, progress=False)
+    assert path.read_bytes() == exported[0].read_bytes()
+    assert summary.images == exported[1].images  # type: ignore[attr-defined]

@@ -9,16 +9,36 @@ import pytest
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava
-from cat_breeds_vlm.export.pipeline import WINDOW_PER_PROC, iter_rows, ordered_map
+from cat_breeds_vlm.export.pipeline import READ_AHEAD, WINDOW_PER_PROC, ordered_map, read_ahead
+from cat_breeds_vlm.export.source import iter_rows
 
 
 def test_workers_keep_the_order_and_read_a_bounded_window_ahead() -> None:
     read = itertools.count()
     endless = (next(read) for _ in itertools.count())  # counts how many items were read
     results = ordered_map(abs, endless, num_proc=2)
-    assert list(itertools.islice(results, 1000)) == list(range(1000))
+    assert list(itertools.islice(results, 100)) == list(range(100))
     results.close()  # stops the workers
-    assert next(read) <= 3 * 2 * WINDOW_PER_PROC  # never the whole (endless) input
+    assert next(read) <= 100 + 2 * 2 * WINDOW_PER_PROC  # two windows ahead, not the whole input
+
+
+def test_read_ahead_keeps_order_and_errors_and_reads_a_bounded_way_ahead() -> None:
+    read = itertools.count()
+    endless = (next(read) for _ in itertools.count())
+    ahead = read_ahead(endless)
+    assert list(itertools.islice(ahead, 50)) == list(range(50))
+    ahead.close()  # waits for the fetches in flight
+    assert next(read) <= 50 + READ_AHEAD + 1
+
+    def failing():
+        yield from range(3)
+        raise ValueError("shard 2 is corrupt")
+
+    got = []
+    with pytest.raises(ValueError, match="corrupt"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == [0, 1, 2]  # the items before the error, then the error itself
 
 
 def test_rows_come_in_order_with_the_image_undecoded() -> None:

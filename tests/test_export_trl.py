@@ -7,6 +7,7 @@ from pathlib import Path
 import datasets
 import pytest
 from export_fixtures import (  # noqa: F401  (pytest fixtures)
+    assert_validates,
     detailed_train,
     export_folder,
     export_tree,
@@ -26,9 +27,7 @@ def exported(train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_export_passes_validate(exported: Path, train: datasets.Dataset) -> None:
-    report = validate("trl", exported)
-    assert report.ok, report.render()
-    assert report.rows == len(train) > 20
+    assert_validates("trl", exported, len(train))
 
 
 def test_load_dataset_json_reads_it_and_the_images_decode(

@@ -51,6 +51,16 @@ def test_rotation_keeps_every_file_under_the_limit_and_loses_no_record(
     assert sum(f.stat().st_size for f in writer.files) == writer.bytes
 
 
+@pytest.mark.parametrize("array", [False, True], ids=["jsonl", "json-array"])
+def test_a_record_in_parts_is_written_as_the_joined_record(tmp_path: Path, array: bool) -> None:
+    whole = write_all(tmp_path / "whole.jsonl", max_bytes=2000, array=array)
+    with RecordWriter(tmp_path / "parts.jsonl", max_bytes=2000, array=array) as parts:
+        for record in RECORDS:
+            parts.write(record[:5], memoryview(record)[5:20], record[20:])
+    assert [f.read_bytes() for f in parts.files] == [f.read_bytes() for f in whole.files]
+    assert (parts.rows, parts.bytes) == (whole.rows, whole.bytes)
+
+
 def test_empty_export_writes_a_valid_empty_file(tmp_path: Path) -> None:
     with RecordWriter(tmp_path / "a.json", array=True):
         pass

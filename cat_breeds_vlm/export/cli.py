@@ -14,11 +14,12 @@ from typing import Any
 import click
 
 from ..errors import UserError, friendly_errors
-from ..loading import open_split, resolve_splits
+from ..loading import resolve_splits
 from . import fireworks
 from .fireworks import export_fireworks
 from .llava import export_llava
-from .pipeline import AnyDataset, ExportSummary
+from .pipeline import ExportSummary
+from .source import AnyDataset, open_source
 from .trl import export_trl
 from .validator import KINDS
 from .validator import validate as validate_file
@@ -38,7 +39,8 @@ def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
                      help=_OUTPUT_HELP),
         click.option("--streaming/--no-streaming", default=True, show_default=True,
-                     help="Read the split as a stream: nothing is copied into the datasets cache."),
+                     help="Read the split as a stream (a local folder's Parquet shards directly): "
+                     "nothing is copied into the datasets cache."),
         click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
                      help="Shrink photos whose longer side is over PX pixels (aspect kept)."),
         click.option("--num-proc", type=click.IntRange(min=1), default=1, show_default=True,
@@ -150,7 +152,7 @@ def _export_splits(
     """Export each split to its path, echoing a summary line each; returns the summaries."""
     summaries = []
     for split, path in output_paths(out, resolve_splits(splits), file_suffixes, suffix):
-        data = open_split(dataset, split, streaming=streaming)
+        data = open_source(dataset, split, streaming=streaming)
         summary = run(data, path, max_side=max_side, num_proc=num_proc, progress=True)
         images = f", {summary.images} image files written" if summary.images else ""
         files = ", ".join(str(f) for f in summary.files)

@@ -20,15 +20,18 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import json
+import json.encoder
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .conversation import chat_turns
+import pyarrow as pa
+
+from .conversation import chat_turns, check_conversation
 from .images import ACCEPTED_MIME, ImageError, decode_strict
-from .pipeline import AnyDataset, ExportSummary, check_positive, prepare_row, run_export
+from .pipeline import ExportSummary, check_positive, encode_row_image, run_export
+from .source import AnyDataset, image_cells
 from .writer import RecordWriter
 
 #: Fireworks rejects a dataset with fewer examples than this.
@@ -38,41 +41,56 @@ UPLOAD_LIMIT_BYTES = 150 * 1000**2
 #: The chat roles Fireworks knows.
 ROLES: tuple[str, ...] = ("system", "user", "assistant")
 
-# json.dumps would scan the whole base64 text for characters to escape (about 2 us a KB, more
-# than base64 itself); base64 has none, so the record is dumped with an empty URL and the
-# data URI is spliced into this slot. Only the image part has a "url" key.
-_URL_SLOT = '"url":""'
+#: The columns a record is made of.
+COLUMNS: tuple[str, ...] = ("id", "image", "conversations")
+
 _DATA_URI = re.compile(r"data:([^;,]*);base64,(.*)", re.DOTALL)
 
-
-def fireworks_messages(
-    turns: list[dict[str, str]], system: str | None = None, url: str = ""
-) -> list[dict[str, Any]]:
-    """The ``messages`` of one row: system prompt, image and question, then every turn."""
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
-    for index, (role, text) in enumerate(chat_turns(turns)):
-        if index == 0:
-            image_part = {"type": "image_url", "image_url": {"url": url}}
-            messages.append({"role": role, "content": [image_part, {"type": "text", "text": text}]})
-        else:
-            messages.append({"role": role, "content": text})
-    return messages
+# A record is written exactly as json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+# writes it, but from these pieces around its texts and its base64 payload: dumping the
+# record whole would scan the whole base64 text for characters to escape (it has none) and
+# copy it twice. Texts are quoted by the function json.dumps itself uses for them.
+_json_string = json.encoder.encode_basestring
+_OPEN = '{"messages":['
+_SYSTEM = '{"role":"system","content":%s},'
+_IMAGE = '{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:%s;base64,'
+_QUESTION = '"}},{"type":"text","text":%s}]}'
+_TURN = ',{"role":"%s","content":%s}'
+_CLOSE = "]}"
 
 
-def fireworks_line(
-    row: dict[str, Any], *, system: str | None = None, max_side: int | None = None
-) -> bytes:
-    """One JSONL record (without its newline) for a dataset row with undecoded image bytes."""
-    row = prepare_row(row, max_side=max_side)
-    image = row["image"]
-    text = json.dumps(
-        {"messages": fireworks_messages(row["conversations"], system)},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    head, _, tail = text.partition(_URL_SLOT)
-    uri = b"data:" + image.mime.encode() + b";base64," + base64.b64encode(image.data)
-    return b"".join((head.encode(), b'"url":"', uri, b'"', tail.encode()))
+def record_heads(system: str | None = None) -> dict[str, bytes]:
+    """Per MIME type, a record's bytes up to its base64 payload (system prompt, data URI start)."""
+    opening = _OPEN + (_SYSTEM % _json_string(system) if system else "")
+    return {mime: (opening + _IMAGE % mime).encode() for mime in ACCEPTED_MIME}
+
+
+def record_tail(turns: list[dict[str, str]]) -> bytes:
+    """A record's bytes after its base64 payload: the question, then every further turn."""
+    (_, question), *later = chat_turns(turns)
+    texts = [_TURN % (role, _json_string(text)) for role, text in later]
+    return (_QUESTION % _json_string(question) + "".join(texts) + _CLOSE).encode()
+
+
+def fireworks_records(
+    batch: pa.RecordBatch, *, system: str | None = None, max_side: int | None = None
+) -> Iterator[tuple[bytes, ...]]:
+    """Each row of a batch as one record's parts ``(head, base64 payload, tail)``, lazily.
+
+    The system prompt, then the first user message: its image as a data URI (the original
+    bytes when they are a plain JPEG or PNG within ``max_side``, else re-encoded; the MIME
+    type read from them), then its question with the ``<image>`` token taken out; then every
+    further turn as text, so the image is there once. A ``convert`` step of :func:`run_export`.
+    """
+    heads = record_heads(system)
+    ids = batch.column("id").to_pylist()
+    conversations = batch.column("conversations").to_pylist()
+    images = image_cells(batch.column("image"), views=True)  # no copy of the photos
+    for row_id, turns, cell in zip(ids, conversations, images, strict=True):
+        check_conversation(row_id, turns)
+        image = encode_row_image(row_id, cell, max_side)
+        payload = binascii.b2a_base64(image.data, newline=False)
+        yield heads[image.mime], payload, record_tail(turns)
 
 
 def export_fireworks(
@@ -95,12 +113,14 @@ def export_fireworks(
     check_positive("max_file_mb", max_file_mb)
     max_bytes = int(max_file_mb * 1000**2) if max_file_mb is not None else None
     writer = RecordWriter(Path(path), max_bytes=max_bytes)
-    convert = functools.partial(fireworks_line, system=system, max_side=max_side)
-    return run_export(dataset, writer, convert, _identity, num_proc=num_proc, progress=progress)
+    convert = functools.partial(fireworks_records, system=system, max_side=max_side)
+    return run_export(
+        dataset, writer, convert, _parts, columns=COLUMNS, num_proc=num_proc, progress=progress
+    )
 
 
-def _identity(line: bytes) -> bytes:
-    return line
+def _parts(record: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    return record
 
 
 def record_problems(record: Any) -> Iterator[str]:

@@ -23,7 +23,8 @@ from typing import Any
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
 from .images import EncodedImage, ImageError, decode_strict
-from .pipeline import COLUMNS, AnyDataset, ExportSummary, check_positive, prepare_row, run_export
+from .pipeline import ExportSummary, check_positive, prepared_rows, run_export
+from .source import COLUMNS, AnyDataset
 from .writer import RecordWriter, dump_record
 
 #: Where written images go, inside the image folder.
@@ -81,27 +82,32 @@ class ImageFiles:
 def export_with_image_files(
     dataset: AnyDataset,
     writer: RecordWriter,
-    files: ImageFiles,
     make_record: Callable[[dict[str, Any], str], Any],
     *,
+    image_folder: str | Path | None = None,
+    link_source: str | Path | None = None,
     max_side: int | None = None,
     num_proc: int = 1,
     progress: bool = True,
 ) -> ExportSummary:
     """Export rows whose records name an image file: ``make_record(row, image_path)``.
 
-    Images are encoded in ``num_proc`` workers (none are read when linking to the sources);
-    files are placed and records written in order by this process.
+    Images go to ``image_folder`` (default: the folder of the writer's file), or with
+    ``link_source`` none is written (see :class:`ImageFiles`). They are encoded in
+    ``num_proc`` workers (none are read when linking); files are placed and records written
+    in order by this process.
     """
     check_positive("max_side", max_side)
+    folder = Path(image_folder) if image_folder else writer.path.parent
+    files = ImageFiles(folder, Path(link_source) if link_source else None)
     linking = files.link_source is not None
     columns = tuple(c for c in COLUMNS if c != "image") if linking else COLUMNS
 
-    def emit(row: dict[str, Any]) -> bytes:
+    def emit(row: dict[str, Any]) -> tuple[bytes]:
         image_path = files.place(row["id"], row["source"], row.get("image"))
-        return dump_record(make_record(row, image_path))
+        return (dump_record(make_record(row, image_path)),)
 
-    convert = functools.partial(prepare_row, max_side=max_side)
+    convert = functools.partial(prepared_rows, max_side=max_side)
     summary = run_export(
         dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress
     )

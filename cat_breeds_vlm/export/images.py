@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -40,14 +40,15 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PLAIN_SOF = frozenset({0xC0, 0xC1, 0xC2})
 _ALL_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # C4/C8/CC are not frames
 _NO_LENGTH = frozenset({0x01, *range(0xD0, 0xDA)})  # TEM, RSTn, SOI, EOI: no length field
+_LENGTH = struct.Struct(">H")  # a segment's length, its own two bytes included
+_FRAME = struct.Struct(">BHHB")  # SOF: precision, height, width, components
 
 
 class ImageError(ValueError):
     """Bytes that are not an image Pillow can decode (the message says why)."""
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     """What the first bytes of a JPEG or PNG say: its type, size and whether it is plain."""
 
     mime: str
@@ -57,11 +58,18 @@ class Header:
     plain: bool
 
 
-@dataclass(frozen=True)
-class EncodedImage:
-    """Image bytes ready to export, with the MIME type those bytes really are."""
+#: Image bytes: ``bytes``, or a ``memoryview`` of an Arrow buffer (pass-through without a copy).
+ImageData = bytes | memoryview
 
-    data: bytes
+
+class EncodedImage(NamedTuple):
+    """Image bytes ready to export, with the MIME type those bytes really are.
+
+    (Named tuples, like :class:`Header`: made once a row, they cost a third of a frozen
+    dataclass.)
+    """
+
+    data: ImageData
     mime: str
     #: True when these bytes were re-encoded, False when they are the original bytes.
     converted: bool
@@ -72,39 +80,39 @@ class EncodedImage:
         return name if name.lower().endswith(suffixes) else name + suffixes[0]
 
 
-def read_header(data: bytes) -> Header | None:
+def read_header(data: ImageData) -> Header | None:
     """Read a JPEG frame header or PNG IHDR chunk; None for other or unreadable bytes."""
-    if data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR" and len(data) >= 26:
+    if data[:2] == b"\xff\xd8":
+        return _jpeg_header(data)
+    if data[:8] == _PNG_SIGNATURE and data[12:16] == b"IHDR" and len(data) >= 26:
         width, height = struct.unpack_from(">II", data, 16)
         return Header("image/png", width, height, plain=data[24] <= 8)
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_header(data)
     return None
 
 
-def _jpeg_header(data: bytes) -> Header | None:
+def _jpeg_header(data: ImageData) -> Header | None:
     """Walk the JPEG markers up to the first start-of-frame (ITU T.81 annex B)."""
-    pos = 2
-    while pos + 4 <= len(data):
+    pos, end = 2, len(data)
+    while pos + 4 <= end:
         if data[pos] != 0xFF:
             return None
         marker = data[pos + 1]
+        if marker in _ALL_SOF:
+            if pos + 10 > end:
+                return None
+            precision, height, width, components = _FRAME.unpack_from(data, pos + 4)
+            plain = marker in _PLAIN_SOF and precision == 8 and components in (1, 3)
+            return Header("image/jpeg", width, height, plain=plain)
         if marker == 0xFF:  # fill byte
             pos += 1
         elif marker in _NO_LENGTH:
             pos += 2
-        elif marker in _ALL_SOF:
-            if pos + 10 > len(data):
-                return None
-            precision, height, width, components = struct.unpack_from(">BHHB", data, pos + 4)
-            plain = marker in _PLAIN_SOF and precision == 8 and components in (1, 3)
-            return Header("image/jpeg", width, height, plain=plain)
         else:
-            pos += 2 + struct.unpack_from(">H", data, pos + 2)[0]
+            pos += 2 + _LENGTH.unpack_from(data, pos + 2)[0]
     return None
 
 
-def sniff_mime(data: bytes) -> str | None:
+def sniff_mime(data: ImageData) -> str | None:
     """The MIME type of image bytes, read from the bytes (None when Pillow can't tell)."""
     header = read_header(data)
     if header is not None:
@@ -130,11 +138,12 @@ def decode_strict(data: bytes) -> str:
     return "image/jpeg" if fmt == "MPO" else Image.MIME.get(fmt, f"image/{fmt.lower()}")
 
 
-def encode_image(data: bytes, max_side: int | None = None) -> EncodedImage:
+def encode_image(data: ImageData, max_side: int | None = None) -> EncodedImage:
     """Export-ready bytes: the original when plain and small enough, else re-encoded.
 
-    ``max_side`` bounds the longer side in pixels (aspect kept). Raises :class:`ImageError`
-    when the bytes do not decode.
+    The original is the very object given (a ``memoryview`` stays one: no copy). ``max_side``
+    bounds the longer side in pixels (aspect kept). Raises :class:`ImageError` when the bytes
+    do not decode.
     """
     header = read_header(data)
     if header is not None and header.plain and _fits(header.width, header.height, max_side):
@@ -149,7 +158,7 @@ def _fits(width: int, height: int, max_side: int | None) -> bool:
     return max_side is None or max(width, height) <= max_side
 
 
-def _reencode(data: bytes, max_side: int | None) -> EncodedImage:
+def _reencode(data: ImageData, max_side: int | None) -> EncodedImage:
     """Decode (shrinking while decoding when asked), then save as PNG or JPEG."""
     with Image.open(io.BytesIO(data)) as image:
         source_format, source_mode, info = image.format, image.mode, dict(image.info)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .conversation import conversation_problems
-from .imagefiles import ImageFiles, export_with_image_files, image_file_problems
-from .pipeline import AnyDataset, ExportSummary
+from .imagefiles import export_with_image_files, image_file_problems
+from .pipeline import ExportSummary
+from .source import AnyDataset
 from .writer import RecordWriter
 
 #: The keys of a LLaVA record.
@@ -50,17 +51,10 @@ def export_llava(
     ``--image_folder`` set to that folder. With ``link_source`` (the image folder the dataset
     was built from) no image is written and ``image`` is the row's ``source`` path.
     """
-    path = Path(path)
-    files = ImageFiles(Path(image_folder) if image_folder else path.parent, link_source)
-    writer = RecordWriter(path, array=not jsonl)
+    writer = RecordWriter(Path(path), array=not jsonl)
+    options: dict[str, Any] = {"max_side": max_side, "num_proc": num_proc, "progress": progress}
     return export_with_image_files(
-        dataset,
-        writer,
-        files,
-        llava_record,
-        max_side=max_side,
-        num_proc=num_proc,
-        progress=progress,
+        dataset, writer, llava_record, image_folder=image_folder, link_source=link_source, **options
     )
 
 

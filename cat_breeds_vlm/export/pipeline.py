@@ -1,40 +1,44 @@
-"""The streaming loop every exporter shares: rows out of a dataset, records into a writer.
+"""The streaming loop every exporter shares: record batches in, records into a writer.
 
-Rows are read a batch at a time as Arrow, the image left undecoded (``{"bytes", "path"}``), turned
-into records by a pure ``convert`` function (in worker processes with ``num_proc > 1``, in
-order, a bounded window at a time) and written by the calling process. Memory stays flat in
-the number of rows: no list of rows, records or results is ever built.
+Batches of rows come from :mod:`.source` as Arrow, nothing decoded, read a little ahead in
+a background thread (:func:`read_ahead`: pyarrow reads and decodes Parquet without the GIL,
+so that costs the exporting thread nothing); a pure ``convert`` function turns one batch into
+converted items (in this process, lazily, or in worker processes with ``num_proc > 1``, a
+bounded window of batches at a time, order kept); ``emit`` turns each item into the parts of
+one record, which the calling process writes. Memory stays flat in the number of rows: no
+list of rows, records or results beyond a window is built.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import datasets
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from ..errors import UserError
 from .conversation import check_conversation
-from .images import EncodedImage, ImageError, encode_image
+from .images import EncodedImage, ImageData, ImageError, encode_image
+from .source import COLUMNS, AnyDataset, batch_rows, iter_batches, row_count
 from .writer import RecordWriter
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Rows read from Arrow at a time (about 4 MB of the real 15 KB photos).
-BATCH_ROWS = 256
-#: Rows handed to each worker per window; two windows are in flight at most.
-WINDOW_PER_PROC = 256
-#: The columns every exporter reads (the data contract, DESIGN.md).
-COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "source")
+#: Items (batches) handed to each worker per window; two windows are in flight at most.
+WINDOW_PER_PROC = 4
+#: Items (batches) :func:`read_ahead` fetches ahead of their consumer.
+READ_AHEAD = 2
 
-AnyDataset = datasets.Dataset | datasets.IterableDataset
+_END = object()
 
 
 @dataclass
@@ -48,22 +52,6 @@ class ExportSummary:
     images: int = 0
 
 
-def iter_rows(dataset: AnyDataset, columns: tuple[str, ...] = COLUMNS) -> Iterator[dict[str, Any]]:
-    """Yield ``columns`` of each row, in order, an image as undecoded ``{"bytes", "path"}``.
-
-    Batches are read as Arrow tables, so no feature is decoded (and reading is 1.5x faster
-    than through the Python formatter with ``Image(decode=False)``).
-    """
-    present = dataset.column_names
-    missing = [c for c in columns if present is not None and c not in present]
-    if missing:
-        raise UserError(f"the dataset has no {missing[0]!r} column (it has {', '.join(present)})")
-    tables = dataset.select_columns(list(columns)).with_format("arrow").iter(batch_size=BATCH_ROWS)
-    for table in tables:
-        values = [table.column(name).to_pylist() for name in columns]
-        yield from (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
-
-
 def check_positive(name: str, value: float | None) -> None:
     """Raise :class:`UserError` when an optional numeric setting is given but not positive."""
     if value is not None and value <= 0:
@@ -73,30 +61,32 @@ def check_positive(name: str, value: float | None) -> None:
 def prepare_row(row: dict[str, Any], *, max_side: int | None = None) -> dict[str, Any]:
     """Check the row's conversation and swap its raw image (if any) for export-ready bytes.
 
-    Pure and picklable (through ``functools.partial``): the ``convert`` step of the exporters.
     Raises :class:`UserError` naming the row when a rule is broken or the image won't decode.
     """
     check_conversation(row["id"], row["conversations"])
     if "image" in row:
-        row["image"] = _encode(row["id"], row["image"], max_side)
+        row["image"] = encode_row_image(row["id"], row["image"], max_side)
     return row
 
 
-def _encode(row_id: str, image: dict[str, Any], max_side: int | None) -> EncodedImage:
-    data = image["bytes"] if image["bytes"] is not None else Path(image["path"]).read_bytes()
+def prepared_rows(batch: pa.RecordBatch, *, max_side: int | None = None) -> list[dict[str, Any]]:
+    """:func:`prepare_row` over a batch, image bytes copied (picklable): a ``convert`` step."""
+    return [prepare_row(row, max_side=max_side) for row in batch_rows(batch)]
+
+
+def encode_row_image(row_id: str, image: dict[str, Any], max_side: int | None) -> EncodedImage:
+    """The export-ready image of an undecoded ``{"bytes", "path"}`` cell of row ``row_id``."""
+    data: ImageData
+    if image["bytes"] is not None:
+        data = image["bytes"]
+    elif image["path"] is not None:
+        data = Path(image["path"]).read_bytes()
+    else:
+        raise UserError(f"row {row_id!r} has no image")
     try:
         return encode_image(data, max_side)
     except ImageError as err:
         raise UserError(f"row {row_id!r}: the image does not decode: {err}") from None
-
-
-def row_count(dataset: AnyDataset) -> int | None:
-    """The number of rows when known without reading them (a streamed split may not say)."""
-    if isinstance(dataset, datasets.Dataset):
-        return len(dataset)
-    splits = dataset.info.splits or {}
-    split = splits.get(str(dataset.split)) if dataset.split is not None else None
-    return split.num_examples if split is not None and split.num_examples else None
 
 
 def ordered_map(func: Callable[[T], R], items: Iterable[T], num_proc: int = 1) -> Iterator[R]:
@@ -113,34 +103,61 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], num_proc: int = 1) -
     with multiprocessing.Pool(num_proc) as pool:
         pending: deque[Any] = deque()
         while chunk := list(itertools.islice(item_iter, window)):
-            pending.append(pool.map_async(func, chunk, chunksize=WINDOW_PER_PROC // 4))
+            pending.append(pool.map_async(func, chunk, chunksize=1))
             if len(pending) > 1:
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
 
 
+def read_ahead(items: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
+    """Yield ``items`` in order while a background thread fetches up to ``depth`` ahead.
+
+    An exception raised while fetching is raised here, in order. Closing this generator
+    early waits for the (at most ``depth``) fetches in flight, then stops.
+    """
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as thread:
+        pending = deque(thread.submit(next, iterator, _END) for _ in range(depth))
+        while (item := pending.popleft().result()) is not _END:
+            pending.append(thread.submit(next, iterator, _END))
+            yield item  # type: ignore[misc]
+
+
+def _listed(func: Callable[[T], Iterable[R]], item: T) -> list[R]:
+    """``list(func(item))``: what a worker sends back for a lazy ``func``."""
+    return list(func(item))
+
+
 def run_export(
     dataset: AnyDataset,
     writer: RecordWriter,
-    convert: Callable[[dict[str, Any]], T],
-    emit: Callable[[T], bytes],
+    convert: Callable[[pa.RecordBatch], Iterable[T]],
+    emit: Callable[[T], Sequence[ImageData]],
     *,
     columns: tuple[str, ...] = COLUMNS,
     num_proc: int = 1,
     progress: bool = True,
 ) -> ExportSummary:
-    """Stream every row through ``convert`` (maybe in workers) and ``emit`` into ``writer``.
+    """Stream every batch through ``convert`` (maybe in workers), each item through ``emit``.
 
-    The writer commits (renames its files into place) only when every row was written.
+    ``emit`` gives the parts of one record, written back to back. The writer commits (renames
+    its files into place) only when every row was written.
     """
     if num_proc < 1:
         raise UserError(f"num_proc must be at least 1, got {num_proc}")
-    converted = ordered_map(convert, iter_rows(dataset, columns), num_proc)
-    total = row_count(dataset)
-    bar = tqdm(total=total, unit=" rows", desc=writer.path.name, disable=None if progress else True)
+    # In this process a batch's items stay lazy; workers send them back as a list.
+    per_batch = convert if num_proc == 1 else functools.partial(_listed, convert)
+    converted = ordered_map(per_batch, read_ahead(iter_batches(dataset, columns)), num_proc)
+    bar = tqdm(
+        total=row_count(dataset),
+        unit=" rows",
+        desc=writer.path.name,
+        disable=None if progress else True,
+    )
     with bar, writer:
-        for item in converted:
-            writer.write(emit(item))
-            bar.update()
+        for items in converted:
+            for item in items:
+                writer.write(*emit(item))
+            bar.update(writer.rows - bar.n)
     return ExportSummary(rows=writer.rows, bytes=writer.bytes, files=writer.files)

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .conversation import chat_turns
-from .imagefiles import ImageFiles, export_with_image_files, image_file_problems
-from .pipeline import AnyDataset, ExportSummary
+from .imagefiles import export_with_image_files, image_file_problems
+from .pipeline import ExportSummary
+from .source import AnyDataset
 from .writer import RecordWriter
 
 #: The columns of a TRL vision prompt/completion record.
@@ -73,20 +74,14 @@ def export_trl(
     where the photos are written as ``images/{breed}/{file}``; with ``link_source`` none are
     written and the paths are the rows' ``source``, relative to that folder.
     """
-    path = Path(path)
-    files = ImageFiles(Path(image_folder) if image_folder else path.parent, link_source)
 
     def make_record(row: dict[str, Any], image_path: str) -> dict[str, Any]:
         return to_trl({**row, "image": image_path}, system=system)
 
+    writer = RecordWriter(Path(path))
+    options: dict[str, Any] = {"max_side": max_side, "num_proc": num_proc, "progress": progress}
     return export_with_image_files(
-        dataset,
-        RecordWriter(path),
-        files,
-        make_record,
-        max_side=max_side,
-        num_proc=num_proc,
-        progress=progress,
+        dataset, writer, make_record, image_folder=image_folder, link_source=link_source, **options
     )
 
 
