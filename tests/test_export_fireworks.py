@@ -23,6 +23,7 @@ from export_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 from PIL import Image
 
+from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import ParquetSplit, export_fireworks, validate
 from cat_breeds_vlm.export.images import decode_strict, encode_image
 from cat_breeds_vlm.features import IMAGE_TOKEN
@@ -201,3 +202,43 @@ def test_a_streamed_split_exports_the_same_bytes(
     summary = export_fireworks(streamed, tmp_path / "streamed.jsonl", progress=False)
     assert summary.rows == len(train)
     assert (tmp_path / "streamed.jsonl").read_bytes() == exported.read_bytes()
+
+
+def test_rows_across_several_batches_keep_their_order(
+    train: datasets.Dataset, exported: Path, tmp_path: Path
+) -> None:
+    tripled = datasets.concatenate_datasets([train, train, train])  # more rows than a batch
+    export_fireworks(tripled, tmp_path / "x3.jsonl", progress=False)
+    assert (tmp_path / "x3.jsonl").read_bytes() == exported.read_bytes() * 3
+
+
+def with_row(train: datasets.Dataset, index: int, **changes: object) -> datasets.Dataset:
+    """The first rows of ``train`` (images undecoded), row ``index`` changed."""
+    part = undecoded(train).select(range(4))
+    rows = part.to_list()
+    rows[index].update(changes)
+    return datasets.Dataset.from_list(rows, features=part.features)
+
+
+HUMAN_LAST = [{"from": "human", "value": "<image>\nWhat breed?"}]
+NO_TOKEN = [{"from": "human", "value": "What breed?"}, {"from": "gpt", "value": "A Bengal."}]
+
+
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [({"conversations": HUMAN_LAST}, "last turn must be from 'gpt'"),
+     ({"conversations": NO_TOKEN}, "'<image>' 0 times"),
+     ({"conversations": None}, "non-empty list of turns"),
+     ({"image": {"bytes": b"<html>503</html>", "path": None}}, "does not decode"),
+     ({"image": None}, "has no image")],
+    ids=["ends with human", "no image token", "no conversation", "junk image", "no image"],
+)  # fmt: skip
+def test_a_row_that_breaks_a_rule_is_refused_by_id(
+    train: datasets.Dataset, tmp_path: Path, changes: dict, fragment: str
+) -> None:
+    broken = with_row(train, 2, **changes)
+    for _ in range(2):  # the second time from memory: still refused
+        with pytest.raises(UserError, match=fragment) as caught:
+            export_fireworks(broken, tmp_path / "x.jsonl", progress=False)
+        assert repr(broken[2]["id"]) in str(caught.value)
+    assert list(tmp_path.iterdir()) == []

@@ -65,7 +65,8 @@ def prepare_row(row: dict[str, Any], *, max_side: int | None = None) -> dict[str
     """
     check_conversation(row["id"], row["conversations"])
     if "image" in row:
-        row["image"] = encode_row_image(row["id"], row["image"], max_side)
+        image = row["image"]
+        row["image"] = encode_row_image(row["id"], image["bytes"], image["path"], max_side)
     return row
 
 
@@ -74,15 +75,14 @@ def prepared_rows(batch: pa.RecordBatch, *, max_side: int | None = None) -> list
     return [prepare_row(row, max_side=max_side) for row in batch_rows(batch)]
 
 
-def encode_row_image(row_id: str, image: dict[str, Any], max_side: int | None) -> EncodedImage:
-    """The export-ready image of an undecoded ``{"bytes", "path"}`` cell of row ``row_id``."""
-    data: ImageData
-    if image["bytes"] is not None:
-        data = image["bytes"]
-    elif image["path"] is not None:
-        data = Path(image["path"]).read_bytes()
-    else:
-        raise UserError(f"row {row_id!r} has no image")
+def encode_row_image(
+    row_id: str, data: ImageData | None, path: str | None, max_side: int | None
+) -> EncodedImage:
+    """The export-ready image of row ``row_id``: its bytes, or else the file at its path."""
+    if data is None:
+        if path is None:
+            raise UserError(f"row {row_id!r} has no image")
+        data = Path(path).read_bytes()
     try:
         return encode_image(data, max_side)
     except ImageError as err:

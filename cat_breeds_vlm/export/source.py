@@ -30,8 +30,9 @@ import pyarrow.parquet as pq
 from ..errors import UserError
 from ..loading import is_local, open_split
 
-#: Rows read from Arrow at a time (about 4 MB of the real 15 KB photos).
-BATCH_ROWS = 256
+#: Rows read from Arrow at a time: about 1 MB of the real 15 KB photos, which the exporting
+#: thread still finds in the CPU cache (256 rows made pass-through ~5% slower).
+BATCH_ROWS = 64
 #: The columns every exporter reads (the data contract, DESIGN.md).
 COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "source")
 
@@ -151,14 +152,21 @@ def batch_rows(batch: pa.RecordBatch, *, views: bool = False) -> Iterator[dict[s
 
 
 def image_cells(column: pa.StructArray, views: bool = False) -> list[dict[str, Any]]:
-    """``{"bytes", "path"}`` for each value of an ``Image()`` column (both None for a null).
+    """``{"bytes", "path"}`` for each value of an ``Image()`` column (both None for a null)."""
+    payloads, paths = image_fields(column, views)
+    return [{"bytes": b, "path": p} for b, p in zip(payloads, paths, strict=True)]
+
+
+def image_fields(
+    column: pa.StructArray, views: bool = False
+) -> tuple[list[bytes | memoryview | None], list[str | None]]:
+    """The ``bytes`` and the ``path`` of each value of an ``Image()`` column, as two lists.
 
     With ``views`` the bytes are ``memoryview`` slices of Arrow's buffer (see
     :func:`binary_views`), else ``bytes``.
     """
     data, paths = column.flatten()  # children with the struct's offset and nulls applied
-    payloads = binary_views(data) if views else data.to_pylist()
-    return [{"bytes": b, "path": p} for b, p in zip(payloads, paths.to_pylist(), strict=True)]
+    return (binary_views(data) if views else data.to_pylist()), paths.to_pylist()
 
 
 def binary_views(array: pa.Array) -> list[memoryview | None]:
