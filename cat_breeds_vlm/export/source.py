@@ -49,15 +49,8 @@ class ParquetSplit:
     @classmethod
     def open(cls, folder: str | Path, split: str) -> ParquetSplit:
         """The split's shards, as ``load_dataset(folder)`` resolves them from the card's configs."""
-        try:
-            builder = datasets.load_dataset_builder(str(folder))
-        except (FileNotFoundError, ValueError) as err:
-            raise UserError(f"cannot load {folder}: {err}") from None
-        data_files = builder.config.data_files or {}
-        files = tuple(Path(f) for f in data_files.get(split, []))
-        if not files:
-            raise UserError(f"{folder} has no split {split!r} (it has {', '.join(data_files)})")
-        if any(f.suffix != ".parquet" for f in files):
+        files = split_files(folder, split)
+        if not all(_is_parquet(f) for f in files):
             raise UserError(f"split {split!r} of {folder} is not stored as Parquet: {files[0]}")
         return cls(split, files)
 
@@ -89,14 +82,36 @@ class ParquetSplit:
                     yield batch
 
 
+def split_files(folder: str | Path, split: str) -> tuple[Path, ...]:
+    """The data files of a local dataset folder's split, as ``load_dataset`` resolves them."""
+    try:
+        builder = datasets.load_dataset_builder(str(folder))
+    except (FileNotFoundError, ValueError) as err:
+        raise UserError(f"cannot load {folder}: {err}") from None
+    data_files = builder.config.data_files or {}
+    files = tuple(Path(f) for f in data_files.get(split, []))
+    if not files:
+        raise UserError(f"{folder} has no split {split!r} (it has {', '.join(data_files)})")
+    return files
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix == ".parquet"
+
+
 #: Anything an exporter reads.
 AnyDataset = datasets.Dataset | datasets.IterableDataset | ParquetSplit
 
 
 def open_source(dataset: str, split: str, *, streaming: bool) -> AnyDataset:
-    """A split to export: a local folder streamed from its Parquet shards, else ``open_split``."""
+    """A split to export: a local folder streamed from its Parquet shards, else ``open_split``.
+
+    (A local folder of other files is streamed by ``datasets``, as ``open_split`` does.)
+    """
     if streaming and is_local(dataset):
-        return ParquetSplit.open(Path(dataset).expanduser(), split)
+        files = split_files(Path(dataset).expanduser(), split)
+        if all(_is_parquet(f) for f in files):
+            return ParquetSplit(split, files)
     return open_split(dataset, split, streaming=streaming)
 
 
