@@ -78,6 +78,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         return [
             datasets.SplitGenerator(name=split, gen_kwargs={"rows": self.prepared.plan.rows[split]})
             for split in SPLITS
+            if self.prepared.plan.rows[split]  # datasets cannot load a split with no rows
         ]
 
     def _generate_examples(self, rows):

@@ -208,7 +208,15 @@ def _splits_section(report: dict[str, Any]) -> str:
         ]
         for name, info in ((s, report["splits"][s]) for s in split_names(report))
     ]
-    return "## Splits\n\n" + _table(["split", "rows", "distinct photos", "shards", "for"], rows)
+    table = _table(["split", "rows", "distinct photos", "shards", "for"], rows)
+    empty = report.get("empty_splits") or []
+    if empty:
+        names = ", ".join(f"`{s}`" for s in empty)
+        table += (
+            f"\n\nNot in this dataset: {names}. The build gave no rows for it (for `priority`:"
+            " none of the priority breeds has a photo in train), and an empty split is not written."
+        )
+    return "## Splits\n\n" + table
 
 
 def _breeds_section(report: dict[str, Any]) -> str:

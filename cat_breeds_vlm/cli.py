@@ -118,6 +118,8 @@ def format_summary(report: dict, out: Path) -> str:
     lines = [f"Built {out}", f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
     for split, info in report["splits"].items():
         lines.append(f"{split:<10}{info['rows']:>8}{info['photos']:>8}{info['shards']:>8}")
+    for split in report.get("empty_splits", []):
+        lines.append(f"{split:<10}{0:>8}  (no rows: not written, so load_dataset has no {split!r} split)")
     lines.append(
         f"{len(report['breeds'])} breeds; {len(report['too_small'])} too small to split (train only); "
         f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "

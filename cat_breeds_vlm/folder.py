@@ -83,7 +83,7 @@ def build_folder(
     (staging / "data").mkdir(parents=True)
     try:
         tasks: list[ShardTask] = []
-        for split in SPLITS:
+        for split in (s for s in SPLITS if prepared.plan.rows[s]):
             runs = deal_shards(prepared.plan.rows[split])
             tasks += [
                 ShardTask(
@@ -96,7 +96,7 @@ def build_folder(
                 for i, rows in enumerate(runs)
             ]
         sizes = iter(write_all(tasks, num_proc=num_proc, progress=progress))
-        shards = {s: [] for s in SPLITS}
+        shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.path.name.split("-", 1)[0]].append(next(sizes))
         report = make_report(prepared, config.settings(), shards, command)

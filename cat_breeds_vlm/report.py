@@ -21,8 +21,12 @@ REPORT_NAME = "build.json"
 def make_report(
     prepared: Prepared, settings: dict, shards: dict[str, list[int]], command: str
 ) -> dict:
-    """The build report of one build; ``shards`` maps each split to its shard sizes in bytes."""
+    """The build report of one build; ``shards`` maps each written split to its shard sizes.
+
+    ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
+    """
     plan = prepared.plan
+    written = [s for s in SPLITS if plan.rows[s]]
     counts = {s: dict(sorted(Counter(r.breed for r in plan.rows[s]).items())) for s in SPLITS}
     photos = {s: dict(sorted(plan.photos[s].items())) for s in ("train", "val", "test")}
     return {
@@ -41,8 +45,10 @@ def make_report(
                 "shards": len(shards[s]),
                 "bytes": sum(shards[s]),
             }
-            for s in SPLITS
+            for s in written
         },
+        # A split with no rows is not written: load_dataset refuses a split with no data.
+        "empty_splits": [s for s in SPLITS if s not in written],
         "counts": counts,
         "photos": photos,
         "too_small": plan.too_small,

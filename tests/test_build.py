@@ -277,3 +277,21 @@ def test_detailed_style_adds_a_second_exchange(tmp_path):
     conv = datasets.load_dataset(str(out), split="val")[0]["conversations"]
     assert [t["from"] for t in conv] == ["human", "gpt", "human", "gpt"]
     assert "<image>" not in conv[2]["value"]
+
+
+def test_an_empty_split_is_left_out_and_said(tmp_path):
+    """No priority breed in the tree: no priority split, yet the folder and builder still load."""
+    from cat_breeds_vlm import CatBreedsVLM
+    from cat_breeds_vlm.demo import make_tree
+
+    root = tmp_path / "images"
+    make_tree(root, {"Bengal": 6, "Persian": 6})
+    report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
+    assert report["empty_splits"] == ["priority"] and "priority" not in report["splits"]
+    assert "Not in this dataset: `priority`" in (tmp_path / "out" / "README.md").read_text()
+    ds = datasets.load_dataset(str(tmp_path / "out"))
+    assert sorted(ds) == ["test", "train", "val"]
+    assert sum(map(len, ds.values())) == 12
+    builder = CatBreedsVLM(data_dir=str(root), cache_dir=str(tmp_path / "cache"))
+    builder.download_and_prepare()
+    assert sorted(builder.as_dataset()) == ["test", "train", "val"]
