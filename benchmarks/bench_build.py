@@ -11,6 +11,7 @@ cold disk here reads these small files at ~9 MB/s, which would make every job di
 Measured jobs:
 
 - read floor: read every image file once (one process);
+- cold dry run: ``build --dry-run`` (scan, verify, plan; writes nothing) with an empty cache;
 - cold build: ``cat-breeds-vlm build`` with an empty verification cache (a fresh HF_HOME);
 - rebuild: the same tree, another seed, another output folder, the cache kept;
 - stock: ``load_dataset("imagefolder")``, two stratified ``train_test_split``s, ``map`` to add
@@ -132,17 +133,19 @@ def main() -> None:
     env = dict(os.environ, HF_HOME=str(work / "hf_home"), HF_HUB_OFFLINE="1", TQDM_DISABLE="1")
     cli = [sys.executable, "-m", "cat_breeds_vlm"]
     build = cli + ["build", str(args.images), "--num-proc", str(args.num_proc)]
+    dry_env = dict(env, HF_HOME=str(work / "hf_home_dry_run"))
     jobs = [
-        ("read floor", [sys.executable, "-c", READ_FLOOR, str(args.images)]),
-        ("cold build", build + ["-o", str(work / "a")]),
-        ("rebuild, another seed", build + ["-o", str(work / "b"), "--seed", "7"]),
+        ("read floor", [sys.executable, "-c", READ_FLOOR, str(args.images)], env),
+        ("cold dry run (writes nothing)", build + ["-o", str(work / "dry"), "--dry-run"], dry_env),
+        ("cold build", build + ["-o", str(work / "a")], env),
+        ("rebuild, another seed", build + ["-o", str(work / "b"), "--seed", "7"], env),
     ]
     if not args.skip_stock:
-        jobs.append(("stock datasets pipeline", [sys.executable, "-c", STOCK, str(args.images), str(work / "stock")]))
+        jobs.append(("stock datasets pipeline", [sys.executable, "-c", STOCK, str(args.images), str(work / "stock")], env))
     rows = []
-    for name, argv in jobs:
+    for name, argv, job_env in jobs:
         warm(args.images)
-        rows.append(measure(name, argv, env))
+        rows.append(measure(name, argv, job_env))
     size = sum(p.stat().st_size for p in args.images.rglob("*") if p.is_file())
     table = [f"Tree: {args.images} ({size / 2**30:.2f} GiB), {os.cpu_count()} cores, num_proc={args.num_proc}", "",
              "| job | seconds | peak PSS, all processes (MiB) | largest RSS (MiB) |", "|---|---:|---:|---:|"]

@@ -95,27 +95,28 @@ def _check_priority(image_dir: Path, config, explicit: bool) -> None:
             raise UserError(f"priority breed {name!r} is not a breed folder of {image_dir}{hint}")
 
 
-def run_build(image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, **settings) -> dict:
-    """Validate, build the folder, print the summary; shared by ``build`` and ``demo``."""
-    from .folder import build_folder
+def run_build(
+    image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
+) -> dict:
+    """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``."""
+    from . import folder
 
     config = _settings(**settings)
     _check_priority(image_dir, config, explicit=bool(settings["priority_breeds"]))
-    report = build_folder(
-        image_dir,
-        out,
-        config,
-        num_proc=num_proc or _num_proc_default(),
-        overwrite=overwrite,
-        command=_command_line(image_dir, out, config),
-    )
-    click.echo(format_summary(report, out))
+    options = {"num_proc": num_proc or _num_proc_default(), "command": _command_line(image_dir, out, config)}
+    if dry_run:
+        report = folder.dry_run(image_dir, config, **options)
+        click.echo(format_summary(report, out, written=False))
+    else:
+        report = folder.build_folder(image_dir, out, config, overwrite=overwrite, **options)
+        click.echo(format_summary(report, out))
     return report
 
 
-def format_summary(report: dict, out: Path) -> str:
-    """A short split table with what was left out, for the end of a build."""
-    lines = [f"Built {out}", f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
+def format_summary(report: dict, out: Path, written: bool = True) -> str:
+    """A short split table with what was left out, for the end of a build (or a dry run)."""
+    head = f"Built {out}" if written else f"Dry run: nothing written (a build would write {out})"
+    lines = [head, f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
     for split, info in report["splits"].items():
         lines.append(f"{split:<10}{info['rows']:>8}{info['photos']:>8}{info['shards']:>8}")
     for split in report.get("empty_splits", []):
@@ -133,11 +134,12 @@ def format_summary(report: dict, out: Path) -> str:
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="The dataset folder to write.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier build in OUTPUT (never any other folder).")
+@click.option("--dry-run", is_flag=True, help="Scan, verify and plan, print the split table, write nothing.")
 @build_options
 @friendly_errors
-def build(image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, **settings) -> None:
+def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: int | None, **settings) -> None:
     """Build a Hub-ready dataset folder from IMAGE_DIR/{breed}/*.jpg."""
-    run_build(image_dir, out, overwrite, num_proc, **settings)
+    run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
 
 
 @main.command()

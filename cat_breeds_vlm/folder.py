@@ -64,6 +64,18 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         os.rename(staging, out)
 
 
+def dry_run(
+    image_dir: Path, config: CatBreedsVLMConfig, *, num_proc: int = 1, progress: bool = True, command: str = ""
+) -> dict:
+    """Scan, verify and plan as a build would, and return its report: nothing is written.
+
+    The splits' ``shards`` and ``bytes`` are 0. Useful to preview a split, and to time the
+    pipeline without disk writes.
+    """
+    prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
+    return make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command)
+
+
 def build_folder(
     image_dir: Path,
     out: Path,

@@ -103,3 +103,13 @@ def test_demo_runs_twice_and_prints_next_steps(tmp_path):
     second = run("demo", "-o", tmp_path / "demo", "--photos", "150", "--num-proc", "1")
     assert second.exit_code == 0, second.output
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "demo" / "images").rglob("*.jpg")) == images
+
+
+def test_dry_run_plans_like_a_build_and_writes_nothing(small_tree, small_build, tmp_path):
+    result = run("build", small_tree[0], "-o", tmp_path / "ds", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Dry run: nothing written")
+    assert list(tmp_path.iterdir()) == []
+    built = json.loads((small_build / "build.json").read_text())
+    for split, info in built["splits"].items():
+        assert f"{split:<10}{info['rows']:>8}{info['photos']:>8}{0:>8}" in result.output
