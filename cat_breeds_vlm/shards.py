@@ -20,7 +20,6 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets.arrow_writer import get_parquet_column_options
 from tqdm.auto import tqdm
 
 from .features import make_features
@@ -29,8 +28,10 @@ from .rows import make_record
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
-#: Rows per Parquet row group: ``datasets``' record-batch size for image data (100).
-ROW_GROUP_SIZE: int = datasets.config.ARROW_RECORD_BATCH_SIZE_FOR_IMAGE_DATASETS
+#: Rows per Parquet row group for image data: 100, the figure ``datasets`` uses for image
+#: datasets (``PARQUET_ROW_GROUP_SIZE_FOR_IMAGE_DATASETS`` in 2.x-4.x, the image record-batch
+#: size in 5.x), small enough for the Hub's dataset viewer to read one row group quickly.
+ROW_GROUP_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -77,20 +78,36 @@ def _init_worker(counter) -> None:
     _progress = counter
 
 
+def parquet_options(features: datasets.Features, schema: pa.Schema) -> dict:
+    """The ``pq.ParquetWriter`` options ``datasets`` itself uses for the Hub, where this install has them.
+
+    Per-column options (image bytes plain and uncompressed) come with ``datasets`` >= 4.1 or so;
+    content-defined chunking needs pyarrow >= 21. Older installs write plain Parquet, which
+    loads the same.
+    """
+    options: dict = {"write_page_index": True}
+    try:
+        from datasets.arrow_writer import get_parquet_column_options
+    except ImportError:
+        pass
+    else:
+        options.update(get_parquet_column_options(features, schema))
+    cdc = getattr(datasets.config, "DEFAULT_CDC_OPTIONS", None)
+    if cdc and int(pa.__version__.split(".")[0]) >= 21:
+        options["use_content_defined_chunking"] = cdc
+    return options
+
+
 def write_shard(task: ShardTask) -> int:
     """Write one shard; returns its size in bytes. Counts rows into the shared progress counter."""
     features = make_features(task.breeds)
     schema = features.arrow_schema
-    with pq.ParquetWriter(
-        task.path,
-        schema,
-        use_content_defined_chunking=datasets.config.DEFAULT_CDC_OPTIONS,
-        write_page_index=True,
-        **get_parquet_column_options(features, schema),
-    ) as writer:
-        writer.add_key_value_metadata(
-            {"content_defined_chunking": json.dumps(datasets.config.DEFAULT_CDC_OPTIONS)}
-        )
+    options = parquet_options(features, schema)
+    with pq.ParquetWriter(task.path, schema, **options) as writer:
+        if "use_content_defined_chunking" in options:  # recorded as datasets records it
+            writer.add_key_value_metadata(
+                {"content_defined_chunking": json.dumps(options["use_content_defined_chunking"])}
+            )
         for batch in _batches(task):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=ROW_GROUP_SIZE)
             if _progress is not None:
