@@ -90,3 +90,26 @@ def test_rows_of_a_sliced_batch_with_views_equal_the_copied_rows(train: datasets
         assert isinstance(view_row["image"]["bytes"], memoryview)
         assert bytes(view_row["image"]["bytes"]) == copy_row["image"]["bytes"]
         assert {**view_row, "image": None} == {**copy_row, "image": None}
+
+
+def test_pieces_read_every_row_once_in_order_from_row_group_starts(
+    export_folder: Path, train: datasets.Dataset, tmp_path: Path
+) -> None:
+    table = pq.read_table(ParquetSplit.open(export_folder, "train").files[0])
+    first, second = tmp_path / "train-0.parquet", tmp_path / "train-1.parquet"
+    pq.write_table(table.slice(0, 7), first, row_group_size=3)  # groups start at 0, 3, 6
+    pq.write_table(table.slice(7), second, row_group_size=5)  # 7, 12, 17, ...
+    shards = ParquetSplit("train", (first, second))
+    expected = list(iter_rows(train))
+    for split, rows in ((shards, expected), (shards.take(13), expected[:13])):
+        pieces = split.divide(3)
+        assert len(pieces) == 3
+        assert {piece.start for piece in pieces} <= {g.first for g in shards.row_groups()}
+        assert [row for piece in pieces for row in iter_rows(piece)] == rows
+        assert sum(piece.num_rows for piece in pieces) == len(rows)
+    one_group = ParquetSplit.open(export_folder, "train")  # fewer groups than pieces
+    pieces = one_group.divide(4)
+    sizes = [piece.num_rows for piece in pieces]
+    assert len(sizes) == 4 and max(sizes) - min(sizes) <= 1  # cut inside the group, evenly
+    assert [row for piece in pieces for row in iter_rows(piece)] == expected
+    assert [len(p.divide(2)) for p in shards.take(1).divide(3)] == [1]  # never empty pieces

@@ -17,10 +17,11 @@ copying a batch's 15 KB photos into ``bytes`` costs half as much as base64-encod
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import datasets
 import numpy as np
@@ -37,6 +38,15 @@ BATCH_ROWS = 64
 COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "source")
 
 
+class RowGroup(NamedTuple):
+    """One row group of a split's shards: its file, its index there, its first row in the split."""
+
+    file: Path
+    index: int
+    first: int
+    rows: int
+
+
 @dataclass(frozen=True)
 class ParquetSplit:
     """One split of a local built folder, read from its Parquet shards in order."""
@@ -45,6 +55,8 @@ class ParquetSplit:
     files: tuple[Path, ...]
     #: Read only this many rows (the first ones), like ``IterableDataset.take``.
     limit: int | None = None
+    #: Skip this many rows of the split first (a piece of it, :meth:`divide`).
+    start: int = 0
 
     @classmethod
     def open(cls, folder: str | Path, split: str) -> ParquetSplit:
@@ -61,25 +73,85 @@ class ParquetSplit:
 
     @property
     def num_rows(self) -> int:
-        """The rows of every shard, from the Parquet footers (at most ``limit``)."""
-        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in self.files)
+        """The rows read (the shards' from their footers, after ``start``, at most ``limit``)."""
+        rows = max(0, sum(pq.read_metadata(f).num_rows for f in self.files) - self.start)
         return rows if self.limit is None else min(rows, self.limit)
 
     def take(self, count: int) -> ParquetSplit:
         """The first ``count`` rows only."""
         return replace(self, limit=count if self.limit is None else min(count, self.limit))
 
-    def iter_batches(self, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
-        """Record batches of ``columns``, shard after shard, up to ``limit`` rows."""
-        left = self.limit
+    def divide(self, parts: int) -> list[ParquetSplit]:
+        """About ``parts`` non-empty contiguous pieces that read this split's rows, in order.
+
+        A piece starts at a row group's start when the split has enough row groups (nothing
+        is read twice), else inside one.
+        """
+        first, end = self.start, self.start + self.num_rows
+        bounds = {first + (end - first) * k // parts for k in range(1, parts)}
+        starts = [group.first for group in self.row_groups() if first < group.first < end]
+        if len(starts) >= parts - 1:
+            bounds = {min(starts, key=lambda s, b=bound: abs(s - b)) for bound in bounds}
+        edges = sorted({first, end, *bounds})
+        return [replace(self, start=a, limit=b - a) for a, b in zip(edges, edges[1:])]
+
+    def row_groups(self) -> list[RowGroup]:
+        """Every row group of every shard, in order (from the Parquet footers)."""
+        groups: list[RowGroup] = []
+        first = 0
         for file in self.files:
-            with pq.ParquetFile(file, pre_buffer=False) as parquet:
-                for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
-                    if left is not None and len(batch) >= left:
-                        yield batch.slice(0, left)
-                        return
-                    left = None if left is None else left - len(batch)
-                    yield batch
+            metadata = pq.read_metadata(file)
+            for index in range(metadata.num_row_groups):
+                rows = metadata.row_group(index).num_rows
+                groups.append(RowGroup(file, index, first, rows))
+                first += rows
+        return groups
+
+    def iter_batches(self, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
+        """Record batches of ``columns``: the rows from ``start``, up to ``limit`` of them.
+
+        Only the row groups holding them are read, shard after shard.
+        """
+        end = None if self.limit is None else self.start + self.limit
+        groups = [
+            group
+            for group in self.row_groups()
+            if group.first + group.rows > self.start and (end is None or group.first < end)
+        ]
+        if not groups:
+            return
+        batches = itertools.chain.from_iterable(
+            _read_row_groups(file, [group.index for group in same], columns, batch_size)
+            for file, same in itertools.groupby(groups, key=lambda group: group.file)
+        )
+        yield from _window(batches, self.start - groups[0].first, self.limit)
+
+
+def _read_row_groups(
+    file: Path, indexes: list[int], columns: list[str], batch_size: int
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of some row groups of one Parquet file."""
+    with pq.ParquetFile(file, pre_buffer=False) as parquet:
+        yield from parquet.iter_batches(batch_size=batch_size, row_groups=indexes, columns=columns)
+
+
+def _window(
+    batches: Iterator[pa.RecordBatch], skip: int, limit: int | None
+) -> Iterator[pa.RecordBatch]:
+    """The rows of ``batches`` after the first ``skip``, at most ``limit`` of them."""
+    if limit == 0:
+        return
+    for batch in batches:
+        if skip >= len(batch):
+            skip -= len(batch)
+            continue
+        batch, skip = batch.slice(skip), 0
+        if limit is not None:
+            batch = batch.slice(0, limit)
+            limit -= len(batch)
+        yield batch
+        if limit == 0:
+            return
 
 
 def split_files(folder: str | Path, split: str) -> tuple[Path, ...]:
