@@ -97,3 +97,31 @@ def test_a_record_bigger_than_the_limit_is_refused(tmp_path: Path) -> None:
     ):
         w.write(dump_record({"text": "far too long for ten bytes"}))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("limit", [None, 900, 2_000])
+def test_copied_lines_rotate_and_read_like_written_records(
+    tmp_path: Path, limit: int | None
+) -> None:
+    written = write_all(tmp_path / "w" / "train.jsonl", max_bytes=limit)
+    lines = tmp_path / "lines.jsonl"
+    lines.write_bytes(b"".join(record + b"\n" for record in RECORDS))
+    lengths = [len(record) + 1 for record in RECORDS]
+    with open(lines, "rb") as source, RecordWriter(
+        tmp_path / "c" / "train.jsonl", max_bytes=limit
+    ) as copied:
+        copied.copy_lines(source.fileno(), lengths[:37])  # in two calls: runs across them
+        copied.copy_lines(source.fileno(), lengths[37:])
+    assert [f.name for f in copied.files] == [f.name for f in written.files]
+    assert len(written.files) == 1 if limit is None else len(written.files) > 2
+    for ours, theirs in zip(copied.files, written.files, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes()
+    assert (copied.rows, copied.bytes) == (written.rows, written.bytes)
+
+
+def test_copy_lines_refuses_a_json_array(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="JSON Lines only"), RecordWriter(
+        tmp_path / "a.json", array=True
+    ) as writer:
+        writer.copy_lines(0, [10])
+    assert list(tmp_path.iterdir()) == []

@@ -9,13 +9,19 @@ Every file is written under a hidden temporary name in the target folder and ren
 place only when the whole export succeeded; on an error the temporary files are removed and
 what was there before is untouched. Numbered files left over from an earlier, longer export
 of the same name are removed, so a folder never mixes two exports.
+
+:meth:`RecordWriter.copy_lines` appends records that workers already wrote as JSON Lines to
+a file of their own (:mod:`.segments`): the kernel copies the bytes, the lengths given decide
+the rotation exactly as writing the same records would.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -66,19 +72,28 @@ class RecordWriter:
         Without a trailing newline: the framing adds it. Parts save the copy that joining
         them would make (a record is mostly one big base64 part).
         """
-        size = sum(map(len, parts))
-        if self._file is None:
-            self._start_part()
-        if self.max_bytes is not None:
-            self._make_room(size)
-        separator = self._separator if self._part_rows else b""
+        separator = self._reserve(sum(map(len, parts)))
         assert self._file is not None
         self._file.writelines((separator, *parts, self._newline))
-        framed = len(separator) + size + len(self._newline)
-        self._part_bytes += framed
-        self.bytes += framed
-        self._part_rows += 1
-        self.rows += 1
+
+    def copy_lines(self, source: int, lengths: Iterable[int]) -> None:
+        """Append records that are already JSON Lines in the open file ``source`` (a descriptor).
+
+        ``lengths`` are their sizes, newline included, read from ``source``'s current offset.
+        Files rotate exactly as with :meth:`write`; the kernel copies the bytes
+        (``os.copy_file_range``), a run of lines going to the same file at a time.
+        """
+        if self._separator or self._open or self._close:
+            raise ValueError("copy_lines writes JSON Lines only, not a JSON array")
+        run = 0
+        for length in lengths:
+            size = length - len(self._newline)
+            if self._file is None or self._must_rotate(size):
+                self._copy(source, run)
+                run = 0
+            self._reserve(size)
+            run += length
+        self._copy(source, run)
 
     def __enter__(self) -> RecordWriter:
         return self
@@ -113,9 +128,13 @@ class RecordWriter:
         for temp in self._temps:
             temp.unlink(missing_ok=True)
 
-    def _make_room(self, size: int) -> None:
-        """Start the next part if a record of ``size`` bytes would overflow this one."""
-        if self._part_rows and self._overflows(size):
+    def _reserve(self, size: int) -> bytes:
+        """Count a record of ``size`` bytes in the file it goes to (starting the next one when
+        it would overflow this one); returns the separator to write before it.
+        """
+        if self._file is None:
+            self._start_part()
+        if self._must_rotate(size):
             self._finish_part()
             self._start_part()
         if self._overflows(size):
@@ -123,6 +142,30 @@ class RecordWriter:
                 f"record {self.rows + 1} alone is {size:,} bytes, more than the "
                 f"{self.max_bytes:,}-byte file limit"
             )
+        separator = self._separator if self._part_rows else b""
+        framed = len(separator) + size + len(self._newline)
+        self._part_bytes += framed
+        self.bytes += framed
+        self._part_rows += 1
+        self.rows += 1
+        return separator
+
+    def _must_rotate(self, size: int) -> bool:
+        """Does a record of ``size`` bytes need the next file (this one has records already)?"""
+        return self._part_rows > 0 and self._overflows(size)
+
+    def _copy(self, source: int, count: int) -> None:
+        """Append ``count`` bytes from ``source``'s offset to the current file, in the kernel."""
+        if not count:
+            return
+        assert self._file is not None
+        self._file.flush()
+        target = self._file.fileno()
+        while count:
+            copied = os.copy_file_range(source, target, count)
+            if not copied:
+                raise OSError(errno.EIO, f"{count:,} bytes missing from the lines to copy")
+            count -= copied
 
     def _overflows(self, size: int) -> bool:
         """Would a record of ``size`` bytes (framed, plus the file's end) pass ``max_bytes``?"""
