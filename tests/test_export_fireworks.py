@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 from pathlib import Path
 
 import datasets
@@ -242,3 +243,58 @@ def test_a_row_that_breaks_a_rule_is_refused_by_id(
             export_fireworks(broken, tmp_path / "x.jsonl", progress=False)
         assert repr(broken[2]["id"]) in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def shards(export_folder: Path) -> ParquetSplit:
+    return ParquetSplit.open(export_folder, "train")
+
+
+def exported_files(files: list[Path]) -> list[tuple[str, bytes]]:
+    return [(file.name, file.read_bytes()) for file in files]
+
+
+@pytest.mark.parametrize("options", [{}, {"system": 'Name the "breed".'}, {"max_side": 200}])
+def test_workers_reading_their_own_pieces_write_the_same_bytes(
+    shards: ParquetSplit, exported: Path, tmp_path: Path, options: dict
+) -> None:
+    one = export_fireworks(shards, tmp_path / "one" / "train.jsonl", progress=False, **options)
+    two = export_fireworks(
+        shards, tmp_path / "two" / "train.jsonl", num_proc=2, progress=False, **options
+    )
+    assert len(shards.divide(2 * 4)) > 2  # several segments to assemble
+    assert exported_files(two.files) == exported_files(one.files)
+    assert (two.rows, two.bytes) == (one.rows, one.bytes)
+    assert options or exported_files(two.files) == [("train.jsonl", exported.read_bytes())]
+    assert os.listdir(tmp_path / "two") == ["train.jsonl"]  # no segment left
+
+
+@pytest.mark.parametrize("system", [None, "You name cat breeds."])
+def test_workers_rotate_at_the_same_lines(
+    shards: ParquetSplit, exported: Path, tmp_path: Path, system: str | None
+) -> None:
+    limit = max(len(line) + 1 for line in exported.read_bytes().splitlines()) + 600  # + system
+    options = {"max_file_mb": limit / 1e6, "system": system, "progress": False}
+    one = export_fireworks(shards, tmp_path / "one" / "train.jsonl", **options)
+    two = export_fireworks(shards, tmp_path / "two" / "train.jsonl", num_proc=2, **options)
+    assert len(two.files) > 3
+    assert all(file.stat().st_size <= limit for file in two.files)
+    assert exported_files(two.files) == exported_files(one.files)
+    assert sorted(os.listdir(tmp_path / "two")) == [file.name for file in two.files]
+
+
+def test_a_bad_row_in_a_worker_is_refused_by_id_and_leaves_nothing(
+    train: datasets.Dataset, tmp_path: Path
+) -> None:
+    rows = undecoded(train).to_list()
+    bad = len(rows) - 3  # in the last piece
+    rows[bad]["conversations"] = HUMAN_LAST
+    data = tmp_path / "data" / "train.parquet"
+    datasets.Dataset.from_list(rows, features=undecoded(train).features).to_parquet(data)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UserError, match="last turn must be from 'gpt'") as caught:
+        export_fireworks(ParquetSplit("train", (data,)), out / "train.jsonl", num_proc=2,
+                         max_file_mb=1, progress=False)  # fmt: skip
+    assert repr(rows[bad]["id"]) in str(caught.value)
+    assert list(out.iterdir()) == []

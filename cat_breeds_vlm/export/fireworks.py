@@ -32,7 +32,8 @@ from ..errors import UserError
 from .conversation import chat_turns, check_conversation, conversation_problems
 from .images import ACCEPTED_MIME, ImageError, decode_strict
 from .pipeline import ExportSummary, check_positive, encode_row_image, run_export
-from .source import AnyDataset, image_fields
+from .segments import run_in_segments
+from .source import AnyDataset, ParquetSplit, image_fields
 from .writer import RecordWriter
 
 #: Fireworks rejects a dataset with fewer examples than this.
@@ -142,14 +143,19 @@ def export_fireworks(
 
     ``max_side`` shrinks photos whose longer side is bigger; ``max_file_mb`` (decimal MB)
     rotates output into ``name-00000.jsonl``, ``name-00001.jsonl``, ... each under the limit
-    (default: one file). ``num_proc`` worker processes encode images, output order kept.
+    (default: one file). ``num_proc`` worker processes encode images, output order kept: for
+    a :class:`ParquetSplit` each reads and writes its own piece of the split
+    (:func:`.segments.run_in_segments`), the same bytes as one process.
     """
     check_positive("max_side", max_side)
     check_positive("max_file_mb", max_file_mb)
     max_bytes = int(max_file_mb * 1000**2) if max_file_mb is not None else None
     writer = RecordWriter(Path(path), max_bytes=max_bytes)
     convert = functools.partial(fireworks_records, system=system, max_side=max_side)
-    return run_export(
+    # Workers that read the shards themselves and write segments beat sending them records.
+    segmented = num_proc > 1 and isinstance(dataset, ParquetSplit)
+    run = run_in_segments if segmented else run_export
+    return run(
         dataset, writer, convert, _parts, columns=COLUMNS, num_proc=num_proc, progress=progress
     )
 

@@ -129,6 +129,11 @@ def _listed(func: Callable[[T], Iterable[R]], item: T) -> list[R]:
     return list(func(item))
 
 
+def progress_bar(total: int | None, name: str, progress: bool = True) -> tqdm:
+    """A bar counting the rows exported to the file ``name`` (none with ``progress`` off)."""
+    return tqdm(total=total, unit=" rows", desc=name, disable=None if progress else True)
+
+
 def run_export(
     dataset: AnyDataset,
     writer: RecordWriter,
@@ -149,13 +154,7 @@ def run_export(
     # In this process a batch's items stay lazy; workers send them back as a list.
     per_batch = convert if num_proc == 1 else functools.partial(_listed, convert)
     converted = ordered_map(per_batch, read_ahead(iter_batches(dataset, columns)), num_proc)
-    bar = tqdm(
-        total=row_count(dataset),
-        unit=" rows",
-        desc=writer.path.name,
-        disable=None if progress else True,
-    )
-    with bar, writer:
+    with progress_bar(row_count(dataset), writer.path.name, progress) as bar, writer:
         for items in converted:
             for item in items:
                 writer.write(*emit(item))
