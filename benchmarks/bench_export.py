@@ -12,16 +12,18 @@ the floor (which holds its bytes in memory), is not timed against a cold disk.
 - base64 floor: ``base64.b64encode`` over the image bytes of the first ``--floor-rows`` rows,
   held in memory, in a tight loop (best of 3); measured before and after the full export,
   and the faster of the two is the reference (the machine is shared: speeds drift).
-- pass-through: ``export_fireworks`` of the split (or ``--limit`` rows), no resizing.
-  Target: at least 50% of the floor's throughput. Also ``--rounds`` short rounds of floor and
-  export on the first ``--floor-rows`` rows, alternating, whose median ratio is less
-  sensitive to that drift.
+- pass-through: ``export_fireworks`` of the split (or ``--limit`` rows), no resizing, with one
+  process and with ``--num-proc`` workers (each reads its own piece of the shards and writes
+  a segment file; the parent appends them). Target: at least 50% of the floor's throughput.
+  Also ``--rounds`` short rounds of floor and export on the first ``--floor-rows`` rows,
+  alternating, whose median ratio is less sensitive to that drift.
 - ``--max-side 448`` and ``224`` on the first ``--sample`` rows, next to a plain Pillow loop
   over the same bytes: open -> convert RGB -> resize (aspect kept, only when bigger) -> save
   JPEG quality 90 (best of 2 each), with one process and with ``--num-proc`` workers.
   Target: the export at least 1.5x the plain loop.
 - peak RSS of a pass-through export of ``--rss-rows`` rows and of the whole split, each in a
-  fresh process. Target: under 1 GiB and the same for both.
+  fresh process (with workers: the biggest of the parent and each worker). Target: under
+  1 GiB and the same for both.
 
 Exports write to a temporary folder under ``--work`` (default: the system's), removed at once.
 Run by hand; not part of the test suite.
@@ -48,15 +50,20 @@ from PIL import Image
 from cat_breeds_vlm.export import export_fireworks
 from cat_breeds_vlm.export.source import iter_batches, iter_rows, open_source
 
-# Run in a child process: export N rows (0 = all) and print the rows and peak RSS in KiB.
+# Run in a child process: export N rows (0 = all) with P processes and print the rows and the
+# peak RSS in KiB (of this process or of its biggest worker).
 RSS_CHILD = """
 import resource, sys, tempfile
 sys.path.insert(0, sys.argv[1])
 from bench_export import Source, export_fireworks
 source = Source(sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5])
+rows, num_proc = int(sys.argv[6]), int(sys.argv[7])
 with tempfile.TemporaryDirectory(dir=source.work) as out:
-    summary = export_fireworks(source.rows(int(sys.argv[6])), out + "/rss.jsonl", progress=False)
-print(summary.rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    summary = export_fireworks(
+        source.rows(rows), out + "/rss.jsonl", num_proc=num_proc, progress=False
+    )
+peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(summary.rows, peak)
 """
 
 
@@ -143,10 +150,11 @@ def best_of(job: Callable[[], int], repeat: int) -> Timing:
     return min((timed(job) for _ in range(repeat)), key=lambda t: t.seconds)
 
 
-def peak_rss(source: Source, count: int) -> tuple[int, float]:
+def peak_rss(source: Source, count: int, num_proc: int = 1) -> tuple[int, float]:
     """(rows exported, peak RSS in MiB) of a pass-through export in a fresh process."""
     fields = [source.folder, source.split, str(int(source.streaming)), source.work]
-    argv = [sys.executable, "-c", RSS_CHILD, str(Path(__file__).parent), *fields, str(count)]
+    argv = [sys.executable, "-c", RSS_CHILD, str(Path(__file__).parent), *fields]
+    argv += [str(count), str(num_proc)]
     result = subprocess.run(argv, check=True, capture_output=True, text=True)
     exported, kib = result.stdout.split()[-2:]
     return int(exported), int(kib) / 1024
@@ -163,31 +171,35 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2_000, help="rows of the resize runs")
     parser.add_argument("--rss-rows", type=int, default=10_000)
     parser.add_argument(
-        "--num-proc", type=int, default=1, help="also run the resizes with this many workers"
+        "--num-proc", type=int, default=1, help="also run every export with this many workers"
     )
     parser.add_argument("--work", default=tempfile.gettempdir())
     parser.add_argument("--no-streaming", action="store_true", help="load the split (Arrow cache)")
     args = parser.parse_args()
     source = Source(args.folder, args.split, not args.no_streaming, args.work)
     table: list[tuple[str, Timing, float, str]] = []  # name, timing, image MB, note
+    procs = sorted({1, args.num_proc})
 
     total_mb = source.image_megabytes(args.limit)  # untimed: also warms the page cache
     floor_images = source.image_bytes(args.floor_rows)
     floor_mb = sum(map(len, floor_images)) / 1e6
     before = base64_floor(floor_images)
-    passing = timed(export_job(source, args.limit))
+    passing = {n: timed(export_job(source, args.limit, num_proc=n)) for n in procs}
     after = base64_floor(floor_images)
     floor = min(before, after, key=lambda t: t.seconds)
     for name, timing in (("base64 floor, before", before), ("base64 floor, after", after)):
         table.append((name, timing, floor_mb, "reference" if timing is floor else ""))
-    ratio = (total_mb / passing.seconds) / (floor_mb / floor.seconds)
-    table.append(("fireworks pass-through", passing, total_mb, f"{ratio:.0%} of the floor"))
+    ratio = {n: (total_mb / t.seconds) / (floor_mb / floor.seconds) for n, t in passing.items()}
+    for n, timing in passing.items():
+        note = f"{ratio[n]:.0%} of the floor"
+        table.append((f"fireworks pass-through --num-proc {n}", timing, total_mb, note))
 
-    ratios = []
+    ratios: dict[int, list[float]] = {n: [] for n in procs}
     for _ in range(args.rounds):
         round_floor = base64_floor(floor_images, repeat=1)
-        round_export = timed(export_job(source, args.floor_rows))
-        ratios.append(round_floor.seconds / round_export.seconds)
+        for n in procs:
+            round_export = timed(export_job(source, args.floor_rows, num_proc=n))
+            ratios[n].append(round_floor.seconds / round_export.seconds)
     del floor_images
 
     sample = source.image_bytes(args.sample)
@@ -195,13 +207,13 @@ def main() -> None:
     for max_side in (448, 224):
         plain = best_of(lambda side=max_side: pillow_loop(sample, side), 2)
         table.append((f"plain Pillow loop {max_side}", plain, sample_mb, "reference"))
-        for num_proc in sorted({1, args.num_proc}):
+        for num_proc in procs:
             job = export_job(source, len(sample), max_side=max_side, num_proc=num_proc)
             ours = best_of(job, 2)
             name = f"fireworks --max-side {max_side} --num-proc {num_proc}"
             table.append((name, ours, sample_mb, f"{plain.seconds / ours.seconds:.2f}x the loop"))
 
-    (few, few_mib), (every, every_mib) = peak_rss(source, args.rss_rows), peak_rss(source, 0)
+    rss = {n: (peak_rss(source, args.rss_rows, n), peak_rss(source, 0, n)) for n in procs}
 
     how = "streamed from its Parquet shards" if source.streaming else "loaded (Arrow cache)"
     print(f"\n{source.folder} [{source.split}, {how}], work folder {source.work}\n")
@@ -212,17 +224,24 @@ def main() -> None:
             f"| {name} | {t.rows:,} | {t.seconds:.2f} | {t.cpu:.2f} | {t.rows / t.seconds:,.0f} "
             f"| {megabytes / t.seconds:,.1f} | {note} |"
         )
-    for exported, mib in ((few, few_mib), (every, every_mib)):
-        print(f"| peak RSS, pass-through | {exported:,} | | | | | {mib:,.0f} MiB |")
-    print(
-        f"\npass-through / floor: {ratio:.0%} on the whole run (target >= 50%); "
-        f"alternating rounds of {args.floor_rows:,} rows: median {statistics.median(ratios):.0%} "
-        f"({', '.join(f'{r:.0%}' for r in ratios)})"
-    )
-    print(
-        f"peak RSS {few_mib:.0f} MiB at {few:,} rows, {every_mib:.0f} MiB at {every:,} rows "
-        f"(target: under 1024 MiB and about the same; ratio {every_mib / few_mib:.2f})"
-    )
+    for n, measured in rss.items():
+        for exported, mib in measured:
+            name = f"peak RSS, pass-through --num-proc {n}"
+            print(f"| {name} | {exported:,} | | | | | {mib:,.0f} MiB |")
+    print()
+    for n in procs:
+        print(
+            f"pass-through --num-proc {n} / floor: {ratio[n]:.0%} on the whole run "
+            "(target >= 50%); "
+            f"alternating rounds of {args.floor_rows:,} rows: median "
+            f"{statistics.median(ratios[n]):.0%} ({', '.join(f'{r:.0%}' for r in ratios[n])})"
+        )
+    for n, ((few, few_mib), (every, every_mib)) in rss.items():
+        print(
+            f"--num-proc {n}: peak RSS {few_mib:.0f} MiB at {few:,} rows, {every_mib:.0f} MiB at "
+            f"{every:,} rows (target: under 1024 MiB and about the same; "
+            f"ratio {every_mib / few_mib:.2f})"
+        )
 
 
 if __name__ == "__main__":
