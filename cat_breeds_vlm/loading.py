@@ -12,13 +12,18 @@ import datasets
 
 from .errors import UserError
 from .features import SPLITS
+from .report import read_report
 
 
-def resolve_splits(requested: tuple[str, ...] | list[str]) -> list[str]:
-    """Expand ``all`` and check names: ``("train", "all")`` -> every split, in build order."""
+def resolve_splits(requested: tuple[str, ...] | list[str], dataset: str | None = None) -> list[str]:
+    """Expand ``all`` and check names: ``("train", "all")`` -> every split, in build order.
+
+    For a local build, ``all`` means the splits it has (an empty split is not written).
+    """
     names = list(requested) or ["train"]
     if "all" in names:
-        return list(SPLITS)
+        report = read_report(Path(dataset)) if dataset is not None and is_local(dataset) else None
+        return [s for s in SPLITS if report is None or s in report["splits"]]
     unknown = [n for n in names if n not in SPLITS]
     if unknown:
         raise UserError(f"unknown split {unknown[0]!r}: choose from {', '.join(SPLITS)} or 'all'")

@@ -79,3 +79,18 @@ def test_unknown_dataset_and_split_are_one_line_errors(export_folder: Path, tmp_
     assert code != 0 and "no such dataset folder" in output and "Traceback" not in output
     code, output = run("export", "llava", export_folder, "-s", "dev", "-o", tmp_path / "x")
     assert code != 0 and "unknown split 'dev'" in output
+
+
+def test_split_all_means_the_splits_a_build_has(tmp_path: Path) -> None:
+    """A build with no priority breed has no priority split: `--split all` exports the other three."""
+    from cat_breeds_vlm.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.demo import make_tree
+    from cat_breeds_vlm.folder import build_folder
+
+    make_tree(tmp_path / "images", {"Bengal": 6, "Persian": 6})
+    build_folder(tmp_path / "images", tmp_path / "ds", CatBreedsVLMConfig(), progress=False)
+    code, output = run("export", "fireworks", tmp_path / "ds", "-s", "all", "-o", tmp_path / "fw")
+    assert code == 0, output
+    assert sorted(p.name for p in (tmp_path / "fw").iterdir()) == ["test.jsonl", "train.jsonl", "val.jsonl"]
+    lines = sum(len((tmp_path / "fw" / f"{s}.jsonl").read_text().splitlines()) for s in ("train", "val", "test"))
+    assert lines == 12

@@ -152,7 +152,7 @@ def _export_splits(
 ) -> list[ExportSummary]:
     """Export each split to its path, echoing a summary line each; returns the summaries."""
     summaries = []
-    for split, path in output_paths(out, resolve_splits(splits), file_suffixes, suffix):
+    for split, path in output_paths(out, resolve_splits(splits, dataset), file_suffixes, suffix):
         data = open_source(dataset, split, streaming=streaming)
         summary = run(data, path, max_side=max_side, num_proc=num_proc, progress=True)
         images = f", {summary.images} image files written" if summary.images else ""
