@@ -90,6 +90,22 @@ def test_parts_left_from_a_longer_earlier_export_are_removed(tmp_path: Path) -> 
     assert (tmp_path / "keep-00009.jsonl").exists()
 
 
+def test_a_plain_export_removes_every_part_of_a_rotated_one_and_back(tmp_path: Path) -> None:
+    (tmp_path / "keep-00000.jsonl").write_text("another export\n")
+    (tmp_path / "train-0001.jsonl").write_text("not our pattern\n")
+    rotated = write_all(tmp_path / "train.jsonl", max_bytes=5000)
+    assert len(rotated.files) > 1
+    plain = write_all(tmp_path / "train.jsonl")
+    assert sorted(tmp_path.glob("train*.jsonl")) == sorted(
+        [*plain.files, tmp_path / "train-0001.jsonl"]
+    )
+    rotated = write_all(tmp_path / "train.jsonl", max_bytes=5000)
+    assert sorted(tmp_path.glob("train*.jsonl")) == sorted(
+        [*rotated.files, tmp_path / "train-0001.jsonl"]
+    )
+    assert (tmp_path / "keep-00000.jsonl").exists()
+
+
 def test_a_record_bigger_than_the_limit_is_refused(tmp_path: Path) -> None:
     with (
         pytest.raises(UserError, match="record 1 alone is"),

@@ -7,8 +7,9 @@ it rotates, like webdataset's ``ShardWriter``: ``train.jsonl`` becomes ``train-0
 
 Every file is written under a hidden temporary name in the target folder and renamed into
 place only when the whole export succeeded; on an error the temporary files are removed and
-what was there before is untouched. Numbered files left over from an earlier, longer export
-of the same name are removed, so a folder never mixes two exports.
+what was there before is untouched. Files an earlier export of the same name left and this
+one did not write are removed (numbered parts past this one's last, all of them after a plain
+export, the plain file after a rotated one), so a folder never mixes two exports.
 
 :meth:`RecordWriter.copy_lines` appends records that workers already wrote as JSON Lines to
 a file of their own (:mod:`.segments`): the kernel copies the bytes, the lengths given decide
@@ -197,11 +198,16 @@ class RecordWriter:
         self.bytes += len(chunk)
 
     def _remove_stale_parts(self) -> None:
-        """Delete ``stem-NNNNN.suffix`` files numbered past this export's last part."""
-        if self.max_bytes is None:
-            return
+        """Delete what an earlier export of the same name left that this one did not write.
+
+        Numbered ``stem-NNNNN.suffix`` files past this export's last part (all of them when it
+        does not rotate), and the plain file when it rotates: a folder never mixes two exports.
+        """
         pattern = re.compile(rf"{re.escape(self.path.stem)}-(\d{{5}}){re.escape(self.path.suffix)}")
+        first_stale = len(self.files) if self.max_bytes is not None else 0
         for sibling in self.path.parent.iterdir():
             match = pattern.fullmatch(sibling.name)
-            if match and int(match.group(1)) >= len(self.files):
+            if match and int(match.group(1)) >= first_stale:
                 sibling.unlink()
+        if self.max_bytes is not None and self.path.is_file():
+            self.path.unlink()
