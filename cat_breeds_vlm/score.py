@@ -34,9 +34,8 @@ from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from .atomic import atomic_output
 from .catalog import DEFAULT_PRIORITY_BREEDS
 from .errors import UserError
-from .loading import is_local
+from .loading import dataset_report
 from .parse import BreedParser
-from .report import read_report
 
 #: The prediction of a row whose answer names no single label.
 UNPARSEABLE = "(unparseable)"
@@ -165,8 +164,8 @@ def _some(ids: Sequence[str]) -> str:
 
 
 def priority_breeds_for(dataset: str) -> tuple[str, ...] | None:
-    """The priority breeds a local built folder was made with (its build report), else None."""
-    report = read_report(Path(dataset).expanduser()) if is_local(dataset) else None
+    """The priority breeds a build (local folder or Hub repo id) was made with, else None."""
+    report = dataset_report(dataset)
     breeds = (report or {}).get("settings", {}).get("priority_breeds")
     return None if breeds is None else tuple(breeds)
 

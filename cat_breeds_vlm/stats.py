@@ -8,19 +8,15 @@ split, which works on any dataset with the data contract's features.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import click
-import huggingface_hub
-from huggingface_hub.errors import EntryNotFoundError, HFValidationError
 
-from .card import missing_eval, split_names
+from .card import missing_eval
+from .card import split_names as report_split_names
 from .errors import friendly_errors
-from .features import SPLITS
-from .hub import NETWORK_ERRORS
-from .loading import is_local, open_split
-from .report import REPORT_NAME, read_report
+from .loading import dataset_report, open_split, split_names
+from .report import REPORT_NAME
 
 PRIORITY_MARK = "*"
 MISSING_MARK = "†"
@@ -28,20 +24,22 @@ MISSING_MARK = "†"
 
 def load_report(dataset: str) -> dict[str, Any]:
     """The build report of ``dataset`` (folder or Hub repo id), or one counted from its rows."""
-    folder = Path(dataset).expanduser() if is_local(dataset) else _hub_report_folder(dataset)
-    report = read_report(folder) if folder is not None else None
+    report = dataset_report(dataset)
     return report if report is not None else count_report(dataset)
 
 
 def count_report(dataset: str) -> dict[str, Any]:
-    """A report with ``breeds``, ``splits`` (rows) and ``counts``, counted from the data."""
+    """A report with ``breeds``, ``splits`` (rows) and ``counts``, counted from the data.
+
+    Splits are streamed and only ``breed`` is read: no image is downloaded or decoded.
+    """
     breeds: list[str] = []
     splits: dict[str, dict[str, int]] = {}
     counts: dict[str, dict[str, int]] = {}
-    for split in SPLITS:
-        rows = open_split(dataset, split).select_columns(["breed"])
+    for split in split_names(dataset):
+        rows = open_split(dataset, split, streaming=True).select_columns(["breed"])
         breeds = rows.features["breed"].names
-        tally = Counter(rows["breed"])
+        tally = Counter(row["breed"] for row in rows)
         splits[split] = {"rows": sum(tally.values())}
         counts[split] = {breeds[label]: n for label, n in sorted(tally.items())}
     return {"breeds": breeds, "splits": splits, "counts": counts, "settings": {}, "counted": True}
@@ -49,7 +47,7 @@ def count_report(dataset: str) -> dict[str, Any]:
 
 def format_stats(report: dict[str, Any]) -> str:
     """The split table and the per-breed table of a report, as aligned plain text."""
-    splits = split_names(report)
+    splits = report_split_names(report)
     notes = _notes(report)
     return "\n\n".join([_split_table(report, splits), _breed_table(report, splits)] + notes)
 
@@ -85,15 +83,6 @@ def _notes(report: dict[str, Any]) -> list[str]:
     if report.get("counted"):
         notes.append(f"(counted from the rows: no {REPORT_NAME} found)")
     return ["\n".join(notes)] if notes else []
-
-
-def _hub_report_folder(dataset: str) -> Path | None:
-    """Download the repo's build.json; the folder it landed in, or None when it can't be had."""
-    try:
-        return Path(huggingface_hub.hf_hub_download(dataset, REPORT_NAME, repo_type="dataset")).parent
-    except (EntryNotFoundError, HFValidationError, *NETWORK_ERRORS):
-        # Counting from the rows then gives the numbers, or one clear error.
-        return None
 
 
 def _align(header: list[str], rows: list[list[str]]) -> str:

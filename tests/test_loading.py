@@ -1,0 +1,68 @@
+"""DATASET arguments: which splits a build has and its report, for folders with or without
+build.json and for Hub repo ids (the Hub download replaced at the library boundary)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import huggingface_hub
+import pytest
+from click.testing import CliRunner
+
+from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.config import CatBreedsVLMConfig
+from cat_breeds_vlm.demo import make_tree
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.folder import build_folder
+from cat_breeds_vlm.loading import dataset_report, resolve_splits, split_names
+from cat_breeds_vlm.score import priority_breeds_for
+
+
+@pytest.fixture(scope="module")
+def no_priority_build(tmp_path_factory) -> Path:
+    """A build with no priority breed, so no priority split, and a copy without build.json."""
+    root = tmp_path_factory.mktemp("np")
+    make_tree(root / "images", {"Bengal": 6, "Persian": 6})
+    build_folder(root / "images", root / "ds", CatBreedsVLMConfig(priority_breeds=("Bengal",)), progress=False)
+    shutil.copytree(root / "ds", root / "bare")
+    (root / "bare" / "build.json").unlink()
+    return root
+
+
+def test_split_names_come_from_the_report_else_from_the_card(no_priority_build):
+    empty = no_priority_build / "empty"
+    build_folder(no_priority_build / "images", empty, CatBreedsVLMConfig(), progress=False)
+    assert split_names(str(empty)) == ["train", "val", "test"]
+    assert split_names(str(no_priority_build / "ds")) == ["train", "val", "test", "priority"]
+    (empty / "build.json").unlink()
+    assert split_names(str(empty)) == ["train", "val", "test"]
+    assert resolve_splits(["all"], str(empty)) == ["train", "val", "test"]
+
+
+def test_stats_counts_a_folder_without_report_split_by_split(no_priority_build):
+    bare = CliRunner().invoke(main, ["stats", str(no_priority_build / "bare")])
+    full = CliRunner().invoke(main, ["stats", str(no_priority_build / "ds")])
+    assert bare.exit_code == 0, bare.output
+    assert "counted from the rows" in bare.output
+    table = lambda out: out.split("\n\n")[0].splitlines()  # noqa: E731
+    assert [line.split()[:2] for line in table(bare.output)] == [line.split()[:2] for line in table(full.output)]
+
+
+def test_a_hub_repo_id_gives_its_report_and_priority_breeds(no_priority_build, monkeypatch):
+    def fake_download(repo_id, filename, **kwargs):
+        assert (repo_id, filename, kwargs) == ("team/cats", "build.json", {"repo_type": "dataset"})
+        return str(no_priority_build / "ds" / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    assert dataset_report("team/cats")["settings"]["priority_breeds"] == ["Bengal"]
+    assert priority_breeds_for("team/cats") == ("Bengal",)
+    assert split_names("team/cats") == ["train", "val", "test", "priority"]
+
+
+def test_an_unreachable_repo_or_missing_folder_is_one_line(tmp_path):
+    with pytest.raises(UserError, match="no such dataset folder"):
+        split_names(str(tmp_path / "nope"))
+    with pytest.raises(UserError, match="cannot load team/cats"):
+        split_names("team/cats")  # the suite runs offline
+    assert priority_breeds_for("team/cats") is None
