@@ -74,6 +74,19 @@ def test_fireworks_warns_below_three_examples(tmp_path: Path, export_folder: Pat
     assert "FAILED fireworks" in output and "at least 3 examples" in output
 
 
+def test_fireworks_warns_about_each_rotated_part_below_three_examples(
+    export_folder: Path, tmp_path: Path
+) -> None:
+    """val's 4 records are ~22 KB each: a 67 KB limit puts 3 in the first part, 1 in the second."""
+    options = ["-s", "val", "--max-file-mb", "0.067"]
+    code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "v.jsonl", *options)
+    assert code == 0, output
+    parts = sorted(tmp_path.glob("v-*.jsonl"))
+    assert [len(part.read_text().splitlines()) for part in parts] == [3, 1]
+    assert f"warning: {parts[1]}: 1 rows" in output
+    assert str(parts[0]) + ":" not in output
+
+
 def test_unknown_dataset_and_split_are_one_line_errors(export_folder: Path, tmp_path: Path) -> None:
     code, output = run("export", "llava", tmp_path / "nowhere", "-o", tmp_path / "x")
     assert code != 0 and "no such dataset folder" in output and "Traceback" not in output

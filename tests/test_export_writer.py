@@ -49,6 +49,8 @@ def test_rotation_keeps_every_file_under_the_limit_and_loses_no_record(
         rows = read_jsonl(writer.files)
     assert [r["n"] for r in rows] == list(range(100))
     assert sum(f.stat().st_size for f in writer.files) == writer.bytes
+    per_file = [json.loads(f.read_text()) if array else read_jsonl([f]) for f in writer.files]
+    assert writer.file_rows == [len(records) for records in per_file]
 
 
 @pytest.mark.parametrize("array", [False, True], ids=["jsonl", "json-array"])

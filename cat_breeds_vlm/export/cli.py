@@ -91,8 +91,8 @@ def fireworks_command(system: str | None, max_file_mb: float | None, **source: A
         return export_fireworks(dataset, path, system=system, max_file_mb=max_file_mb, **common)
 
     for summary in _export_splits(run, (".jsonl",), ".jsonl", **source):
-        for file in summary.files:
-            for _, message in fireworks.file_problems(summary.rows, file.stat().st_size):
+        for file, rows in zip(summary.files, summary.file_rows, strict=True):
+            for _, message in fireworks.file_problems(rows, file.stat().st_size):
                 click.echo(f"warning: {file}: {message}", err=True)
 
 

@@ -50,6 +50,13 @@ class ExportSummary:
     files: list[Path] = field(default_factory=list)
     #: Image files written next to the records (LLaVA and TRL; 0 for Fireworks or links).
     images: int = 0
+    #: Rows in each of ``files``, in the same order.
+    file_rows: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, writer: RecordWriter) -> ExportSummary:
+        """What a committed ``writer`` wrote (no image files counted)."""
+        return cls(writer.rows, writer.bytes, writer.files, file_rows=writer.file_rows)
 
 
 def check_positive(name: str, value: float | None) -> None:
@@ -159,4 +166,4 @@ def run_export(
             for item in items:
                 writer.write(*emit(item))
             bar.update(writer.rows - bar.n)
-    return ExportSummary(rows=writer.rows, bytes=writer.bytes, files=writer.files)
+    return ExportSummary.of(writer)

@@ -92,4 +92,4 @@ def run_in_segments(
     finally:  # the pool is stopped: no worker writes any more
         for segment in segments:
             segment.path.unlink(missing_ok=True)
-    return ExportSummary(rows=writer.rows, bytes=writer.bytes, files=writer.files)
+    return ExportSummary.of(writer)

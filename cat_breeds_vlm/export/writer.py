@@ -60,6 +60,8 @@ class RecordWriter:
         self.rows = 0
         self.bytes = 0
         self.files: list[Path] = []
+        #: Records in each file, in order (known once it is finished).
+        self.file_rows: list[int] = []
 
     def final_path(self, index: int) -> Path:
         """The name of part ``index``: the path itself, or ``stem-00000.suffix`` when rotating."""
@@ -190,6 +192,7 @@ class RecordWriter:
         self._put(self._close)
         self._file.close()
         self._file = None
+        self.file_rows.append(self._part_rows)
 
     def _put(self, chunk: bytes) -> None:
         assert self._file is not None
