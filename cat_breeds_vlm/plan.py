@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
-#: A Petfinder file name is "{pet_id}_{n}"; photos of one pet share the pet id.
-PET_ID = re.compile(r"^(?P<pet>.+)_\d+$")
+#: A Petfinder file name is "{pet_id}_{n}" with a numeric pet id; photos of one pet share it.
+#: Only numeric ids count, so camera names like "IMG_0001" never fuse a whole folder into one pet.
+PET_ID = re.compile(r"^(?P<pet>\d+)_\d+$")
 #: Distinct photos a breed needs to have one in train, one in val and one in test.
 MIN_PHOTOS_TO_SPLIT = 3
 
@@ -65,11 +66,16 @@ class Photo:
     twins: tuple[str, ...] = ()
 
     @property
-    def pet_id(self) -> str:
-        """The pet id from the file name, or the source itself when the name has none."""
-        stem = self.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        match = PET_ID.match(stem)
-        return match.group("pet") if match else self.source
+    def pet_ids(self) -> set[str]:
+        """The pet ids in the names of this photo's files (the kept one and its twins)."""
+        return {pet for pet in map(pet_id, (self.source, *self.twins)) if pet is not None}
+
+
+def pet_id(source: str) -> str | None:
+    """The Petfinder pet id of a file name (``"Bengal/12345_2.jpg"`` -> ``"12345"``), or None."""
+    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    match = PET_ID.match(stem)
+    return match.group("pet") if match else None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Row:
     source: str
     breed: str
     size: int
+    sha256: str  # the verified content: the writer checks the file still holds it
 
 
 @dataclass
@@ -153,11 +160,27 @@ def _by_breed(photos: Iterable[Photo]) -> dict[str, list[Photo]]:
 
 
 def group_by_pet(photos: list[Photo]) -> list[list[Photo]]:
-    """Units that must stay in one split: all photos of one pet id, across breed folders."""
-    by_pet: dict[str, list[Photo]] = defaultdict(list)
+    """Units that must stay in one split: photos linked by a pet id, across breed folders.
+
+    A photo carries the pet ids of all its files (twins included), so two pets whose photos
+    share bytes become one unit (union-find over the ids).
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
     for p in photos:
-        by_pet[p.pet_id].append(p)
-    return sorted(by_pet.values(), key=lambda g: g[0].source)
+        keys = [p.source, *sorted(f"pet:{pet}" for pet in p.pet_ids)]
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+    units: dict[str, list[Photo]] = defaultdict(list)
+    for p in photos:
+        units[root(p.source)].append(p)
+    return sorted(units.values(), key=lambda g: g[0].source)
 
 
 def stratum(group: list[Photo]) -> str:
@@ -237,7 +260,7 @@ def make_rows(
     val and test one row per photo in source order; priority = the priority rows of train."""
     priority = set(settings.priority_breeds)
     train = [
-        Row(copy_id(p.source, k), p.source, p.breed, p.size)
+        Row(copy_id(p.source, k), p.source, p.breed, p.size, p.sha256)
         for p in splits["train"]
         for k in range(1, (settings.priority_oversample if p.breed in priority else 1) + 1)
     ]
@@ -245,7 +268,7 @@ def make_rows(
     train = [train[i] for i in order]
     rows = {"train": train}
     for split in ("val", "test"):
-        rows[split] = [Row(p.source, p.source, p.breed, p.size) for p in splits[split]]
+        rows[split] = [Row(p.source, p.source, p.breed, p.size, p.sha256) for p in splits[split]]
     rows["priority"] = [r for r in train if r.breed in priority]
     return rows
 

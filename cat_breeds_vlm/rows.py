@@ -6,9 +6,11 @@ the two can never disagree about what a row holds.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from .conversations import render
+from .errors import UserError
 from .plan import Row
 
 
@@ -16,12 +18,16 @@ def make_record(row: Row, image_dir: Path, style: str, label_ids: dict[str, int]
     """The stored record of one row: id, embedded image bytes, conversations, breed, source.
 
     ``breed`` is the ClassLabel index, ready for Arrow; the image ``path`` is the file name only,
-    as ``datasets`` itself stores embedded images.
+    as ``datasets`` itself stores embedded images. A file whose bytes are no longer the ones
+    verified (changed during the build) is an error, never written unchecked.
     """
+    data = (Path(image_dir) / row.source).read_bytes()
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        raise UserError(f"{row.source} changed during the build (not the verified bytes): build again")
     return {
         "id": row.id,
         "image": {
-            "bytes": (Path(image_dir) / row.source).read_bytes(),
+            "bytes": data,
             "path": row.source.rsplit("/", 1)[-1],
         },
         "conversations": render(row.breed, style, key=row.id),

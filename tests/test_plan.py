@@ -22,10 +22,10 @@ PRIORITY = ("Burmilla", "York Chocolate")
 def files_for(counts: dict[str, int], pets_every: int = 0) -> list[ImageFile]:
     """n distinct files per breed; with pets_every=k, every k-th pet has a second photo."""
     out = []
-    for breed, n in counts.items():
+    for index, (breed, n) in enumerate(counts.items(), start=1):
         for i in range(n):
             pet, photo = (i // 2, i % 2 + 1) if pets_every and i % pets_every < 2 else (10_000 + i, 1)
-            source = f"{breed}/{breed.replace(' ', '')}{pet}_{photo}.jpg"
+            source = f"{breed}/{index * 1_000_000 + pet}_{photo}.jpg"  # numeric Petfinder ids
             out.append(ImageFile(source, breed, f"sha-{source}", 1000 + i))
     return out
 
@@ -89,16 +89,34 @@ def test_pets_and_twins_stay_together():
     assert all(len(s) == 1 for s in by_pet.values())
     all_sources = {r.source for s in ("train", "val", "test") for r in p.rows[s]}
     assert "Bengal/zz_copy.jpg" not in all_sources
-    assert p.duplicates == [{"breed": "Bengal", "kept": twin.source, "dropped": ["Bengal/zz_copy.jpg"]}] or (
-        p.duplicates[0]["dropped"] == [twin.source]
-    )
+    assert p.duplicates == [{"breed": "Bengal", "kept": twin.source, "dropped": ["Bengal/zz_copy.jpg"]}]
+
+
+def test_a_twin_links_the_pets_of_both_names():
+    """999_1 has the bytes of 100_1 (kept): pet 999's other photo must share pet 100's split."""
+    for seed in range(30):
+        files = [ImageFile(f"Bengal/{50 + i}_1.jpg", "Bengal", f"sha{i}", 1) for i in range(20)]
+        files += [
+            ImageFile("Bengal/100_1.jpg", "Bengal", "same", 1),
+            ImageFile("Bengal/999_1.jpg", "Bengal", "same", 1),
+            ImageFile("Bengal/999_2.jpg", "Bengal", "other", 1),
+        ]
+        p = plan(files, ["Bengal"], PlanSettings(seed=seed))
+        assert split_of(p, "Bengal/100_1.jpg") == split_of(p, "Bengal/999_2.jpg"), seed
+
+
+def test_camera_names_are_not_pet_ids():
+    """IMG_0001.jpg ... must not fuse a folder into one pet: only numeric Petfinder ids count."""
+    files = [ImageFile(f"{b}/IMG_{i:04d}.jpg", b, f"{b}{i}", 1) for b in ("A", "B") for i in range(20)]
+    p = plan(files, ["A", "B"], PlanSettings())
+    assert {s: len(p.rows[s]) for s in ("train", "val", "test")} == {"train": 32, "val": 4, "test": 4}
 
 
 def test_same_bytes_under_two_breeds_are_left_out():
     files = files_for({"Bengal": 5, "Persian": 5})
     files.append(ImageFile("Persian/dup_1.jpg", "Persian", files[0].sha256, files[0].size))
     photos, duplicates, conflicts = dedupe(files)
-    assert conflicts == [{"sources": ["Bengal/Bengal10000_1.jpg", "Persian/dup_1.jpg"], "breeds": ["Bengal", "Persian"]}]
+    assert conflicts == [{"sources": ["Bengal/1010000_1.jpg", "Persian/dup_1.jpg"], "breeds": ["Bengal", "Persian"]}]
     assert all(p.sha256 != files[0].sha256 for p in photos)
     assert duplicates == []
 
