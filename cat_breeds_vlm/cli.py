@@ -122,7 +122,7 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
     for split in report.get("empty_splits", []):
         lines.append(f"{split:<10}{0:>8}  (no rows: not written, so load_dataset has no {split!r} split)")
     lines.append(
-        f"{len(report['breeds'])} breeds; {len(report['too_small'])} too small to split (train only); "
+        f"{len(report['breeds'])} breeds; {len(report['too_small'])} missing from val and/or test (too few photos or pets); "
         f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
         f"{len(report['conflicts'])} conflicting duplicates left out"
     )

@@ -49,8 +49,8 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
             not isinstance(self.max_per_class, int) or self.max_per_class < 1
         ):
             raise SettingsError(f"max_per_class must be an integer >= 1 or None, got {self.max_per_class!r}")
-        if not isinstance(self.seed, int):
-            raise SettingsError(f"seed must be an integer, got {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise SettingsError(f"seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}")
         if self.style not in STYLES:
             raise SettingsError(f"unknown style {self.style!r}: choose from {', '.join(STYLES)}")
 

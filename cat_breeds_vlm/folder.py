@@ -53,6 +53,17 @@ def _remove_stale_partials(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _make_staging(out: Path) -> Path:
+    """A fresh hidden sibling of ``out`` to build in (stale ones of interrupted builds removed)."""
+    _remove_stale_partials(out)
+    staging = out.with_name(f".{out.name}{PARTIAL_TAG}{uuid.uuid4().hex[:8]}")
+    try:
+        (staging / "data").mkdir(parents=True)
+    except OSError as err:
+        raise UserError(f"cannot write {out}: {err.strerror or err}") from None
+    return staging
+
+
 def _swap_into_place(staging: Path, out: Path) -> None:
     """Rename the finished folder into place; the old build goes only once the new one is there."""
     if out.exists():
@@ -89,11 +100,9 @@ def build_folder(
     """Build the dataset folder ``out`` from ``image_dir``; returns the build report."""
     out = Path(out).absolute()
     check_destination(out, overwrite)
-    prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
-    _remove_stale_partials(out)
-    staging = out.with_name(f".{out.name}{PARTIAL_TAG}{uuid.uuid4().hex[:8]}")
-    (staging / "data").mkdir(parents=True)
+    staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
+        prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
         tasks: list[ShardTask] = []
         for split in (s for s in SPLITS if prepared.plan.rows[s]):
             runs = deal_shards(prepared.plan.rows[split])

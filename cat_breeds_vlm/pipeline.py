@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UserError
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, scan
 from .verify import VerdictCache, verify_all
@@ -38,11 +39,18 @@ def prepare(
     image_dir = Path(image_dir).resolve()
     scanned = scanned or scan(image_dir, progress=progress)
     verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
-    good, skipped = [], []
+    good, skipped = [], list(scanned.skipped)
     for cand in scanned.candidates:
         verdict = verdicts[cand.source]
         if verdict.ok:
             good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
         else:
             skipped.append({"source": cand.source, "reason": verdict.error})
-    return Prepared(image_dir, scanned, skipped, plan(good, scanned.breeds, settings))
+    planned = plan(good, scanned.breeds, settings)
+    if not planned.rows["train"]:
+        raise UserError(
+            f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"
+            f" {len(skipped)} skipped as broken"
+            + (f" (first: {skipped[0]['source']}: {skipped[0]['reason']})" if skipped else "")
+        )
+    return Prepared(image_dir, scanned, skipped, planned)

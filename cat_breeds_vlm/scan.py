@@ -1,8 +1,9 @@
 """Scan: find every candidate image below the image folder, in one sorted walk.
 
 A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
-is that breed's. Hidden files and folders and other extensions are ignored (and counted). Nothing
-here decodes an image: that is :mod:`cat_breeds_vlm.verify`.
+is that breed's. Hidden files and folders are passed over; files with other extensions are
+listed as ignored; a file whose name is not valid UTF-8 (Parquet strings must be) is skipped
+with that reason. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.verify`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -39,6 +40,7 @@ class ScanResult:
     breeds: list[str]
     candidates: list[Candidate]
     ignored: list[str]
+    skipped: list[dict] = field(default_factory=list)  # {"source", "reason"}, as verify's
 
 
 def _is_hidden(name: str) -> bool:
@@ -85,20 +87,32 @@ def _walk_sorted(folder: Path) -> Iterator[Path]:
 def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
     """Walk the image folder once, in sorted order, and list the candidate images of every breed."""
     image_dir = Path(image_dir).resolve()
-    breeds = find_breeds(image_dir)
+    found = find_breeds(image_dir)
+    breeds = [b for b in found if _printable(b) == b]
     candidates: list[Candidate] = []
     ignored: list[str] = []
+    skipped = [
+        {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"} for b in found if b not in breeds
+    ]
     for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=None if progress else True):
         for path in _walk_sorted(image_dir / breed):
             source = path.relative_to(image_dir).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
-                ignored.append(source)
+                ignored.append(_printable(source))
+                continue
+            if _printable(source) != source:
+                skipped.append({"source": _printable(source), "reason": "file name is not valid UTF-8"})
                 continue
             stat = path.stat()
             candidates.append(Candidate(source, breed, path, stat.st_size, stat.st_mtime_ns))
     if not candidates:
         raise UserError(f"no images (.jpg .jpeg .png .webp) below {image_dir}")
-    return ScanResult(breeds, candidates, ignored)
+    return ScanResult(breeds, candidates, ignored, skipped)
+
+
+def _printable(source: str) -> str:
+    """The name with any undecodable bytes (surrogate escapes) shown as ``\\xNN``."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def tree_fingerprint(candidates: list[Candidate]) -> str:

@@ -146,7 +146,11 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
         ) as pool:
             futures = [pool.submit(write_shard, t) for t in tasks]
             pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                bar.update(counter.value - bar.n)
-            return [f.result() for f in futures]
+            try:
+                while pending:
+                    _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    bar.update(counter.value - bar.n)
+                return [f.result() for f in futures]
+            except BaseException:  # Ctrl-C or a failed shard: write no queued shard
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise

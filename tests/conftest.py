@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Set before anything imports datasets/huggingface_hub: their config reads these at import.
 _CACHE = tempfile.mkdtemp(prefix="cat-breeds-vlm-tests-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ["HF_HOME"] = _CACHE
 os.environ["HF_DATASETS_CACHE"] = os.path.join(_CACHE, "datasets")
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -16,7 +19,6 @@ os.environ["TQDM_DISABLE"] = "1"
 
 
 # --- a small real build, shared by the test modules ----------------------------------------
-import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402

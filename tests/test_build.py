@@ -189,10 +189,18 @@ def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tm
     )
 
 
-def test_rebuild_decodes_nothing_again(small_tree, small_build):
+def test_rebuild_decodes_nothing_again(small_tree, small_build, monkeypatch):
     candidates = scan(small_tree[0]).candidates
     cache = VerdictCache()
     assert len(cache.lookup(candidates)) == len(candidates)
+
+    def no_decoding(path):
+        raise AssertionError(f"{path} was decoded again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("cat_breeds_vlm.verify.verify_file", no_decoding)
+        again = prepare(small_tree[0], CatBreedsVLMConfig(seed=9).plan_settings, progress=False)
+    assert len(again.skipped) == len(json.loads((small_build / "build.json").read_text())["skipped"])
     os.utime(candidates[0].path, ns=(candidates[0].mtime_ns + 10**9, candidates[0].mtime_ns + 10**9))
     try:
         fresh = scan(small_tree[0]).candidates
@@ -295,3 +303,39 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
     builder = CatBreedsVLM(data_dir=str(root), cache_dir=str(tmp_path / "cache"))
     builder.download_and_prepare()
     assert sorted(builder.as_dataset()) == ["test", "train", "val"]
+
+
+def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path):
+    from cat_breeds_vlm.plan import Row
+    from cat_breeds_vlm.rows import make_record
+
+    source = sorted(p for p in (small_tree[0] / "Bengal").glob("*_1.jpg"))[0]
+    row = Row("x", f"Bengal/{source.name}", "Bengal", 1, hashlib.sha256(source.read_bytes()).hexdigest())
+    assert make_record(row, small_tree[0], "single", {"Bengal": 0})["image"]["bytes"] == source.read_bytes()
+    stale = Row("x", row.source, "Bengal", 1, "0" * 64)
+    with pytest.raises(UserError, match="changed during the build"):
+        make_record(stale, small_tree[0], "single", {"Bengal": 0})
+
+
+def test_a_tree_of_only_broken_files_is_an_error_not_an_empty_build(tmp_path):
+    from cat_breeds_vlm.demo import make_bad_files
+
+    root = tmp_path / "images"
+    make_bad_files(root, breed="Bengal")
+    with pytest.raises(UserError, match="no usable image"):
+        build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["images"]
+
+
+def test_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path):
+    from cat_breeds_vlm.demo import make_tree
+
+    root = tmp_path / "images"
+    make_tree(root, {"Bengal": 4, "Persian": 4})
+    good = next((root / "Bengal").glob("*.jpg"))
+    bad = os.fsencode(root / "Bengal") + b"/caf\xe9_1.jpg"
+    with open(bad, "wb") as f:
+        f.write(good.read_bytes()[:-10] + b"extra12345")  # another picture's bytes, still a JPEG name
+    report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
+    assert {"source": "Bengal/caf\\xe9_1.jpg", "reason": "file name is not valid UTF-8"} in report["skipped"]
+    assert sum(report["splits"][s]["photos"] for s in ("train", "val", "test")) == 8

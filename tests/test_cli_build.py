@@ -61,7 +61,7 @@ def test_refuses_a_foreign_folder_and_an_unwritable_one(small_tree, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     assert_one_line_error(run("build", small_tree[0], "-o", blocker / "out"), "does not exist")
-    assert_one_line_error(run("build", small_tree[0], "-o", "/proc/cat_breeds_vlm_out"))
+    assert_one_line_error(run("build", small_tree[0], "-o", "/proc/cat_breeds_vlm_out"), "cannot write")
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,8 @@ def test_dry_run_plans_like_a_build_and_writes_nothing(small_tree, small_build, 
     built = json.loads((small_build / "build.json").read_text())
     for split, info in built["splits"].items():
         assert f"{split:<10}{info['rows']:>8}{info['photos']:>8}{0:>8}" in result.output
+
+
+def test_an_out_of_range_seed_is_one_line(small_tree, tmp_path):
+    for seed in ("-1", str(2**32)):
+        assert_one_line_error(run("build", small_tree[0], "-o", tmp_path / "out", "--seed", seed), "seed", seed)
