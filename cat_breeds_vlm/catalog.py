@@ -9,6 +9,7 @@ counts, the default priority breeds, and :func:`with_article` ("an Abyssinian", 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # Images per folder in the real data set (Kaggle "Cat Breeds Dataset", Petfinder photos),
@@ -437,10 +438,12 @@ def with_article(phrase: str) -> str:
     right for every display name in the catalogue ("an Abyssinian", "an Ocicat",
     "a Bengal", "a York Chocolate").
     """
-    words = re.split(r"[\s\-]+", phrase.strip(), maxsplit=1)
-    first = words[0]
-    if not first:
+    first = next(iter(re.findall(r"\w+", phrase)), "")  # the first word, past any punctuation
+    if not phrase.strip():
         raise ValueError(f"cannot put an article before an empty phrase: {phrase!r}")
+    if not first:  # nothing but punctuation: no sound to go by
+        return f"a {phrase.strip()}"
+    first = unicodedata.normalize("NFKD", first)  # "Égyptien" is read as "Egyptien"
     if first.isalpha() and first.isupper() and len(first) <= 4:
         use_an = first[0] in _LETTERS_READ_WITH_VOWEL
     elif first.lower().startswith(_AN_PREFIXES):

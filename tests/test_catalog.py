@@ -102,3 +102,10 @@ def test_with_article_is_right_for_every_display_name() -> None:
 def test_with_article_rejects_an_empty_phrase() -> None:
     with pytest.raises(ValueError):
         with_article("  ")
+
+
+def test_articles_past_punctuation_and_accents():
+    assert with_article("-Foo") == "a -Foo"
+    assert with_article("Égyptien") == "an Égyptien"
+    assert with_article("(Oriental) Cat") == "an (Oriental) Cat"
+    assert with_article("---") == "a ---"
