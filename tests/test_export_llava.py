@@ -118,3 +118,21 @@ def test_workers_give_the_same_file_and_images(
     summary = export_llava(train, path, max_side=None, num_proc=2, progress=False)
     assert path.read_bytes() == exported[0].read_bytes()
     assert summary.images == exported[1].images  # type: ignore[attr-defined]
+
+
+def test_a_failed_export_removes_the_images_and_folders_it_created(
+    train: datasets.Dataset, tmp_path: Path
+) -> None:
+    """An earlier export's images (same bytes) stay; the new ones and their folders go."""
+    rows = train.cast_column("image", datasets.Image(decode=False)).to_list()
+    features = train.cast_column("image", datasets.Image(decode=False)).features
+    earlier = datasets.Dataset.from_list(rows[:3], features=features)
+    export_llava(earlier, tmp_path / "out" / "train.json", progress=False)
+    before = sorted(tmp_path.rglob("*"))
+    rows[-1]["source"] = "../outside.jpg"  # refused when its image is placed, after the rest
+    broken = datasets.Dataset.from_list(rows, features=features)
+    for out in (tmp_path / "out" / "train.json", tmp_path / "new" / "train.json"):
+        with pytest.raises(UserError, match=repr(rows[-1]["id"])):
+            export_llava(broken, out, progress=False)
+    assert len({row["source"].split("/")[0] for row in rows}) > 1  # breed folders were made
+    assert sorted(tmp_path.rglob("*")) == before

@@ -7,7 +7,9 @@ folder of the exported file and each photo is written from the dataset's bytes a
 bytes (a WebP re-encoded as JPEG, a PNG named ``.jpg``) the right one is appended
 (``x.webp.jpg``), so a suffix never lies and two names never collide.
 Oversampled rows share their photo: a file already holding the same bytes is not written
-again, so each distinct photo is written once, and memory stays flat (no set of names).
+again, so each distinct photo is written once (no set of names is kept for that). The files and
+folders an export creates are remembered (one path each), and removed when it fails: no
+partial output is left behind; files that were there before are kept.
 
 With ``link_source`` no image is written: records point at the original files, by their
 ``source`` path relative to that folder (the image folder the dataset was built from).
@@ -15,7 +17,9 @@ With ``link_source`` no image is written: records point at the original files, b
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -52,6 +56,8 @@ class ImageFiles:
             raise UserError(f"--link-source is not a folder: {self.link_source}")
         #: Image files written so far (files already holding the same bytes are not counted).
         self.written = 0
+        self._created_files: list[str] = []
+        self._created_folders: list[Path] = []
 
     def place(self, row_id: str, source: str, image: EncodedImage | None) -> str:
         """The path to put in the record, relative to the image folder (or link source)."""
@@ -72,11 +78,24 @@ class ImageFiles:
 
     def _write_once(self, path: Path, data: bytes) -> None:
         """Write ``data`` to ``path`` atomically, unless the file already holds exactly it."""
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        exists = path.is_file()
+        if exists and path.stat().st_size == len(data) and path.read_bytes() == data:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            self._created_folders += itertools.takewhile(lambda d: not d.exists(), path.parents)
+            path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(path, data)
+        if not exists:
+            self._created_files.append(str(path))
         self.written += 1
+
+    def remove_created(self) -> None:
+        """Delete the files this export created, then its folders left empty (deepest first)."""
+        for name in self._created_files:
+            Path(name).unlink(missing_ok=True)
+        for folder in sorted(self._created_folders, key=lambda d: len(d.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: something else was put there
+                folder.rmdir()
 
 
 def export_with_image_files(
@@ -95,7 +114,8 @@ def export_with_image_files(
     Images go to ``image_folder`` (default: the folder of the writer's file), or with
     ``link_source`` none is written (see :class:`ImageFiles`). They are encoded in
     ``num_proc`` workers (none are read when linking); files are placed and records written
-    in order by this process.
+    in order by this process. When the export fails, the image files and folders it created
+    are removed (:meth:`ImageFiles.remove_created`).
     """
     check_positive("max_side", max_side)
     folder = Path(image_folder) if image_folder else writer.path.parent
@@ -108,9 +128,13 @@ def export_with_image_files(
         return (dump_record(make_record(row, image_path)),)
 
     convert = functools.partial(prepared_rows, max_side=max_side)
-    summary = run_export(
-        dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress
-    )
+    try:
+        summary = run_export(
+            dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress
+        )
+    except BaseException:
+        files.remove_created()
+        raise
     summary.images = files.written
     return summary
 
