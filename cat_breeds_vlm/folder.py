@@ -49,14 +49,28 @@ def check_destination(out: Path, overwrite: bool) -> None:
 
 
 def _remove_stale_partials(out: Path) -> None:
+    """Remove staging folders left by interrupted builds: those whose process is gone."""
     for stale in out.parent.glob(f".{out.name}{PARTIAL_TAG}*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        pid = stale.name[len(f".{out.name}{PARTIAL_TAG}") :].split("-", 1)[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with that id runs (another build into the same folder, say)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _make_staging(out: Path) -> Path:
     """A fresh hidden sibling of ``out`` to build in (stale ones of interrupted builds removed)."""
     _remove_stale_partials(out)
-    staging = out.with_name(f".{out.name}{PARTIAL_TAG}{uuid.uuid4().hex[:8]}")
+    staging = out.with_name(f".{out.name}{PARTIAL_TAG}{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         (staging / "data").mkdir(parents=True)
     except OSError as err:
@@ -69,7 +83,11 @@ def _swap_into_place(staging: Path, out: Path) -> None:
     if out.exists():
         retired = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
         os.rename(out, retired)
-        os.rename(staging, out)
+        try:
+            os.rename(staging, out)
+        except BaseException:  # never leave no dataset at all
+            os.rename(retired, out)
+            raise
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.rename(staging, out)

@@ -339,3 +339,12 @@ def test_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path):
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
     assert {"source": "Bengal/caf\\xe9_1.jpg", "reason": "file name is not valid UTF-8"} in report["skipped"]
     assert sum(report["splits"][s]["photos"] for s in ("train", "val", "test")) == 8
+
+
+def test_stale_staging_is_removed_but_a_live_one_is_kept(small_tree, tmp_path):
+    dead = tmp_path / ".ds.partial-999999999-abcd1234"
+    live = tmp_path / f".ds.partial-{os.getpid()}-abcd1234"
+    for folder in (dead, live):
+        (folder / "data").mkdir(parents=True)
+    build_folder(small_tree[0], tmp_path / "ds", CatBreedsVLMConfig(), progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "ds"]
