@@ -223,16 +223,18 @@ def with_row(train: datasets.Dataset, index: int, **changes: object) -> datasets
 
 HUMAN_LAST = [{"from": "human", "value": "<image>\nWhat breed?"}]
 NO_TOKEN = [{"from": "human", "value": "What breed?"}, {"from": "gpt", "value": "A Bengal."}]
+TOKEN_LAST = [{"from": "human", "value": "What breed? <image>"}, {"from": "gpt", "value": "A Bengal."}]
 
 
 @pytest.mark.parametrize(
     "changes, fragment",
     [({"conversations": HUMAN_LAST}, "last turn must be from 'gpt'"),
      ({"conversations": NO_TOKEN}, "'<image>' 0 times"),
+     ({"conversations": TOKEN_LAST}, "must start with '<image>'"),
      ({"conversations": None}, "non-empty list of turns"),
      ({"image": {"bytes": b"<html>503</html>", "path": None}}, "does not decode"),
      ({"image": None}, "has no image")],
-    ids=["ends with human", "no image token", "no conversation", "junk image", "no image"],
+    ids=["ends with human", "no image token", "image token last", "no conversation", "junk image", "no image"],
 )  # fmt: skip
 def test_a_row_that_breaks_a_rule_is_refused_by_id(
     train: datasets.Dataset, tmp_path: Path, changes: dict, fragment: str

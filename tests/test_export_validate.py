@@ -160,6 +160,7 @@ LLAVA_BROKEN: dict[str, tuple[Callable[[dict], Any], str]] = {
     "not alternating": (lambda r: turns(r)[1].update({"from": "human"}), "expected 'gpt'"),
     "ends with human": (lambda r: turns(r).append({"from": "human", "value": "and?"}), "last turn must be from 'gpt'"),
     "no image token": (lambda r: turns(r)[0].update(value="What breed?"), "'<image>' 0 times"),
+    "image token not first": (lambda r: turns(r)[0].update(value="What breed? <image>"), "must start with '<image>'"),
     "two image tokens": (lambda r: turns(r)[0].update(value="<image>\n<image>\nWhat?"), "'<image>' 2 times"),
     "image token later": (lambda r: turns(r)[1].update(value="<image> a Bengal"), "only the first human turn may"),
     "path escapes the folder": (lambda r: r.update(image="../outside.jpg"), "relative path inside the image folder"),

@@ -3,8 +3,9 @@
 A row's ``conversations`` (the data contract, and LLaVA's own shape) is a list of
 ``{"from", "value"}`` turns: ``human`` and ``gpt`` alternate, ``human`` first, ``gpt`` last
 (LLaVA's ``preprocess`` asserts the alternation and crashes on other roles), and the image
-token appears exactly once, in the first human turn (without it LLaVA silently trains on text
-only). Exporters refuse a row that breaks a rule; the validator reports it.
+token appears exactly once, at the start of the first human turn (without it LLaVA silently
+trains on text only; the exports turn it into the image that opens the first message).
+Exporters refuse a row that breaks a rule; the validator reports it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def conversation_problems(turns: Any) -> list[str]:
     first = turns[0]["value"].count(IMAGE_TOKEN)
     if first != 1:
         problems.append(f"the first human turn holds {IMAGE_TOKEN!r} {first} times, not once")
+    elif not turns[0]["value"].startswith(IMAGE_TOKEN):
+        problems.append(f"the first human turn must start with {IMAGE_TOKEN!r}")
     later = [i for i, turn in enumerate(turns[1:], start=1) if IMAGE_TOKEN in turn["value"]]
     if later:
         problems.append(f"turn {later[0]} holds {IMAGE_TOKEN!r}; only the first human turn may")
