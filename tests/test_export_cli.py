@@ -54,6 +54,17 @@ def test_llava_and_trl_commands_write_files_that_validate(
     assert run("validate", "trl", tmp_path / "trl" / "train.jsonl")[0] == 0
 
 
+def test_a_llava_file_named_jsonl_is_written_as_json_lines(
+    export_folder: Path, tmp_path: Path
+) -> None:
+    code, output = run("export", "llava", export_folder, "-s", "val", "-o", tmp_path / "val.jsonl")
+    assert code == 0, output
+    lines = (tmp_path / "val.jsonl").read_text().splitlines()
+    assert len(lines) == len(datasets.load_dataset(str(export_folder), split="val"))
+    assert all(json.loads(line)["image"] for line in lines)
+    assert run("validate", "llava", "--jsonl", tmp_path / "val.jsonl")[0] == 0
+
+
 def test_rotation_and_system_prompt_options(export_folder: Path, tmp_path: Path) -> None:
     options = ["--max-file-mb", "0.5", "--system", "Name the breed.", "--num-proc", "2"]
     code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "t.jsonl", *options)

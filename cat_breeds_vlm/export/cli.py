@@ -1,8 +1,9 @@
 """The ``export`` command group (fireworks, llava, trl) and ``validate``: a thin click layer.
 
 Output naming, the same for every format: ``-o`` ending in the format's suffix (``.jsonl``;
-``.json`` or ``.jsonl`` for LLaVA) is the file to write, for one split; any other ``-o`` is a
-folder that gets one ``{split}.jsonl`` (or ``.json``) per split.
+``.json`` or ``.jsonl`` for LLaVA, a ``.jsonl`` one written as JSON Lines) is the file to
+write, for one split; any other ``-o`` is a folder that gets one ``{split}.jsonl`` (or
+``.json``) per split.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def fireworks_command(system: str | None, max_file_mb: float | None, **source: A
 @_source_options
 @_image_options
 @click.option("--jsonl", is_flag=True, help="One record a line instead of one JSON array "
-              "(LLaVA-NeXT, Qwen-VL; LLaVA's own train.py needs the array).")  # fmt: skip
+              "(LLaVA-NeXT, Qwen-VL; LLaVA's own train.py needs the array). Implied by an "
+              "-o file ending in .jsonl.")  # fmt: skip
 @friendly_errors
 def llava_command(
     image_folder: Path | None, link_source: Path | None, jsonl: bool, **source: Any
@@ -108,8 +110,9 @@ def llava_command(
     """LLaVA JSON: one array of {id, image, conversations}, with the images beside it."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        lines = jsonl or path.suffix.lower() == ".jsonl"  # never an array in a .jsonl file
         return export_llava(
-            dataset, path, image_folder=image_folder, link_source=link_source, jsonl=jsonl, **common
+            dataset, path, image_folder=image_folder, link_source=link_source, jsonl=lines, **common
         )
 
     _export_splits(run, (".json", ".jsonl"), ".jsonl" if jsonl else ".json", **source)
