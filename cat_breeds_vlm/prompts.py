@@ -5,7 +5,8 @@ One JSON object a line, in split order::
     {"id": "Bengal/123_1.jpg", "question": "What breed is this cat?", "image": "Bengal/123_1.jpg"}
 
 - ``id`` is the row id; the scorer matches answers to rows by it.
-- ``question`` is the first human turn without its ``"<image>\\n"`` prefix.
+- ``question`` is the first human turn without its ``<image>`` token: the text the exports put
+  after the image (:func:`cat_breeds_vlm.export.conversation.chat_turns`).
 - ``image`` is the row's ``source``: the photo's path relative to the image folder the dataset
   was built from (join it to that folder, as LLaVA's ``--image_folder`` does). The same photo's
   bytes are in the dataset row with this ``id``, for inference code that reads the dataset.
@@ -26,17 +27,21 @@ import datasets
 
 from .atomic import atomic_output
 from .errors import UserError
-from .features import IMAGE_TOKEN
+from .export.conversation import chat_turns
 
 #: The columns a prompt is made of; the image column is never read.
 PROMPT_COLUMNS: tuple[str, ...] = ("id", "conversations", "source")
 
 
 def question_of(conversations: list[Mapping[str, str]]) -> str:
-    """The first human turn's text without the image token line: the question put to the model."""
+    """The first human turn's text without the image token: the question put to the model.
+
+    The same text as the exports' first user message after its image (one definition).
+    """
     if not conversations or conversations[0].get("from") != "human":
         raise UserError(f"row does not start with a human turn: {conversations[:1]!r}")
-    return conversations[0]["value"].removeprefix(IMAGE_TOKEN + "\n")
+    (_, question), *_ = chat_turns(conversations[:1])
+    return question
 
 
 def prompt_records(

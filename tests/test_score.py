@@ -13,6 +13,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.export.trl import trl_messages
 from cat_breeds_vlm.features import make_features
 from cat_breeds_vlm.loading import open_split
 from cat_breeds_vlm.prompts import prompt_records, question_of, write_prompts
@@ -203,6 +204,15 @@ def test_prompts_hold_id_question_and_image_but_no_answer(built: Path) -> None:
     }  # fmt: skip
     assert all(set(r) == {"id", "question", "image"} for r in records)
     assert question_of([{"from": "human", "value": "<image>\nWhat is it?"}]) == "What is it?"
+
+
+@pytest.mark.parametrize(
+    "value", ["<image>\nWhat is it?", "<image> What is it?", "<image>\n\nWhat is it?\n"]
+)
+def test_the_question_is_the_text_the_exports_put_after_the_image(value: str) -> None:
+    turns = [{"from": "human", "value": value}, {"from": "gpt", "value": "A Bengal."}]
+    prompt, _ = trl_messages(turns)
+    assert question_of(turns) == prompt[0]["content"][1]["text"] == "What is it?"
 
 
 def test_write_prompts_streams_a_split_to_jsonl_and_leaves_nothing_on_failure(

@@ -10,6 +10,7 @@ Exporters refuse a row that breaks a rule; the validator reports it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import UserError
@@ -56,7 +57,7 @@ def check_conversation(row_id: str, turns: Any) -> None:
         raise UserError(f"row {row_id!r}: {problems[0]}")
 
 
-def chat_turns(turns: list[dict[str, str]]) -> list[tuple[str, str]]:
+def chat_turns(turns: Sequence[Mapping[str, str]]) -> list[tuple[str, str]]:
     """``(role, text)`` pairs in chat roles, the image token taken out of the first turn.
 
     The image itself goes in as a typed part of the first user message, so its text is the
