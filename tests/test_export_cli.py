@@ -63,6 +63,7 @@ def test_a_llava_file_named_jsonl_is_written_as_json_lines(
     assert len(lines) == len(datasets.load_dataset(str(export_folder), split="val"))
     assert all(json.loads(line)["image"] for line in lines)
     assert run("validate", "llava", "--jsonl", tmp_path / "val.jsonl")[0] == 0
+    assert run("validate", "llava", tmp_path / "val.jsonl")[0] == 0  # the suffix implies --jsonl
 
 
 def test_rotation_and_system_prompt_options(export_folder: Path, tmp_path: Path) -> None:

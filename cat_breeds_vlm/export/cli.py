@@ -110,10 +110,10 @@ def llava_command(
     """LLaVA JSON: one array of {id, image, conversations}, with the images beside it."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
-        lines = jsonl or path.suffix.lower() == ".jsonl"  # never an array in a .jsonl file
         return export_llava(
-            dataset, path, image_folder=image_folder, link_source=link_source, jsonl=lines, **common
-        )
+            dataset, path, image_folder=image_folder, link_source=link_source,
+            jsonl=json_lines(path, jsonl), **common,
+        )  # fmt: skip
 
     _export_splits(run, (".json", ".jsonl"), ".jsonl" if jsonl else ".json", **source)
 
@@ -179,6 +179,11 @@ def output_paths(
     return [(split, out / f"{split}{suffix}") for split in splits]
 
 
+def json_lines(path: Path, jsonl: bool) -> bool:
+    """Whether a LLaVA file is JSON Lines: asked for, or named ``.jsonl`` (never an array there)."""
+    return jsonl or path.suffix.lower() == ".jsonl"
+
+
 @click.command("validate")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -187,7 +192,8 @@ def output_paths(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder LLaVA/TRL image paths are relative to (default: each file's folder).",
 )
-@click.option("--jsonl", is_flag=True, help="Read a LLaVA file as JSON Lines, not one array.")
+@click.option("--jsonl", is_flag=True, help="Read a LLaVA file as JSON Lines, not one array "
+              "(implied by a file ending in .jsonl).")  # fmt: skip
 @click.option("--show", default=20, show_default=True, help="Problems to print per file.")
 @friendly_errors
 def validate(
@@ -202,7 +208,7 @@ def validate(
     failed = False
     for path in paths:
         report = validate_file(
-            kind, path, image_folder=image_folder, jsonl=jsonl, keep=show, progress=True
+            kind, path, image_folder=image_folder, jsonl=json_lines(path, jsonl), keep=show, progress=True
         )
         click.echo(report.render())
         failed = failed or not report.ok
