@@ -13,9 +13,11 @@ never written in front of a field, they come with it ("an Abyssinian", "a Bengal
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from .catalog import (
     BREED,
@@ -136,6 +138,12 @@ def template_fields(label: str) -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def _label_text(label: str) -> tuple[str, Mapping[str, str]]:
+    """The kind and template fields of a label, worked out once per label, not once per row."""
+    return breed_info(label).kind, MappingProxyType(template_fields(label))
+
+
 def render(label: str, style: str, key: str) -> list[dict[str, str]]:
     """The conversation turns of one row showing a cat labelled ``label``.
 
@@ -144,8 +152,7 @@ def render(label: str, style: str, key: str) -> list[dict[str, str]]:
     end with gpt; every answer names the exact label.
     """
     check_style(style)
-    fields = template_fields(label)
-    kind = breed_info(label).kind
+    kind, fields = _label_text(label)
     exchanges = [(_pick(QUESTIONS, key, "question"), _pick(ANSWERS[kind], key, "answer"))]
     if style == "detailed":
         trait_question = _pick(TRAIT_QUESTIONS, key, "trait question")
