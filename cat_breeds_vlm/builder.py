@@ -21,7 +21,7 @@ import datasets
 from . import __version__
 from .config import CatBreedsVLMConfig
 from .errors import UserError
-from .features import SPLITS, make_features
+from .features import make_features
 from .pipeline import Prepared, prepare
 from .rows import make_record
 from .scan import ScanResult, scan, tree_fingerprint
@@ -77,8 +77,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         )
         return [
             datasets.SplitGenerator(name=split, gen_kwargs={"rows": self.prepared.plan.rows[split]})
-            for split in SPLITS
-            if self.prepared.plan.rows[split]  # datasets cannot load a split with no rows
+            for split in self.prepared.plan.written_splits
         ]
 
     def _generate_examples(self, rows):

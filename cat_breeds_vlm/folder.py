@@ -122,10 +122,11 @@ def build_folder(
     try:
         prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
         tasks: list[ShardTask] = []
-        for split in (s for s in SPLITS if prepared.plan.rows[s]):
+        for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])
             tasks += [
                 ShardTask(
+                    split,
                     staging / "data" / shard_name(split, i, len(runs)),
                     rows,
                     prepared.image_dir,
@@ -137,7 +138,7 @@ def build_folder(
         sizes = iter(write_all(tasks, num_proc=num_proc, progress=progress))
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
-            shards[task.path.name.split("-", 1)[0]].append(next(sizes))
+            shards[task.split].append(next(sizes))
         report = make_report(prepared, config.settings(), shards, command)
         (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)

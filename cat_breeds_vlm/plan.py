@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .features import SPLITS
+
 #: A Petfinder file name is "{pet_id}_{n}" with a numeric pet id; photos of one pet share it.
 #: Only numeric ids count, so camera names like "IMG_0001" never fuse a whole folder into one pet.
 PET_ID = re.compile(r"^(?P<pet>\d+)_\d+$")
@@ -99,6 +101,11 @@ class Plan:
     duplicates: list[dict]
     conflicts: list[dict]
     capped: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def written_splits(self) -> list[str]:
+        """The splits with rows, in build order: the ones written (datasets can't load an empty one)."""
+        return [s for s in SPLITS if self.rows[s]]
 
 
 def breed_rng(seed: int, breed: str, purpose: str) -> np.random.RandomState:

@@ -29,7 +29,7 @@ def make_report(
     ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
     """
     plan = prepared.plan
-    written = [s for s in SPLITS if plan.rows[s]]
+    written = plan.written_splits
     counts = {s: dict(sorted(Counter(r.breed for r in plan.rows[s]).items())) for s in SPLITS}
     photos = {s: dict(sorted(plan.photos[s].items())) for s in ("train", "val", "test")}
     return {

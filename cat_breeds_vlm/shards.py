@@ -38,6 +38,7 @@ ROW_GROUP_SIZE = 100
 class ShardTask:
     """One Parquet file to write: which rows, where, and how to render them."""
 
+    split: str
     path: Path
     rows: list[Row]
     image_dir: Path
