@@ -45,8 +45,8 @@ def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
                      help="Shrink photos whose longer side is over PX pixels (aspect kept)."),
         click.option("--num-proc", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Worker processes encoding images (worth it with --max-side; for "
-                     "Fireworks from a local folder also without: each writes a piece)."),
+                     help="Worker processes encoding images (worth it with --max-side; a "
+                     "Fireworks export without it is fastest in one process and ignores this)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
