@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2_000, help="rows of the resize runs")
     parser.add_argument("--rss-rows", type=int, default=10_000)
     parser.add_argument(
-        "--num-proc", type=int, default=1, help="also run the resizing exports with this many workers"
+        "--num-proc", type=int, default=1, help="also run the resizes with this many workers"
     )
     parser.add_argument("--work", default=tempfile.gettempdir())
     parser.add_argument("--no-streaming", action="store_true", help="load the split (Arrow cache)")

@@ -119,3 +119,15 @@ def test_split_all_means_the_splits_a_build_has(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "fw").iterdir()) == ["test.jsonl", "train.jsonl", "val.jsonl"]
     lines = sum(len((tmp_path / "fw" / f"{s}.jsonl").read_text().splitlines()) for s in ("train", "val", "test"))
     assert lines == 12
+
+
+def test_resizing_by_default_in_workers_writes_the_bytes_of_one_process(
+    export_folder: Path, tmp_path: Path
+) -> None:
+    # Without --num-proc, --max-side uses one worker per CPU (the segments path on 2+ cores).
+    command = ("export", "fireworks", export_folder, "--max-side", "200", "-o")
+    auto = run(*command, tmp_path / "auto.jsonl")
+    one = run(*command, tmp_path / "one.jsonl", "--num-proc", "1")
+    assert auto[0] == one[0] == 0, auto[1] + one[1]
+    assert (tmp_path / "auto.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "auto.jsonl", tmp_path / "one.jsonl"]

@@ -16,6 +16,7 @@ import click
 
 from ..errors import UserError, friendly_errors
 from ..loading import resolve_splits
+from ..verify import default_num_proc
 from . import fireworks
 from .fireworks import export_fireworks
 from .llava import export_llava
@@ -44,9 +45,10 @@ def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      "nothing is copied into the datasets cache."),
         click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
                      help="Shrink photos whose longer side is over PX pixels (aspect kept)."),
-        click.option("--num-proc", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Worker processes encoding images (worth it with --max-side; a "
-                     "Fireworks export without it is fastest in one process and ignores this)."),
+        click.option("--num-proc", type=click.IntRange(min=1),
+                     help="Worker processes decoding and resizing images with --max-side "
+                     "[default: one per CPU with --max-side, else 1]; a Fireworks export "
+                     "without --max-side is fastest in one process and ignores this."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -151,9 +153,11 @@ def _export_splits(
     out: Path,
     streaming: bool,
     max_side: int | None,
-    num_proc: int,
+    num_proc: int | None,
 ) -> list[ExportSummary]:
     """Export each split to its path, echoing a summary line each; returns the summaries."""
+    if num_proc is None:  # resizing is CPU-bound: use every core; anything else: one process
+        num_proc = default_num_proc() if max_side is not None else 1
     summaries = []
     for split, path in output_paths(out, resolve_splits(splits, dataset), file_suffixes, suffix):
         data = open_source(dataset, split, streaming=streaming)
