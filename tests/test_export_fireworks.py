@@ -26,7 +26,7 @@ from export_fixtures import (  # noqa: F401  (pytest fixtures)
 from PIL import Image
 
 from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.export import ParquetSplit, export_fireworks, validate
+from cat_breeds_vlm.export import ParquetSplit, export_fireworks, segments, validate
 from cat_breeds_vlm.export.images import decode_strict, encode_image
 from cat_breeds_vlm.features import IMAGE_TOKEN
 from cat_breeds_vlm.loading import open_split
@@ -248,9 +248,21 @@ def test_a_row_that_breaks_a_rule_is_refused_by_id(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture(scope="module")
-def shards(export_folder: Path) -> ParquetSplit:
-    return ParquetSplit.open(export_folder, "train")
+@pytest.fixture
+def shards(export_folder: Path, monkeypatch: pytest.MonkeyPatch) -> ParquetSplit:
+    """The train split's shards, cut into the most pieces (the test split is a few hundred
+    rows, under one piece's worth) so that several segments are assembled."""
+    monkeypatch.setattr(segments, "MIN_PIECE_ROWS", 1)
+    split = ParquetSplit.open(export_folder, "train")
+    assert segments.piece_count(split.num_rows, 2) == 2 * segments.PIECES_PER_PROC
+    return split
+
+
+def test_a_short_export_gets_one_piece_per_worker_a_long_one_more() -> None:
+    assert segments.piece_count(2_000, 2) == 2  # each piece costs a start: fewest
+    assert segments.piece_count(30_000, 2) == 30_000 // segments.MIN_PIECE_ROWS
+    assert segments.piece_count(101_546, 2) == 2 * segments.PIECES_PER_PROC  # at most
+    assert segments.piece_count(10, 3) == 3
 
 
 def exported_files(files: list[Path]) -> list[tuple[str, bytes]]:
@@ -274,7 +286,6 @@ def test_workers_reading_their_own_pieces_write_the_same_bytes(
     two = export_fireworks(
         shards, tmp_path / "two" / "train.jsonl", num_proc=2, progress=False, **options
     )
-    assert len(shards.divide(2 * 4)) > 2  # several segments to assemble
     assert exported_files(two.files) == exported_files(one.files)
     assert (two.rows, two.bytes) == (one.rows, one.bytes)
     if options.get("max_side", NO_RESIZE) == NO_RESIZE and "system" not in options:

@@ -29,8 +29,11 @@ from .pipeline import ExportSummary, progress_bar, read_ahead
 from .source import ParquetSplit, iter_batches
 from .writer import RecordWriter
 
-#: Pieces per worker: small enough to balance the workers and keep the segments on disk few.
+#: Most pieces per worker: enough to balance the workers and keep the segments on disk few.
 PIECES_PER_PROC = 4
+#: Fewest rows worth a piece of their own: each piece costs ~20-60 ms to start (it reads the
+#: shard footers, then waits for its first batch), so a short export gets one per worker.
+MIN_PIECE_ROWS = 5_000
 #: Buffer of a segment file (records are ~27 KB; as the writer's, see :mod:`.writer`).
 SEGMENT_BUFFER = 1 << 20
 #: What ends a record in a segment file: a JSON Lines newline.
@@ -60,6 +63,12 @@ def write_segment(segment: Segment) -> array:
     return lengths
 
 
+def piece_count(rows: int, num_proc: int) -> int:
+    """How many pieces to cut ``rows`` into: one per worker at least, then one per
+    :data:`MIN_PIECE_ROWS`, at most :data:`PIECES_PER_PROC` per worker."""
+    return max(num_proc, min(num_proc * PIECES_PER_PROC, rows // MIN_PIECE_ROWS))
+
+
 def run_in_segments(
     source: ParquetSplit,
     writer: RecordWriter,
@@ -74,7 +83,7 @@ def run_in_segments(
 
     Same output, byte for byte; the writer commits only when every segment was appended.
     """
-    pieces = source.divide(num_proc * PIECES_PER_PROC)
+    pieces = source.divide(piece_count(source.num_rows, num_proc))
     writer.path.parent.mkdir(parents=True, exist_ok=True)
     segments = [
         Segment(piece, writer.path.with_name(f".{writer.path.name}.{os.getpid()}.{k:05d}.segment"),
