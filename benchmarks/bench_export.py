@@ -16,8 +16,9 @@ the floor (which holds its bytes in memory), is not timed against a cold disk.
   encoder the export uses.
 - pass-through: ``export_fireworks`` of the split (or ``--limit`` rows), no resizing (one
   process: the export ignores ``num_proc`` there). Target: at least 50% of the floor's
-  throughput. Also ``--rounds`` short rounds of floor and export on the first
-  ``--floor-rows`` rows, alternating, whose median ratio is less sensitive to that drift.
+  throughput. Next to it, the write floor: as many bytes as it wrote, written to a new
+  file. Also ``--rounds`` short rounds of floor and export on the first ``--floor-rows``
+  rows, alternating, whose median ratio is less sensitive to that drift.
 - ``--max-side 448`` and ``224`` on the first ``--sample`` rows, next to a plain Pillow loop
   over the same bytes: open -> convert RGB -> resize (aspect kept, only when bigger) -> save
   JPEG quality 90 (best of 2 each), with one process and with ``--num-proc`` workers.
@@ -136,16 +137,36 @@ def pillow_loop(images: list[bytes], max_side: int) -> int:
     return len(images)
 
 
-def export_job(source: Source, count: int, **options: Any) -> Callable[[], int]:
-    """A job exporting the first ``count`` rows (0: all) to a temporary file (opened now)."""
+def export_job(
+    source: Source, count: int, sizes: list[int] | None = None, **options: Any
+) -> Callable[[], int]:
+    """A job exporting the first ``count`` rows (0: all) to a temporary file (opened now);
+    the bytes it wrote are appended to ``sizes`` when given."""
     data = source.rows(count)
 
     def run() -> int:
         with tempfile.TemporaryDirectory(dir=source.work) as out:
-            path = Path(out) / "bench.jsonl"
-            return export_fireworks(data, path, progress=False, **options).rows
+            summary = export_fireworks(data, Path(out) / "bench.jsonl", progress=False, **options)
+        if sizes is not None:
+            sizes.append(summary.bytes)
+        return summary.rows
 
     return run
+
+
+def write_floor(work: str, size: int, rows: int) -> Timing:
+    """Write ``size`` bytes to a new file under ``work`` in 1 MiB writes (``rows``: for rows/s)."""
+    chunk = bytes(1 << 20)
+
+    def write_all() -> int:
+        with tempfile.TemporaryDirectory(dir=work) as out:
+            with open(Path(out) / "floor", "wb", buffering=0) as file:
+                for _ in range(size // len(chunk)):
+                    file.write(chunk)
+                file.write(chunk[: size % len(chunk)])
+        return rows
+
+    return timed(write_all)
 
 
 def best_of(job: Callable[[], int], repeat: int) -> Timing:
@@ -187,7 +208,8 @@ def main() -> None:
     floor_images = source.image_bytes(args.floor_rows)
     floor_mb = sum(map(len, floor_images)) / 1e6
     before = base64_floor(floor_images)
-    passing = timed(export_job(source, args.limit))
+    written: list[int] = []
+    passing = timed(export_job(source, args.limit, written))
     after = base64_floor(floor_images)
     simd = base64_floor(floor_images, encode=pybase64.b64encode)
     floor = min(before, after, key=lambda t: t.seconds)
@@ -198,6 +220,10 @@ def main() -> None:
     simd_ratio = (total_mb / passing.seconds) / (floor_mb / simd.seconds)
     note = f"{ratio:.0%} of the floor, {simd_ratio:.0%} of pybase64's"
     table.append(("fireworks pass-through", passing, total_mb, note))
+    output = write_floor(source.work, written[0], passing.rows)
+    share = output.seconds / passing.seconds
+    note = f"{written[0] / 1e6:,.0f} MB, as the pass-through wrote: {share:.0%} of its time"
+    table.append(("write floor (1 MiB writes to a new file)", output, total_mb, note))
 
     ratios: list[float] = []
     for _ in range(args.rounds):
