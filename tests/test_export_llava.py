@@ -136,3 +136,29 @@ def test_a_failed_export_removes_the_images_and_folders_it_created(
             export_llava(broken, out, progress=False)
     assert len({row["source"].split("/")[0] for row in rows}) > 1  # breed folders were made
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_file_with_other_bytes_is_replaced_on_success_and_put_back_on_failure(
+    train: datasets.Dataset, tmp_path: Path
+) -> None:
+    """An earlier export with another --max-side left other bytes under the same names."""
+    rows = train.cast_column("image", datasets.Image(decode=False)).to_list()
+    features = train.cast_column("image", datasets.Image(decode=False)).features
+    out = tmp_path / "out" / "train.json"
+    export_llava(datasets.Dataset.from_list(rows[:3], features=features), out, max_side=40,
+                 progress=False)  # fmt: skip
+    small = {p: p.read_bytes() for p in sorted((tmp_path / "out" / "images").rglob("*.*"))}
+    assert len(small) == 3
+    rows[-1]["source"] = "../outside.jpg"  # refused after the first rows' images are written
+    with pytest.raises(UserError, match=repr(rows[-1]["id"])):
+        export_llava(datasets.Dataset.from_list(rows, features=features), out, progress=False)
+    assert {p: p.read_bytes() for p in sorted((tmp_path / "out").rglob("*.*"))} == {
+        **small, out: out.read_bytes()
+    }  # the earlier images as they were, nothing set aside left behind
+    assert not [p for p in (tmp_path / "out").rglob(".*")]
+    export_llava(datasets.Dataset.from_list(rows[:3], features=features), out, progress=False)
+    for path, earlier in small.items():
+        assert path.read_bytes() != earlier  # full size now
+        decode_strict(path.read_bytes())
+    assert not [p for p in (tmp_path / "out").rglob(".*")]
+    assert validate("llava", out).ok

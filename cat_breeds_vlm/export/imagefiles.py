@@ -9,7 +9,9 @@ bytes (a WebP re-encoded as JPEG, a PNG named ``.jpg``) the right one is appende
 Oversampled rows share their photo: a file already holding the same bytes is not written
 again, so each distinct photo is written once (no set of names is kept for that). The files and
 folders an export creates are remembered (one path each), and removed when it fails: no
-partial output is left behind; files that were there before are kept.
+partial output is left behind. A file that was there before with other bytes (an earlier
+export with another ``max_side``) is set aside under a hidden name before it is replaced, put
+back when the export fails and deleted once it succeeded: nothing is lost either way.
 
 With ``link_source`` no image is written: records point at the original files, by their
 ``source`` path relative to that folder (the image folder the dataset was built from).
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -58,6 +61,8 @@ class ImageFiles:
         self.written = 0
         self._created_files: list[str] = []
         self._created_folders: list[Path] = []
+        #: (file, its earlier version set aside) for each file this export replaced.
+        self._replaced: dict[Path, Path] = {}
 
     def place(self, row_id: str, source: str, image: EncodedImage | None) -> str:
         """The path to put in the record, relative to the image folder (or link source)."""
@@ -77,20 +82,36 @@ class ImageFiles:
         return target.as_posix()
 
     def _write_once(self, path: Path, data: bytes) -> None:
-        """Write ``data`` to ``path`` atomically, unless the file already holds exactly it."""
+        """Write ``data`` to ``path`` atomically, unless the file already holds exactly it.
+
+        A file there with other bytes is first set aside (see :meth:`roll_back`).
+        """
         exists = path.is_file()
         if exists and path.stat().st_size == len(data) and path.read_bytes() == data:
             return
         if not path.parent.is_dir():
             self._created_folders += itertools.takewhile(lambda d: not d.exists(), path.parents)
             path.parent.mkdir(parents=True, exist_ok=True)
+        if exists and path not in self._replaced:
+            self._replaced[path] = path.with_name(f".{path.name}.{os.getpid()}.earlier")
+            os.replace(path, self._replaced[path])
         write_bytes_atomic(path, data)
         if not exists:
             self._created_files.append(str(path))
         self.written += 1
 
-    def remove_created(self) -> None:
-        """Delete the files this export created, then its folders left empty (deepest first)."""
+    def commit(self) -> None:
+        """The export succeeded: delete the earlier versions of the files it replaced."""
+        for earlier in self._replaced.values():
+            earlier.unlink(missing_ok=True)
+        self._replaced.clear()
+
+    def roll_back(self) -> None:
+        """The export failed: put back the files it replaced, delete the files it created,
+        then its folders left empty (deepest first)."""
+        for path, earlier in self._replaced.items():
+            os.replace(earlier, path)
+        self._replaced.clear()
         for name in self._created_files:
             Path(name).unlink(missing_ok=True)
         for folder in sorted(self._created_folders, key=lambda d: len(d.parts), reverse=True):
@@ -115,7 +136,7 @@ def export_with_image_files(
     ``link_source`` none is written (see :class:`ImageFiles`). They are encoded in
     ``num_proc`` workers (none are read when linking); files are placed and records written
     in order by this process. When the export fails, the image files and folders it created
-    are removed (:meth:`ImageFiles.remove_created`).
+    are removed and the ones it replaced put back (:meth:`ImageFiles.roll_back`).
     """
     check_positive("max_side", max_side)
     folder = Path(image_folder) if image_folder else writer.path.parent
@@ -133,8 +154,9 @@ def export_with_image_files(
             dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress
         )
     except BaseException:
-        files.remove_created()
+        files.roll_back()
         raise
+    files.commit()
     summary.images = files.written
     return summary
 
