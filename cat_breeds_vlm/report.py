@@ -36,7 +36,9 @@ def make_report(
         "generator": GENERATOR,
         "package_version": __version__,
         "command": command,
-        "image_dir": str(prepared.image_dir),
+        # The folder's name, not its path: a pushed build shows no local path, and the same
+        # photos built from another place give the same report.
+        "image_dir": prepared.image_dir.name,
         "created_from_files": len(prepared.scanned.candidates),
         "ignored_files": len(prepared.scanned.ignored),
         "settings": settings,

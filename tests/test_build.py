@@ -348,3 +348,12 @@ def test_stale_staging_is_removed_but_a_live_one_is_kept(small_tree, tmp_path):
         (folder / "data").mkdir(parents=True)
     build_folder(small_tree[0], tmp_path / "ds", CatBreedsVLMConfig(), progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "ds"]
+
+
+def test_the_build_records_no_local_path(small_tree, small_build):
+    # A pushed build must not show where the photos were: only the image folder's name.
+    tree = Path(small_tree[0]).resolve()
+    report = json.loads((small_build / "build.json").read_text())
+    assert report["image_dir"] == tree.name
+    for name in ("build.json", "README.md"):
+        assert str(tree.parent) not in (small_build / name).read_text()
