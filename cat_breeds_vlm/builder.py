@@ -25,7 +25,7 @@ from .features import make_features
 from .pipeline import Prepared, prepare
 from .rows import make_record
 from .scan import ScanResult, scan, tree_fingerprint
-from .verify import default_num_proc
+from .workers import default_num_proc
 
 _DESCRIPTION = "Cat photos with breed-naming conversations for vision-language fine-tuning."
 

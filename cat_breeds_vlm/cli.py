@@ -28,7 +28,7 @@ def main() -> None:
 
 
 def _num_proc_default() -> int:
-    from .verify import default_num_proc
+    from .workers import default_num_proc
 
     return default_num_proc()
 

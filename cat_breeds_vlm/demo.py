@@ -19,12 +19,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import multiprocessing
 import random
 import re
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from tqdm.auto import tqdm
 from .atomic import write_bytes_atomic
 from .catalog import REAL_IMAGE_COUNTS
 from .errors import UserError
+from .workers import parallel_map
 
 #: Photos in the real data set (126,607).
 REAL_TOTAL: int = sum(REAL_IMAGE_COUNTS.values())
@@ -152,7 +152,8 @@ def make_tree(
         (root / breed).mkdir(parents=True, exist_ok=True)
     tasks: list[_Task] = [(str(root), path, seed, tuple(size), quality) for path in paths]
     with tqdm(total=len(tasks), unit="photo", desc="demo photos", disable=None if progress else True) as bar:
-        for _ in _run(_write_photo, tasks, workers):
+        chunk_size = max(1, min(_CHUNK_SIZE, len(tasks) // (4 * workers)))
+        for _ in parallel_map(_write_photo, tasks, workers, chunksize=chunk_size):
             bar.update()
     return len(tasks)
 
@@ -365,12 +366,3 @@ def _write_photo(task: _Task) -> None:
     image = render_photo(relative, seed=seed, size=size)
     write_bytes_atomic(Path(root) / relative, _jpeg_bytes(image, quality))
 
-
-def _run(func: Callable[[_Task], None], tasks: Sequence[_Task], workers: int) -> Iterator[None]:
-    """Apply ``func`` to every task, in order, here (one worker) or in ``workers`` processes."""
-    if workers == 1:
-        yield from map(func, tasks)
-        return
-    chunk_size = max(1, min(_CHUNK_SIZE, len(tasks) // (4 * workers)))
-    with multiprocessing.Pool(workers) as pool:
-        yield from pool.imap(func, tasks, chunksize=chunk_size)

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from .features import make_features
 from .plan import Row
 from .rows import make_record
+from .workers import process_context
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
@@ -117,15 +118,9 @@ def write_shard(task: ShardTask) -> int:
     return task.path.stat().st_size
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """Fork where there is fork (no re-import of datasets in every worker), else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
 def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = True) -> list[int]:
     """Write every shard, in parallel when ``num_proc > 1``; returns each shard's size, in order."""
-    context = _mp_context()
+    context = process_context()
     counter = context.Value("q", 0)
     total = sum(len(t.rows) for t in tasks)
     with tqdm(total=total, desc="Write Parquet", unit="row", disable=None if progress else True) as bar:

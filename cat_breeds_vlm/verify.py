@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import sqlite3
 import warnings
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .scan import Candidate
+from .workers import parallel_map
 
 #: Formats a vision-language pipeline can take as they are (what Pillow calls them).
 ACCEPTED_FORMATS: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})
@@ -117,14 +116,6 @@ class VerdictCache:
         self._db.close()
 
 
-def _verify_many(paths: list[Path], num_proc: int) -> Iterator[Verdict]:
-    if num_proc <= 1:
-        yield from map(verify_file, paths)
-        return
-    with ProcessPoolExecutor(max_workers=num_proc) as pool:
-        yield from pool.map(verify_file, paths, chunksize=256)
-
-
 def verify_all(
     candidates: list[Candidate],
     *,
@@ -139,7 +130,7 @@ def verify_all(
     fresh: list[tuple[Candidate, Verdict]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     with bar:
-        for cand, verdict in zip(todo, _verify_many([c.path for c in todo], num_proc)):
+        for cand, verdict in zip(todo, parallel_map(verify_file, [c.path for c in todo], num_proc, chunksize=256)):
             fresh.append((cand, verdict))
             bar.update(1)
             if len(fresh) % 5000 == 0:
@@ -148,7 +139,3 @@ def verify_all(
     verdicts.update((c.source, v) for c, v in fresh)
     return verdicts
 
-
-def default_num_proc() -> int:
-    """One worker per core the process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -16,7 +16,7 @@ import click
 
 from ..errors import UserError, friendly_errors
 from ..loading import resolve_splits
-from ..verify import default_num_proc
+from ..workers import default_num_proc
 from . import fireworks
 from .fireworks import export_fireworks
 from .llava import export_llava

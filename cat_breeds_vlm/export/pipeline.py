@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from ..errors import UserError
+from ..workers import process_context
 from .conversation import check_conversation
 from .images import EncodedImage, ImageData, ImageError, encode_image
 from .source import COLUMNS, AnyDataset, batch_rows, iter_batches, row_count
@@ -107,7 +107,7 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], num_proc: int = 1) -
         return
     window = num_proc * WINDOW_PER_PROC
     item_iter = iter(items)
-    with multiprocessing.Pool(num_proc) as pool:
+    with process_context().Pool(num_proc) as pool:
         pending: deque[Any] = deque()
         while chunk := list(itertools.islice(item_iter, window)):
             pending.append(pool.map_async(func, chunk, chunksize=1))

@@ -14,7 +14,6 @@ copied, and on any error (the workers stopped first), with the writer's temporar
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..workers import process_context
 from .images import ImageData
 from .pipeline import ExportSummary, progress_bar, read_ahead
 from .source import ParquetSplit, iter_batches
@@ -92,7 +92,7 @@ def run_in_segments(
     ]  # fmt: skip
     bar = progress_bar(source.num_rows, writer.path.name, progress)
     try:
-        with multiprocessing.Pool(max(1, min(num_proc, len(pieces)))) as pool, bar, writer:
+        with process_context().Pool(max(1, min(num_proc, len(pieces)))) as pool, bar, writer:
             for segment, lengths in zip(segments, pool.imap(write_segment, segments)):
                 with open(segment.path, "rb") as lines:
                     writer.copy_lines(lines.fileno(), lengths)
