@@ -21,7 +21,7 @@ import datasets
 from . import __version__
 from .config import CatBreedsVLMConfig
 from .errors import UserError
-from .features import make_features
+from .features import label_ids, make_features
 from .pipeline import Prepared, prepare
 from .rows import make_record
 from .scan import ScanResult, scan, tree_fingerprint
@@ -81,7 +81,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         ]
 
     def _generate_examples(self, rows):
-        label_ids = {name: i for i, name in enumerate(self._scanned.breeds)}
+        labels = label_ids(self._scanned.breeds)
         image_dir = Path(self.config.data_dir)
         for row in rows:
-            yield row.id, make_record(row, image_dir, self.config.style, label_ids)
+            yield row.id, make_record(row, image_dir, self.config.style, labels)

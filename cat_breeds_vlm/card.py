@@ -19,7 +19,7 @@ from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .atomic import write_text_atomic
-from .features import EVAL_SPLITS, SPLITS
+from .features import EVAL_SPLITS, in_build_order
 
 CARD_NAME = "README.md"
 CHART_NAME = "class_distribution.png"
@@ -66,8 +66,7 @@ def size_category(rows: int) -> str:
 
 def split_names(report: dict[str, Any]) -> list[str]:
     """The report's splits in build order (train, val, test, priority), then any others sorted."""
-    names = list(report["splits"])
-    return [s for s in SPLITS if s in names] + sorted(set(names) - set(SPLITS))
+    return in_build_order(report["splits"])
 
 
 def missing_eval(report: dict[str, Any]) -> dict[str, list[str]]:

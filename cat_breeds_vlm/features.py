@@ -1,4 +1,4 @@
-"""The data contract: column names, split names and the ``datasets.Features`` of every row.
+"""The data contract: column names, split names, shard names and the ``datasets.Features``.
 
 See DESIGN.md, "Data contract". One place defines it; the builder, the folder writer, the
 card and the exporters all import it from here.
@@ -6,7 +6,7 @@ card and the exporters all import it from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import datasets
 
@@ -17,6 +17,22 @@ EVAL_SPLITS: tuple[str, ...] = ("val", "test")
 
 #: The image token that opens the first human turn, exactly once per row.
 IMAGE_TOKEN = "<image>"
+
+
+def in_build_order(names: Iterable[str]) -> list[str]:
+    """Split names in build order (train, val, test, priority), then any others sorted."""
+    found = set(names)
+    return [s for s in SPLITS if s in found] + sorted(found - set(SPLITS))
+
+
+def shard_name(split: str, index: int, count: int) -> str:
+    """The Hub's shard naming: ``train-00000-of-00003.parquet``."""
+    return f"{split}-{index:05d}-of-{count:05d}.parquet"
+
+
+def label_ids(breeds: Sequence[str]) -> dict[str, int]:
+    """The ClassLabel index of each breed, for the sorted breed names ``make_features`` takes."""
+    return {name: index for index, name in enumerate(breeds)}
 
 
 def make_features(breeds: Iterable[str]) -> datasets.Features:

@@ -37,6 +37,7 @@ from huggingface_hub.utils import validate_repo_id
 from . import __version__
 from .card import CARD_NAME, CHART_NAME
 from .errors import UserError, friendly_errors
+from .features import shard_name
 from .report import GENERATOR, REPORT_NAME, read_report
 
 #: Files every build has besides its Parquet shards.
@@ -217,7 +218,7 @@ def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[s
     """The split's shard paths, checked against the shard count and row count of the report."""
     info = report["splits"][split]
     count = info["shards"]
-    expected = [f"data/{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+    expected = [f"data/{shard_name(split, i, count)}" for i in range(count)]
     present = [f for f in found if fnmatch.fnmatch(f, f"data/{split}-*.parquet")]
     if present != expected:
         missing = sorted(set(expected) - set(present)) or sorted(set(present) - set(expected))

@@ -11,7 +11,7 @@ from pathlib import Path
 import datasets
 
 from .errors import UserError
-from .features import SPLITS
+from .features import SPLITS, in_build_order
 from .report import REPORT_NAME, read_report
 
 
@@ -74,7 +74,7 @@ def split_names(dataset: str) -> list[str]:
             found = datasets.get_dataset_split_names(path)
         except Exception as err:  # no data files, network / Hub errors: one line
             raise UserError(f"cannot load {dataset}: {type(err).__name__}: {err}") from None
-    return [s for s in SPLITS if s in found] + sorted(set(found) - set(SPLITS))
+    return in_build_order(found)
 
 
 def open_split(

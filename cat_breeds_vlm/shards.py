@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .features import make_features
+from .features import label_ids, make_features
 from .plan import Row
 from .rows import make_record
 from .workers import process_context
@@ -47,11 +47,6 @@ class ShardTask:
     breeds: list[str]
 
 
-def shard_name(split: str, index: int, count: int) -> str:
-    """The Hub's shard naming: ``train-00000-of-00003.parquet``."""
-    return f"{split}-{index:05d}-of-{count:05d}.parquet"
-
-
 def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list[list[Row]]:
     """Cut rows, in order, into runs of at most ``max_shard_bytes`` image bytes (one at least)."""
     shards: list[list[Row]] = [[]]
@@ -66,10 +61,10 @@ def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list
 
 
 def _batches(task: ShardTask) -> Iterator[list[dict]]:
-    label_ids = {name: i for i, name in enumerate(task.breeds)}
+    labels = label_ids(task.breeds)
     for start in range(0, len(task.rows), ROW_GROUP_SIZE):
         chunk = task.rows[start : start + ROW_GROUP_SIZE]
-        yield [make_record(row, task.image_dir, task.style, label_ids) for row in chunk]
+        yield [make_record(row, task.image_dir, task.style, labels) for row in chunk]
 
 
 _progress: multiprocessing.sharedctypes.Synchronized | None = None  # rows written, all workers
