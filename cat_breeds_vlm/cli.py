@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .catalog import DEFAULT_PRIORITY_BREEDS
 from .errors import UserError, friendly_errors
+from .options import with_options
 
 #: Where ``build`` writes when no -o is given: the folder training code loads.
 DEFAULT_OUT = "cat_breeds_vlm"
@@ -47,9 +48,7 @@ def build_options(func):
         click.option("--style", default="single", show_default=True, help="Conversation style: single or detailed."),
         click.option("--num-proc", type=int, default=None, help="Worker processes (default: one per core)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(func, options)
 
 
 def _settings(seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style):

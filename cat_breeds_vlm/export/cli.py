@@ -16,6 +16,7 @@ import click
 
 from ..errors import UserError, friendly_errors
 from ..loading import resolve_splits
+from ..options import with_options
 from ..workers import default_num_proc
 from . import fireworks
 from .fireworks import export_fireworks
@@ -50,9 +51,7 @@ def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      "[default: one per CPU with --max-side, else 1]; a Fireworks export "
                      "without --max-side is fastest in one process and ignores this."),
     ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(func, options)
 
 
 def _image_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,9 +64,7 @@ def _image_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      metavar="DIR", help="Write no images: point at the original files, relative "
                      "to DIR (the image folder the dataset was built from)."),
     ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(func, options)
 
 
 @click.group("export")
