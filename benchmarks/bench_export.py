@@ -52,19 +52,21 @@ from PIL import Image
 from cat_breeds_vlm.export import export_fireworks
 from cat_breeds_vlm.export.source import iter_batches, iter_rows, open_source
 
-# Run in a child process: export N rows (0 = all) with P processes and print the rows and the
-# peak RSS in KiB (of this process or of its biggest worker).
+# Run in a child process: export N rows (0 = all) and print the rows and the peak RSS in KiB.
+# The peak is the child's VmHWM: ru_maxrss survives fork and exec on Linux, so in a child of
+# this benchmark (which holds the floors' photos) it would report the parent's peak instead.
 RSS_CHILD = """
 import resource, sys, tempfile
 sys.path.insert(0, sys.argv[1])
 from bench_export import Source, export_fireworks
 source = Source(sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5])
-rows, num_proc = int(sys.argv[6]), int(sys.argv[7])
 with tempfile.TemporaryDirectory(dir=source.work) as out:
-    summary = export_fireworks(
-        source.rows(rows), out + "/rss.jsonl", num_proc=num_proc, progress=False
-    )
-peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    summary = export_fireworks(source.rows(int(sys.argv[6])), out + "/rss.jsonl", progress=False)
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except OSError:  # not Linux
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(summary.rows, peak)
 """
 
@@ -174,11 +176,11 @@ def best_of(job: Callable[[], int], repeat: int) -> Timing:
     return min((timed(job) for _ in range(repeat)), key=lambda t: t.seconds)
 
 
-def peak_rss(source: Source, count: int, num_proc: int = 1) -> tuple[int, float]:
+def peak_rss(source: Source, count: int) -> tuple[int, float]:
     """(rows exported, peak RSS in MiB) of a pass-through export in a fresh process."""
     fields = [source.folder, source.split, str(int(source.streaming)), source.work]
     argv = [sys.executable, "-c", RSS_CHILD, str(Path(__file__).parent), *fields]
-    argv += [str(count), str(num_proc)]
+    argv.append(str(count))
     result = subprocess.run(argv, check=True, capture_output=True, text=True)
     exported, kib = result.stdout.split()[-2:]
     return int(exported), int(kib) / 1024
