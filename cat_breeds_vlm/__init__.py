@@ -11,10 +11,17 @@ __version__ = "0.1.0"
 __all__ = ["CatBreedsVLM", "CatBreedsVLMConfig", "__version__"]
 
 
-def __getattr__(name: str):
-    """Import the builder on first use, so the CLI starts fast."""
-    if name in ("CatBreedsVLM", "CatBreedsVLMConfig"):
-        from . import builder
+#: Modules that moved into subpackages, still reachable by their earlier names
+#: (``cat_breeds_vlm.hub.push``, ``cat_breeds_vlm.parse.parse_breed``, ``cat_breeds_vlm.score.score``).
+_MOVED = {"hub": "dataset.hub", "parse": "labels.parse", "score": "evaluate.score"}
 
-        return getattr(builder, name)
+
+def __getattr__(name: str):
+    """Import the builder (or a moved module) on first use, so the CLI starts fast."""
+    import importlib
+
+    if name in ("CatBreedsVLM", "CatBreedsVLMConfig"):
+        return getattr(importlib.import_module(".build.builder", __name__), name)
+    if name in _MOVED:
+        return importlib.import_module(f".{_MOVED[name]}", __name__)
     raise AttributeError(f"module 'cat_breeds_vlm' has no attribute {name!r}")

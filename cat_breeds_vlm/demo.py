@@ -31,8 +31,8 @@ from PIL import Image, ImageDraw, ImageOps
 from tqdm.auto import tqdm
 
 from .atomic import write_bytes_atomic
-from .catalog import REAL_IMAGE_COUNTS
 from .errors import UserError
+from .labels.catalog import REAL_IMAGE_COUNTS
 from .workers import parallel_map
 
 #: Photos in the real data set (126,607).

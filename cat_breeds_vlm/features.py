@@ -1,6 +1,6 @@
 """The data contract: column names, split names, shard names and the ``datasets.Features``.
 
-See DESIGN.md, "Data contract". One place defines it; the builder, the folder writer, the
+One place defines it; the builder, the folder writer, the
 card and the exporters all import it from here.
 """
 

@@ -39,7 +39,12 @@ SMALL_COUNTS = {
 
 def make_small_tree(root: Path, seed: int = 0) -> dict:
     """The small tree, plus bad, odd, ignored and duplicate files; returns what was planted."""
-    from cat_breeds_vlm.demo import make_bad_files, make_ignored_files, make_odd_but_valid_files, make_tree
+    from cat_breeds_vlm.demo import (
+        make_bad_files,
+        make_ignored_files,
+        make_odd_but_valid_files,
+        make_tree,
+    )
 
     make_tree(root, SMALL_COUNTS, seed=seed)
     planted = {
@@ -66,8 +71,8 @@ def small_tree(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def small_build(small_tree, tmp_path_factory) -> Path:
     """A real build of the small tree (seed 42, defaults): the folder; read-only for tests."""
-    from cat_breeds_vlm.config import CatBreedsVLMConfig
-    from cat_breeds_vlm.folder import build_folder
+    from cat_breeds_vlm.build.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.build.folder import build_folder
 
     out = tmp_path_factory.mktemp("build") / "cat_breeds_vlm"
     build_folder(small_tree[0], out, CatBreedsVLMConfig(), progress=False, command="test build")

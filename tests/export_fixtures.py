@@ -18,10 +18,10 @@ import datasets
 import pytest
 from PIL import Image
 
-from cat_breeds_vlm.config import CatBreedsVLMConfig
-from cat_breeds_vlm.export import validate
+from cat_breeds_vlm.build.config import CatBreedsVLMConfig
+from cat_breeds_vlm.build.folder import build_folder
 from cat_breeds_vlm.demo import make_odd_but_valid_files, make_tree, render_photo
-from cat_breeds_vlm.folder import build_folder
+from cat_breeds_vlm.export import validate
 
 #: Photos per breed: Burmilla is a default priority breed, so its train photo is oversampled.
 EXPORT_COUNTS = {"Abyssinian": 12, "Bengal": 6, "Burmilla": 3}

@@ -18,8 +18,8 @@ from typing import Any
 import datasets
 from PIL import Image
 
-from cat_breeds_vlm.catalog import breed_info, with_article
 from cat_breeds_vlm.features import make_features
+from cat_breeds_vlm.labels.catalog import breed_info, with_article
 
 PRIORITY = ["Oriental Long Hair"]
 #: Photos per breed in each split; train has the priority breed oversampled twice.

@@ -13,17 +13,16 @@ from pathlib import Path
 
 import datasets
 import pytest
+from conftest import SMALL_COUNTS, make_small_tree
 
-from cat_breeds_vlm.catalog import DEFAULT_PRIORITY_BREEDS
-from cat_breeds_vlm.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.build.folder import build_folder
+from cat_breeds_vlm.build.scan import scan
+from cat_breeds_vlm.build.stages import prepare
+from cat_breeds_vlm.build.verify import VerdictCache, verify_all
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import make_features
-from cat_breeds_vlm.folder import build_folder
-from cat_breeds_vlm.pipeline import prepare
-from cat_breeds_vlm.scan import scan
-from cat_breeds_vlm.verify import VerdictCache, verify_all
-
-from conftest import SMALL_COUNTS, make_small_tree
+from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS
 
 SPLITS = ("train", "val", "test", "priority")
 
@@ -198,7 +197,7 @@ def test_rebuild_decodes_nothing_again(small_tree, small_build, monkeypatch):
         raise AssertionError(f"{path} was decoded again")
 
     with monkeypatch.context() as patch:
-        patch.setattr("cat_breeds_vlm.verify.verify_file", no_decoding)
+        patch.setattr("cat_breeds_vlm.build.verify.verify_file", no_decoding)
         again = prepare(small_tree[0], CatBreedsVLMConfig(seed=9).plan_settings, progress=False)
     assert len(again.skipped) == len(json.loads((small_build / "build.json").read_text())["skipped"])
     os.utime(candidates[0].path, ns=(candidates[0].mtime_ns + 10**9, candidates[0].mtime_ns + 10**9))
@@ -241,7 +240,7 @@ def test_interrupted_build_leaves_the_old_one_intact(small_tree, tmp_path, monke
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("cat_breeds_vlm.folder.write_card", interrupted)
+    monkeypatch.setattr("cat_breeds_vlm.build.folder.write_card", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=2), progress=False, overwrite=True)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -306,8 +305,8 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
 
 
 def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path):
-    from cat_breeds_vlm.plan import Row
-    from cat_breeds_vlm.rows import make_record
+    from cat_breeds_vlm.build.plan import Row
+    from cat_breeds_vlm.build.rows import make_record
 
     source = sorted(p for p in (small_tree[0] / "Bengal").glob("*_1.jpg"))[0]
     row = Row("x", f"Bengal/{source.name}", "Bengal", 1, hashlib.sha256(source.read_bytes()).hexdigest())

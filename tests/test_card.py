@@ -9,14 +9,23 @@ from pathlib import Path
 
 import datasets
 import pytest
+from card_fixtures import BREEDS, make_build
 from huggingface_hub import DatasetCard
 from PIL import Image
 
-from card_fixtures import BREEDS, make_build
-from cat_breeds_vlm.card import render_card, size_category
-from cat_breeds_vlm.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
-from cat_breeds_vlm.chart import AFTER, BEFORE, BOTTOM, ROW_HEIGHT, TOP, WIDTH, chart_rows, render_chart
+from cat_breeds_vlm.build.card import render_card, size_category
+from cat_breeds_vlm.build.chart import (
+    AFTER,
+    BEFORE,
+    BOTTOM,
+    ROW_HEIGHT,
+    TOP,
+    WIDTH,
+    chart_rows,
+    render_chart,
+)
 from cat_breeds_vlm.features import SPLITS, make_features
+from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
 
 
 @pytest.fixture(scope="module")

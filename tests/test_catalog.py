@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cat_breeds_vlm.catalog import (
+from cat_breeds_vlm.labels.catalog import (
     CATALOG,
     DEFAULT_PRIORITY_BREEDS,
     KINDS,

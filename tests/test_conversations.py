@@ -7,8 +7,10 @@ import re
 
 import pytest
 
-from cat_breeds_vlm.catalog import CATALOG, breed_info, with_article
-from cat_breeds_vlm.conversations import (
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.features import IMAGE_TOKEN
+from cat_breeds_vlm.labels.catalog import CATALOG, breed_info, with_article
+from cat_breeds_vlm.labels.conversations import (
     ANSWERS,
     QUESTIONS,
     STYLES,
@@ -17,8 +19,6 @@ from cat_breeds_vlm.conversations import (
     render,
     template_fields,
 )
-from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.features import IMAGE_TOKEN
 
 LABELS = [*sorted(CATALOG), "Ginger Ninja"]  # every real label, and one the catalogue lacks
 KEYS = [f"{n}_1.jpg" for n in range(100)]

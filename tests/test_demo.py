@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cat_breeds_vlm.catalog import REAL_IMAGE_COUNTS
 from cat_breeds_vlm.demo import (
     REAL_TOTAL,
     make_bad_files,
@@ -21,6 +20,7 @@ from cat_breeds_vlm.demo import (
     scaled_counts,
 )
 from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
 
 # 20 photos over three breeds, two of them with the odd real folder names.
 SMALL = {"Abyssinian": 8, "Sphynx - Hairless Cat": 11, "York Chocolate": 1}

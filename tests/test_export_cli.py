@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import datasets
-
 from click.testing import CliRunner
 from export_fixtures import export_folder, export_tree, train  # noqa: F401  (pytest fixtures)
 
@@ -108,9 +107,9 @@ def test_unknown_dataset_and_split_are_one_line_errors(export_folder: Path, tmp_
 
 def test_split_all_means_the_splits_a_build_has(tmp_path: Path) -> None:
     """A build with no priority breed has no priority split: `--split all` exports the other three."""
-    from cat_breeds_vlm.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.build.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.build.folder import build_folder
     from cat_breeds_vlm.demo import make_tree
-    from cat_breeds_vlm.folder import build_folder
 
     make_tree(tmp_path / "images", {"Bengal": 6, "Persian": 6})
     build_folder(tmp_path / "images", tmp_path / "ds", CatBreedsVLMConfig(), progress=False)

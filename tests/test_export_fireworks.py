@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import datasets
-import pytest
 import pybase64
+import pytest
 from export_fixtures import (  # noqa: F401  (pytest fixtures)
     BIG,
     BIG_SOURCE,
@@ -25,11 +25,11 @@ from export_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 from PIL import Image
 
+from cat_breeds_vlm.dataset.loading import open_split
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import ParquetSplit, export_fireworks, segments, validate
 from cat_breeds_vlm.export.images import decode_strict, encode_image
 from cat_breeds_vlm.features import IMAGE_TOKEN
-from cat_breeds_vlm.loading import open_split
 
 
 def records(files: list[Path]) -> list[dict]:

@@ -9,8 +9,13 @@ import pytest
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava
-from cat_breeds_vlm.export.pipeline import READ_AHEAD, WINDOW_PER_PROC, ordered_map, read_ahead
 from cat_breeds_vlm.export.source import iter_rows
+from cat_breeds_vlm.export.stream import (
+    READ_AHEAD,
+    WINDOW_PER_PROC,
+    ordered_map,
+    read_ahead,
+)
 
 
 def test_workers_keep_the_order_and_read_a_bounded_window_ahead() -> None:

@@ -16,13 +16,13 @@ from typing import Any
 
 import datasets
 import pytest
+from card_fixtures import make_build
 from click.testing import CliRunner
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.hf_api import CommitInfo, DatasetInfo, RepoUrl
 
-from card_fixtures import make_build
-from cat_breeds_vlm import hub
+from cat_breeds_vlm.dataset import hub
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import SPLITS

@@ -10,13 +10,13 @@ import huggingface_hub
 import pytest
 from click.testing import CliRunner
 
+from cat_breeds_vlm.build.config import CatBreedsVLMConfig
+from cat_breeds_vlm.build.folder import build_folder
 from cat_breeds_vlm.cli import main
-from cat_breeds_vlm.config import CatBreedsVLMConfig
+from cat_breeds_vlm.dataset.loading import dataset_report, resolve_splits, split_names
 from cat_breeds_vlm.demo import make_tree
 from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.folder import build_folder
-from cat_breeds_vlm.loading import dataset_report, resolve_splits, split_names
-from cat_breeds_vlm.score import priority_breeds_for
+from cat_breeds_vlm.evaluate.score import priority_breeds_for
 
 
 @pytest.fixture(scope="module")

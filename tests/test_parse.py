@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cat_breeds_vlm.catalog import REAL_IMAGE_COUNTS, breed_info
-from cat_breeds_vlm.conversations import ANSWERS as TEMPLATES
-from cat_breeds_vlm.conversations import template_fields
-from cat_breeds_vlm.parse import BreedParser, clauses, parse_breed, tokens
+from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS, breed_info
+from cat_breeds_vlm.labels.conversations import ANSWERS as TEMPLATES
+from cat_breeds_vlm.labels.conversations import template_fields
+from cat_breeds_vlm.labels.parse import BreedParser, clauses, parse_breed, tokens
 
 LABELS = list(REAL_IMAGE_COUNTS)
 

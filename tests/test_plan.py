@@ -6,8 +6,7 @@ from collections import Counter
 
 import pytest
 
-from cat_breeds_vlm.catalog import REAL_IMAGE_COUNTS
-from cat_breeds_vlm.plan import (
+from cat_breeds_vlm.build.plan import (
     ImageFile,
     PlanSettings,
     copy_id,
@@ -15,6 +14,7 @@ from cat_breeds_vlm.plan import (
     eval_targets,
     plan,
 )
+from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
 
 PRIORITY = ("Burmilla", "York Chocolate")
 

@@ -9,15 +9,14 @@ from pathlib import Path
 import datasets
 import pytest
 from click.testing import CliRunner
+from score_fixtures import PHOTOS, PRIORITY, QUESTION, write_dataset
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
 from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.dataset.loading import open_split
 from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.export.trl import trl_messages
-from cat_breeds_vlm.features import make_features
-from cat_breeds_vlm.loading import open_split
-from cat_breeds_vlm.prompts import prompt_records, question_of, write_prompts
-from cat_breeds_vlm.score import (
+from cat_breeds_vlm.evaluate.prompts import prompt_records, question_of, write_prompts
+from cat_breeds_vlm.evaluate.score import (
     MISSING,
     UNPARSEABLE,
     format_report,
@@ -26,8 +25,8 @@ from cat_breeds_vlm.score import (
     score,
     write_json_report,
 )
-
-from score_fixtures import PHOTOS, PRIORITY, QUESTION, write_dataset
+from cat_breeds_vlm.export.trl import trl_messages
+from cat_breeds_vlm.features import make_features
 
 BREEDS = ["Abyssinian", "Applehead Siamese", "Persian", "Siamese", "York Chocolate"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import huggingface_hub
 import pytest
+from card_fixtures import make_build
 from click.testing import CliRunner
 
-from card_fixtures import make_build
 from cat_breeds_vlm.cli import main
-from cat_breeds_vlm.stats import count_report, format_stats, load_report
+from cat_breeds_vlm.dataset.stats import count_report, format_stats, load_report
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from .fireworks import export_fireworks
 from .llava import export_llava
-from .pipeline import ExportSummary
 from .source import ParquetSplit
+from .stream import ExportSummary
 from .trl import export_trl, to_trl
 from .validator import Report, validate
 

@@ -30,11 +30,11 @@ import pyarrow as pa
 import pybase64
 
 from ..errors import UserError
-from .conversation import chat_turns, check_conversation, conversation_problems
 from .images import ACCEPTED_MIME, ImageError, decode_strict
-from .pipeline import ExportSummary, check_positive, encode_row_image, run_export
+from .rules import chat_turns, check_conversation, conversation_problems
 from .segments import run_in_segments
 from .source import AnyDataset, ParquetSplit, image_fields
+from .stream import ExportSummary, check_positive, encode_row_image, run_export
 from .writer import RecordWriter
 
 #: Fireworks rejects a dataset with fewer examples than this.

@@ -30,8 +30,8 @@ from typing import Any
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
 from .images import EncodedImage, ImageError, decode_strict
-from .pipeline import ExportSummary, check_positive, prepared_rows, run_export
 from .source import COLUMNS, AnyDataset
+from .stream import ExportSummary, check_positive, prepared_rows, run_export
 from .writer import RecordWriter, dump_record
 
 #: Where written images go, inside the image folder.

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .conversation import conversation_problems
 from .imagefiles import export_with_image_files, image_file_problems
-from .pipeline import ExportSummary
+from .rules import conversation_problems
 from .source import AnyDataset
+from .stream import ExportSummary
 from .writer import RecordWriter
 
 #: The keys of a LLaVA record.

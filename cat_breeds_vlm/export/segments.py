@@ -25,8 +25,8 @@ import pyarrow as pa
 
 from ..workers import process_context
 from .images import ImageData
-from .pipeline import ExportSummary, progress_bar, read_ahead
 from .source import ParquetSplit, iter_batches
+from .stream import ExportSummary, progress_bar, read_ahead
 from .writer import RecordWriter
 
 #: Most pieces per worker: enough to balance the workers and keep the segments on disk few.

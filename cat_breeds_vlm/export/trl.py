@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .conversation import chat_turns
 from .imagefiles import export_with_image_files, image_file_problems
-from .pipeline import ExportSummary
+from .rules import chat_turns
 from .source import AnyDataset
+from .stream import ExportSummary
 from .writer import RecordWriter
 
 #: The columns of a TRL vision prompt/completion record.

@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .atomic import write_bytes_atomic
+from ..atomic import write_bytes_atomic
 
 WIDTH = 1200
 ROW_HEIGHT = 20

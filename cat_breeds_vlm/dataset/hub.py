@@ -27,18 +27,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import huggingface_hub
 import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-from huggingface_hub.errors import HFValidationError, HfHubHTTPError, OfflineModeIsEnabled
+from huggingface_hub.errors import (
+    HfHubHTTPError,
+    HFValidationError,
+    OfflineModeIsEnabled,
+)
 from huggingface_hub.utils import validate_repo_id
 
-from . import __version__
-from .card import CARD_NAME, CHART_NAME
-from .errors import UserError, friendly_errors
-from .features import shard_name
-from .report import GENERATOR, REPORT_NAME, read_report
+from .. import __version__
+from ..build.card import CARD_NAME, CHART_NAME
+from ..build.report import GENERATOR, REPORT_NAME, read_report
+from ..errors import UserError
+from ..features import shard_name
 
 #: Files every build has besides its Parquet shards.
 BUILD_FILES: tuple[str, ...] = (CARD_NAME, REPORT_NAME, CHART_NAME)
@@ -237,47 +240,3 @@ def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[s
             f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info['rows']}"
         )
     return expected
-
-
-@click.command("push")
-@click.argument("dataset_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.argument("repo_id")
-@click.option("--public", is_flag=True, help="Create the repo public (default: private).")
-@click.option("--token", default=None, help="Hub token (default: HF_TOKEN, else the saved login).")
-@click.option(
-    "--revision", default=None, metavar="BRANCH", help="Push to this branch (created when missing)."
-)
-@click.option("--message", "-m", default=None, help="Commit message.")
-@click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to the branch.")
-@friendly_errors
-def push_command(
-    dataset_dir: Path,
-    repo_id: str,
-    public: bool,
-    token: str | None,
-    revision: str | None,
-    message: str | None,
-    create_pr: bool,
-) -> None:
-    """Upload the built folder DATASET_DIR to the Hub dataset repo REPO_ID, in one commit."""
-    result = push(
-        dataset_dir,
-        repo_id,
-        private=not public,
-        token=token,
-        revision=revision,
-        message=message,
-        create_pr=create_pr,
-    )
-    visibility = "private" if result.private else "public"
-    click.echo(f"Pushed {len(result.uploaded)} files to {result.repo_url} ({visibility}) in one commit")
-    click.echo(f"Commit: {result.commit_url}")
-    if result.pr_url:
-        click.echo(f"Opened pull request {result.pr_url}")
-    if result.deleted:
-        click.echo(f"Removed stale files of an earlier push: {', '.join(result.deleted)}")
-    if result.left_out:
-        click.echo(f"Not uploaded (not part of the build): {', '.join(result.left_out)}")
-    click.echo("Load it with:")
-    click.echo("    from datasets import load_dataset")
-    click.echo(f"    ds = {result.load_line()}")

@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .features import label_ids, make_features
+from ..features import label_ids, make_features
+from ..workers import process_context
 from .plan import Row
 from .rows import make_record
-from .workers import process_context
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024

@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 from ..errors import UserError
 from ..workers import process_context
-from .conversation import check_conversation
 from .images import EncodedImage, ImageData, ImageError, encode_image
+from .rules import check_conversation
 from .source import COLUMNS, AnyDataset, batch_rows, iter_batches, row_count
 from .writer import RecordWriter
 

@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
+from ..errors import UserError
+from ..features import IMAGE_TOKEN
 from .catalog import (
     BREED,
     COAT_COLOUR,
@@ -28,8 +30,6 @@ from .catalog import (
     breed_info,
     with_article,
 )
-from .errors import UserError
-from .features import IMAGE_TOKEN
 
 #: Conversation styles: one question and answer, or that plus a question about the traits.
 STYLES: tuple[str, ...] = ("single", "detailed")

@@ -25,9 +25,9 @@ from typing import Any
 
 import datasets
 
-from .atomic import atomic_output
-from .errors import UserError
-from .export.conversation import chat_turns
+from ..atomic import atomic_output
+from ..errors import UserError
+from ..export.rules import chat_turns
 
 #: The columns a prompt is made of; the image column is never read.
 PROMPT_COLUMNS: tuple[str, ...] = ("id", "conversations", "source")

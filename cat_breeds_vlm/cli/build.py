@@ -1,8 +1,4 @@
-"""The ``cat-breeds-vlm`` command line: a thin click layer over the package's functions.
-
-Every command turns a user error (:class:`cat_breeds_vlm.errors.UserError`) into one line on
-stderr and a non-zero exit code, never a traceback.
-"""
+"""The ``build`` and ``demo`` commands: a thin click layer over :mod:`cat_breeds_vlm.build`."""
 
 from __future__ import annotations
 
@@ -12,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .catalog import DEFAULT_PRIORITY_BREEDS
-from .errors import UserError, friendly_errors
+from ..errors import UserError, friendly_errors
+from ..labels.catalog import DEFAULT_PRIORITY_BREEDS
 from .options import with_options
 
 #: Where ``build`` writes when no -o is given: the folder training code loads.
@@ -22,14 +17,8 @@ DEFAULT_OUT = "cat_breeds_vlm"
 DEMO_PHOTOS = 3000
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cat-breeds-vlm")
-def main() -> None:
-    """Build, inspect, export, push and score cat-breed vision-language datasets."""
-
-
 def _num_proc_default() -> int:
-    from .workers import default_num_proc
+    from ..workers import default_num_proc
 
     return default_num_proc()
 
@@ -42,7 +31,7 @@ def build_options(func):
         click.option("--test-ratio", type=float, default=0.1, show_default=True, help="Share of each breed's photos in test."),
         click.option("--max-per-class", type=int, default=None, help="Keep at most N photos per breed (sampled with the seed)."),
         click.option("--priority", "priority_breeds", multiple=True, metavar="BREED",
-                     help="A priority breed (repeat for several). Default: the 7 breeds in DESIGN.md."),
+                     help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULT_PRIORITY_BREEDS) + "."),
         click.option("--priority-oversample", type=int, default=5, show_default=True,
                      help="Copies of each priority-breed train photo."),
         click.option("--style", default="single", show_default=True, help="Conversation style: single or detailed."),
@@ -52,7 +41,7 @@ def build_options(func):
 
 
 def _settings(seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style):
-    from .config import CatBreedsVLMConfig
+    from ..build.config import CatBreedsVLMConfig
 
     return CatBreedsVLMConfig(
         name="default",
@@ -84,7 +73,7 @@ def _check_priority(image_dir: Path, config, explicit: bool) -> None:
         return
     import difflib
 
-    from .scan import find_breeds
+    from ..build.scan import find_breeds
 
     breeds = find_breeds(image_dir)
     for name in config.priority_breeds:
@@ -98,7 +87,7 @@ def run_build(
     image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
 ) -> dict:
     """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``."""
-    from . import folder
+    from ..build import folder
 
     config = _settings(**settings)
     _check_priority(image_dir, config, explicit=bool(settings["priority_breeds"]))
@@ -128,7 +117,7 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
     return "\n".join(lines)
 
 
-@main.command()
+@click.command()
 @click.argument("image_dir", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="The dataset folder to write.")
@@ -141,7 +130,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
     run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
 
 
-@main.command()
+@click.command()
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default="demo", show_default=True,
               help="Folder for the synthetic images (OUTPUT/images) and the dataset (OUTPUT/cat_breeds_vlm).")
 @click.option("--photos", type=int, default=DEMO_PHOTOS, show_default=True, help="About how many photos to make.")
@@ -149,7 +138,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
-    from .demo import make_tree, scaled_counts
+    from ..demo import make_tree, scaled_counts
 
     images, dataset = out / "images", out / DEFAULT_OUT
     if not images.exists():
@@ -168,24 +157,3 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         f"  cat-breeds-vlm export llava {dataset} --split train -o {out}/llava\n"
         f"  cat-breeds-vlm push {dataset} YOUR_NAME/cat-breeds-vlm   (private by default)"
     )
-
-
-# Commands are registered below, one module per concern.
-
-from .hub import push_command  # noqa: E402
-from .stats import stats_command  # noqa: E402
-
-main.add_command(push_command)
-main.add_command(stats_command)
-
-# Exports (issue 3): the `export` group (fireworks, llava, trl) and `validate`.
-from .export.cli import export, validate  # noqa: E402
-
-main.add_command(export)
-main.add_command(validate)
-
-# Scoring (issue 5): `score`, and `export prompts` inside the `export` group above.
-from .score_cli import prompts, score_command  # noqa: E402
-
-main.add_command(score_command)
-export.add_command(prompts)

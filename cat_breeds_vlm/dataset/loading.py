@@ -10,9 +10,9 @@ from pathlib import Path
 
 import datasets
 
-from .errors import UserError
-from .features import SPLITS, in_build_order
-from .report import REPORT_NAME, read_report
+from ..build.report import REPORT_NAME, read_report
+from ..errors import UserError
+from ..features import SPLITS, in_build_order
 
 
 def resolve_splits(requested: tuple[str, ...] | list[str], dataset: str | None = None) -> list[str]:

@@ -18,8 +18,8 @@ import datasets
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from .atomic import write_text_atomic
-from .features import EVAL_SPLITS, in_build_order
+from ..atomic import write_text_atomic
+from ..features import EVAL_SPLITS, in_build_order
 
 CARD_NAME = "README.md"
 CHART_NAME = "class_distribution.png"

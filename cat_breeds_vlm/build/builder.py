@@ -18,14 +18,14 @@ from pathlib import Path
 
 import datasets
 
-from . import __version__
+from .. import __version__
+from ..errors import UserError
+from ..features import label_ids, make_features
+from ..workers import default_num_proc
 from .config import CatBreedsVLMConfig
-from .errors import UserError
-from .features import label_ids, make_features
-from .pipeline import Prepared, prepare
 from .rows import make_record
 from .scan import ScanResult, scan, tree_fingerprint
-from .workers import default_num_proc
+from .stages import Prepared, prepare
 
 _DESCRIPTION = "Cat photos with breed-naming conversations for vision-language fine-tuning."
 

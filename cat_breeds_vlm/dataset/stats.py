@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import click
-
-from .card import missing_eval
-from .card import split_names as report_split_names
-from .errors import friendly_errors
+from ..build.card import missing_eval
+from ..build.card import split_names as report_split_names
+from ..build.report import REPORT_NAME
 from .loading import dataset_report, open_split, split_names
-from .report import REPORT_NAME
 
 PRIORITY_MARK = "*"
 MISSING_MARK = "†"
@@ -95,14 +92,3 @@ def _align(header: list[str], rows: list[list[str]]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(line.rstrip() for line in lines)
-
-
-@click.command("stats")
-@click.argument("dataset")
-@friendly_errors
-def stats_command(dataset: str) -> None:
-    """Print rows per split and per breed of DATASET (a built folder or a Hub repo id).
-
-    A private Hub repo is read with HF_TOKEN or the saved login.
-    """
-    click.echo(format_stats(load_report(dataset)))

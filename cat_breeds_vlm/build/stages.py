@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, scan
 from .verify import VerdictCache, verify_all

@@ -14,18 +14,18 @@ from typing import Any
 
 import click
 
+from ..dataset.loading import resolve_splits
 from ..errors import UserError, friendly_errors
-from ..loading import resolve_splits
-from ..options import with_options
+from ..export import fireworks
+from ..export.fireworks import export_fireworks
+from ..export.llava import export_llava
+from ..export.source import AnyDataset, open_source
+from ..export.stream import ExportSummary
+from ..export.trl import export_trl
+from ..export.validator import KINDS
+from ..export.validator import validate as validate_file
 from ..workers import default_num_proc
-from . import fireworks
-from .fireworks import export_fireworks
-from .llava import export_llava
-from .pipeline import ExportSummary
-from .source import AnyDataset, open_source
-from .trl import export_trl
-from .validator import KINDS
-from .validator import validate as validate_file
+from .options import with_options
 
 _OUTPUT_HELP = (
     "A file for one split (train.jsonl; train.json for LLaVA), or a folder that gets "

@@ -85,7 +85,7 @@ REAL_IMAGE_COUNTS: dict[str, int] = {
     "York Chocolate": 1,
 }
 
-# The breeds a first classifier scored F1 = 0 on (DESIGN.md): the default priority set.
+# The breeds a first classifier scored F1 = 0 on: the default priority set.
 DEFAULT_PRIORITY_BREEDS: tuple[str, ...] = (
     "American Wirehair",
     "Burmilla",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .errors import UserError
+from ..errors import UserError
 
 #: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp"})

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .conversations import render
-from .errors import UserError
+from ..errors import UserError
+from ..labels.conversations import render
 from .plan import Row
 
 

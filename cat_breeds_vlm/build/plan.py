@@ -1,7 +1,7 @@
 """Plan: from verified files to the rows of every split (dedupe, cap, group, split, oversample).
 
 Pure functions over plain records, no disk and no decoding, so every split guarantee of
-DESIGN.md is testable in memory:
+the README is testable in memory:
 
 - byte-identical files of one breed are one photo; the same bytes under two breeds are left out;
 - a photo, its byte-identical copies and every photo of the same pet id share one split;
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .features import SPLITS
+from ..features import SPLITS
 
 #: A Petfinder file name is "{pet_id}_{n}" with a numeric pet id; photos of one pet share it.
 #: Only numeric ids count, so camera names like "IMG_0001" never fuse a whole folder into one pet.

@@ -23,8 +23,8 @@ from pathlib import Path
 from PIL import Image
 from tqdm.auto import tqdm
 
+from ..workers import parallel_map
 from .scan import Candidate
-from .workers import parallel_map
 
 #: Formats a vision-language pipeline can take as they are (what Pillow calls them).
 ACCEPTED_FORMATS: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})

@@ -30,11 +30,11 @@ from typing import Any
 
 import datasets
 
-from .atomic import atomic_output
-from .catalog import DEFAULT_PRIORITY_BREEDS
-from .errors import UserError
-from .loading import dataset_report
-from .parse import BreedParser
+from ..atomic import atomic_output
+from ..dataset.loading import dataset_report
+from ..errors import UserError
+from ..labels.catalog import DEFAULT_PRIORITY_BREEDS
+from ..labels.parse import BreedParser
 
 #: The prediction of a row whose answer names no single label.
 UNPARSEABLE = "(unparseable)"
@@ -181,7 +181,9 @@ def score(
     ``priority_breeds`` defaults to the catalogue's default priority breeds that are labels
     of this dataset; given explicitly, each must be one of its labels.
     """
-    from sklearn.metrics import accuracy_score  # here, not at import: the CLI starts 0.8 s faster
+    from sklearn.metrics import (
+        accuracy_score,  # here, not at import: the CLI starts 0.8 s faster
+    )
 
     labels: list[str] = split.features["breed"].names
     priority = _priority(priority_breeds, labels)

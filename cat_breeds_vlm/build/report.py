@@ -10,11 +10,11 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .features import SPLITS
+from .. import __version__
+from ..features import SPLITS
 
 if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
-    from .pipeline import Prepared
+    from .stages import Prepared
 
 #: The value of ``generator`` in every build report: how we know a folder is an earlier build.
 GENERATOR = "cat_breeds_vlm"

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import click
 
-from .errors import friendly_errors
-from .features import SPLITS
-from .loading import open_split
-from .prompts import write_prompts
-from .score import format_report, priority_breeds_for, score, write_json_report
+from ..dataset.loading import open_split
+from ..errors import friendly_errors
+from ..evaluate.prompts import write_prompts
+from ..evaluate.score import (
+    format_report,
+    priority_breeds_for,
+    score,
+    write_json_report,
+)
+from ..features import SPLITS
 
 _SPLIT = click.option(
     "-s", "--split", type=click.Choice(SPLITS), default="test", show_default=True, help="Split to use."

@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 
 import datasets
 
-from .catalog import DEFAULT_PRIORITY_BREEDS
-from .conversations import STYLES
-from .errors import UserError
+from ..errors import UserError
+from ..labels.catalog import DEFAULT_PRIORITY_BREEDS
+from ..labels.conversations import STYLES
 from .plan import PlanSettings
 
 

@@ -19,14 +19,14 @@ import shutil
 import uuid
 from pathlib import Path
 
+from ..errors import UserError
+from ..features import SPLITS, make_features, shard_name
 from .card import CHART_NAME, write_card
 from .chart import write_chart
 from .config import CatBreedsVLMConfig
-from .errors import UserError
-from .features import SPLITS, make_features, shard_name
-from .pipeline import prepare
 from .report import REPORT_NAME, dump_report, make_report, read_report
 from .shards import ShardTask, deal_shards, write_all
+from .stages import prepare
 
 PARTIAL_TAG = ".partial-"
 

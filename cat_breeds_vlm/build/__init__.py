@@ -1,0 +1,1 @@
+"""Build: from an image folder to a Hub-ready dataset folder (scan, verify, plan, rows, shards, folder)."""

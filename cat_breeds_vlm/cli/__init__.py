@@ -1,0 +1,27 @@
+"""The ``cat-breeds-vlm`` command line: a thin click layer over the package's functions.
+
+One module per group of commands. Every command turns a user error
+(:class:`cat_breeds_vlm.errors.UserError`) into one line on stderr and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .build import build, demo
+from .dataset import push_command, stats_command
+from .evaluate import prompts, score_command
+from .export import export, validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cat-breeds-vlm")
+def main() -> None:
+    """Build, inspect, export, push and score cat-breed vision-language datasets."""
+
+
+for command in (build, demo, stats_command, push_command, export, validate, score_command):
+    main.add_command(command)
+export.add_command(prompts)
