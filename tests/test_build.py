@@ -356,3 +356,20 @@ def test_the_build_records_no_local_path(small_tree, small_build):
     assert report["image_dir"] == tree.name
     for name in ("build.json", "README.md"):
         assert str(tree.parent) not in (small_build / name).read_text()
+
+
+def test_shards_store_image_bytes_plain_and_the_rest_compressed(small_build):
+    """The Hub's layout: image bytes uncompressed and PLAIN, other columns snappy, chunked by content."""
+    import pyarrow.parquet as pq
+
+    shard = next((small_build / "data").glob("train-*.parquet"))
+    meta = pq.ParquetFile(shard).metadata
+    group = meta.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(meta.num_columns)}
+    assert columns["image.bytes"].compression == "UNCOMPRESSED"
+    assert "PLAIN" in columns["image.bytes"].encodings
+    assert not any("DICTIONARY" in e for e in columns["image.bytes"].encodings)
+    assert columns["conversations.list.element.value"].compression == "SNAPPY"
+    assert columns["id"].compression == "SNAPPY"
+    assert b"content_defined_chunking" in meta.metadata
+    assert columns["id"].has_offset_index  # the page index

@@ -17,7 +17,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
@@ -75,36 +74,41 @@ def _init_worker(counter) -> None:
     _progress = counter
 
 
-def parquet_options(features: datasets.Features, schema: pa.Schema) -> dict:
-    """The ``pq.ParquetWriter`` options ``datasets`` itself uses for the Hub, where this install has them.
+#: Parquet leaf columns stored as they are: image bytes are already compressed, and plain pages
+#: let the Hub's Xet storage deduplicate them (the options ``datasets`` uses when it pushes).
+PLAIN_LEAVES = frozenset({"image.bytes", "image.path"})
+#: Content-defined chunking, with the chunk sizes ``datasets`` writes for the Hub.
+CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
 
-    Per-column options (image bytes plain and uncompressed) come with ``datasets`` >= 4.1 or so;
-    content-defined chunking needs pyarrow >= 21. Older installs write plain Parquet, which
-    loads the same.
-    """
-    options: dict = {"write_page_index": True}
-    try:
-        from datasets.arrow_writer import get_parquet_column_options
-    except ImportError:
-        pass
-    else:
-        options.update(get_parquet_column_options(features, schema))
-    cdc = getattr(datasets.config, "DEFAULT_CDC_OPTIONS", None)
-    if cdc and int(pa.__version__.split(".")[0]) >= 21:
-        options["use_content_defined_chunking"] = cdc
-    return options
+
+def leaf_paths(name: str, kind: pa.DataType) -> list[str]:
+    """The Parquet leaf column paths of an Arrow field (``conversations.list.element.from``, ...)."""
+    if pa.types.is_struct(kind):
+        return [leaf for field in kind for leaf in leaf_paths(f"{name}.{field.name}", field.type)]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return leaf_paths(f"{name}.list.element", kind.value_type)
+    return [name]
+
+
+def parquet_options(schema: pa.Schema) -> dict:
+    """``pq.ParquetWriter`` options: image leaves plain and uncompressed, the rest snappy with
+    dictionaries, a page index, and content-defined chunking (so re-uploads deduplicate)."""
+    leaves = [leaf for field in schema for leaf in leaf_paths(field.name, field.type)]
+    return {
+        "compression": {leaf: "none" if leaf in PLAIN_LEAVES else "snappy" for leaf in leaves},
+        "use_dictionary": [leaf for leaf in leaves if leaf not in PLAIN_LEAVES],
+        "column_encoding": {leaf: "PLAIN" for leaf in leaves if leaf in PLAIN_LEAVES},
+        "write_page_index": True,
+        "use_content_defined_chunking": CDC_OPTIONS,
+    }
 
 
 def write_shard(task: ShardTask) -> int:
     """Write one shard; returns its size in bytes. Counts rows into the shared progress counter."""
-    features = make_features(task.breeds)
-    schema = features.arrow_schema
-    options = parquet_options(features, schema)
-    with pq.ParquetWriter(task.path, schema, **options) as writer:
-        if "use_content_defined_chunking" in options:  # recorded as datasets records it
-            writer.add_key_value_metadata(
-                {"content_defined_chunking": json.dumps(options["use_content_defined_chunking"])}
-            )
+    schema = make_features(task.breeds).arrow_schema
+    with pq.ParquetWriter(task.path, schema, **parquet_options(schema)) as writer:
+        # recorded as ``datasets`` records it, so the Hub knows how the file was chunked
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(CDC_OPTIONS)})
         for batch in _batches(task):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=ROW_GROUP_SIZE)
             if _progress is not None:
