@@ -15,6 +15,10 @@ class UserError(Exception):
     """A problem with what the user gave us (a path, a setting, a file): never a bug."""
 
 
+class SettingsError(UserError, ValueError):
+    """A setting out of its range; the message names the setting and the value."""
+
+
 def friendly_errors(func: F) -> F:
     """Wrap a click command so a :class:`UserError` (or ``OSError``) becomes one clean line."""
 

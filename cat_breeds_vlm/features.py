@@ -6,9 +6,11 @@ card and the exporters all import it from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import datasets
+if TYPE_CHECKING:
+    import datasets
 
 #: Split names in the order they are built, reported and written.
 SPLITS: tuple[str, ...] = ("train", "val", "test", "priority")
@@ -30,13 +32,13 @@ def shard_name(split: str, index: int, count: int) -> str:
     return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
-def label_ids(breeds: Sequence[str]) -> dict[str, int]:
-    """The ClassLabel index of each breed, for the sorted breed names ``make_features`` takes."""
-    return {name: index for index, name in enumerate(breeds)}
-
-
 def make_features(breeds: Iterable[str]) -> datasets.Features:
-    """The features of every split, with ``breed`` a ClassLabel over the sorted breed names."""
+    """The features of every split, with ``breed`` a ClassLabel over the sorted breed names.
+
+    (``datasets`` is imported here, not at the top, so the command line starts fast.)
+    """
+    import datasets
+
     return datasets.Features(
         {
             "id": datasets.Value("string"),

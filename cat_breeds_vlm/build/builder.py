@@ -1,7 +1,7 @@
 """``CatBreedsVLM``: the ``datasets.GeneratorBasedBuilder`` over an image folder.
 
 Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
-:mod:`~cat_breeds_vlm.pipeline` (scan, verify, plan) and :mod:`~cat_breeds_vlm.rows`.
+:mod:`~cat_breeds_vlm.build.stages` (scan, verify, plan) and :mod:`~cat_breeds_vlm.build.rows`.
 
     >>> b = CatBreedsVLM(data_dir="data/images", seed=42)
     >>> b.download_and_prepare()
@@ -20,7 +20,7 @@ import datasets
 
 from .. import __version__
 from ..errors import UserError
-from ..features import label_ids, make_features
+from ..features import make_features
 from ..workers import default_num_proc
 from .config import CatBreedsVLMConfig
 from .rows import make_record
@@ -55,13 +55,9 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
             kwargs["hash"] = f"{code_fingerprint()}-{tree_fingerprint(self._scanned.candidates)}"
         self.prepared: Prepared | None = None
         super().__init__(*args, **kwargs)
-
-    def _create_builder_config(self, *args, **kwargs):
         # datasets sets keyword settings on a copy of the default config without running its
         # __post_init__: validate here, so a bad setting fails at construction all the same.
-        config, config_id = super()._create_builder_config(*args, **kwargs)
-        config.validate()
-        return config, config_id
+        self.config.validate()
 
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(
@@ -81,7 +77,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         ]
 
     def _generate_examples(self, rows):
-        labels = label_ids(self._scanned.breeds)
+        labels = make_features(self._scanned.breeds)["breed"]
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield row.id, make_record(row, image_dir, self.config.style, labels)

@@ -6,27 +6,24 @@ from dataclasses import asdict, dataclass
 
 import datasets
 
-from ..errors import UserError
-from ..labels.catalog import DEFAULT_PRIORITY_BREEDS
-from ..labels.conversations import STYLES
-from .plan import PlanSettings
+from ..errors import SettingsError
+from ..labels.conversations import STYLES, check_style
+from .settings import PlanSettings
 
-
-class SettingsError(UserError, ValueError):
-    """A build setting out of its range; the message names the setting and the value."""
+__all__ = ["CatBreedsVLMConfig", "SettingsError"]
 
 
 @dataclass
 class CatBreedsVLMConfig(datasets.BuilderConfig):
     """Settings of a build. ``data_dir`` (inherited) is the image folder, ``{breed}/*.jpg``."""
 
-    seed: int = 42
-    val_ratio: float = 0.1
-    test_ratio: float = 0.1
-    max_per_class: int | None = None
-    priority_breeds: tuple[str, ...] = DEFAULT_PRIORITY_BREEDS
-    priority_oversample: int = 5
-    style: str = "single"
+    seed: int = PlanSettings.seed
+    val_ratio: float = PlanSettings.val_ratio
+    test_ratio: float = PlanSettings.test_ratio
+    max_per_class: int | None = PlanSettings.max_per_class
+    priority_breeds: tuple[str, ...] = PlanSettings.priority_breeds
+    priority_oversample: int = PlanSettings.priority_oversample
+    style: str = STYLES[0]
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -51,8 +48,7 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
             raise SettingsError(f"max_per_class must be an integer >= 1 or None, got {self.max_per_class!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise SettingsError(f"seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}")
-        if self.style not in STYLES:
-            raise SettingsError(f"unknown style {self.style!r}: choose from {', '.join(STYLES)}")
+        check_style(self.style)
 
     @property
     def plan_settings(self) -> PlanSettings:

@@ -27,24 +27,13 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..features import SPLITS
+from .settings import PlanSettings
 
 #: A Petfinder file name is "{pet_id}_{n}" with a numeric pet id; photos of one pet share it.
 #: Only numeric ids count, so camera names like "IMG_0001" never fuse a whole folder into one pet.
 PET_ID = re.compile(r"^(?P<pet>\d+)_\d+$")
 #: Distinct photos a breed needs to have one in train, one in val and one in test.
 MIN_PHOTOS_TO_SPLIT = 3
-
-
-@dataclass(frozen=True)
-class PlanSettings:
-    """The settings that decide the split (validated by the builder config)."""
-
-    seed: int = 42
-    val_ratio: float = 0.1
-    test_ratio: float = 0.1
-    max_per_class: int | None = None
-    priority_breeds: tuple[str, ...] = ()
-    priority_oversample: int = 5
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import datasets
+
 from ..errors import UserError
 from ..labels.conversations import render
 from .plan import Row
 
 
-def make_record(row: Row, image_dir: Path, style: str, label_ids: dict[str, int]) -> dict:
+def make_record(row: Row, image_dir: Path, style: str, labels: datasets.ClassLabel) -> dict:
     """The stored record of one row: id, embedded image bytes, conversations, breed, source.
 
     ``breed`` is the ClassLabel index, ready for Arrow; the image ``path`` is the file name only,
@@ -31,6 +33,6 @@ def make_record(row: Row, image_dir: Path, style: str, label_ids: dict[str, int]
             "path": row.source.rsplit("/", 1)[-1],
         },
         "conversations": render(row.breed, style, key=row.id),
-        "breed": label_ids[row.breed],
+        "breed": labels.str2int(row.breed),
         "source": row.source,
     }

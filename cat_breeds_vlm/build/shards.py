@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from ..features import label_ids, make_features
+from ..features import make_features
 from ..workers import process_context
 from .plan import Row
 from .rows import make_record
@@ -60,7 +60,7 @@ def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list
 
 
 def _batches(task: ShardTask) -> Iterator[list[dict]]:
-    labels = label_ids(task.breeds)
+    labels = make_features(task.breeds)["breed"]
     for start in range(0, len(task.rows), ROW_GROUP_SIZE):
         chunk = task.rows[start : start + ROW_GROUP_SIZE]
         yield [make_record(row, task.image_dir, task.style, labels) for row in chunk]

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import click
 
+from ..build.settings import PlanSettings
 from ..errors import UserError, friendly_errors
-from ..labels.catalog import DEFAULT_PRIORITY_BREEDS
+from ..labels.conversations import STYLES
 from .options import with_options
 
 #: Where ``build`` writes when no -o is given: the folder training code loads.
 DEFAULT_OUT = "cat_breeds_vlm"
 DEMO_PHOTOS = 3000
+#: Every build setting's default, from its one home.
+DEFAULTS = PlanSettings()
 
 
 def _num_proc_default() -> int:
@@ -26,15 +29,15 @@ def _num_proc_default() -> int:
 def build_options(func):
     """The options shared by ``build`` and ``demo``: one per config field, plus workers."""
     options = [
-        click.option("--seed", type=int, default=42, show_default=True, help="Seed of the split, the cap and the shuffle."),
-        click.option("--val-ratio", type=float, default=0.1, show_default=True, help="Share of each breed's photos in val."),
-        click.option("--test-ratio", type=float, default=0.1, show_default=True, help="Share of each breed's photos in test."),
-        click.option("--max-per-class", type=int, default=None, help="Keep at most N photos per breed (sampled with the seed)."),
+        click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True, help="Seed of the split, the cap and the shuffle."),
+        click.option("--val-ratio", type=float, default=DEFAULTS.val_ratio, show_default=True, help="Share of each breed's photos in val."),
+        click.option("--test-ratio", type=float, default=DEFAULTS.test_ratio, show_default=True, help="Share of each breed's photos in test."),
+        click.option("--max-per-class", type=int, default=DEFAULTS.max_per_class, help="Keep at most N photos per breed (sampled with the seed)."),
         click.option("--priority", "priority_breeds", multiple=True, metavar="BREED",
-                     help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULT_PRIORITY_BREEDS) + "."),
-        click.option("--priority-oversample", type=int, default=5, show_default=True,
+                     help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULTS.priority_breeds) + "."),
+        click.option("--priority-oversample", type=int, default=DEFAULTS.priority_oversample, show_default=True,
                      help="Copies of each priority-breed train photo."),
-        click.option("--style", default="single", show_default=True, help="Conversation style: single or detailed."),
+        click.option("--style", default=STYLES[0], show_default=True, help="Conversation style: " + " or ".join(STYLES) + "."),
         click.option("--num-proc", type=int, default=None, help="Worker processes (default: one per core)."),
     ]
     return with_options(func, options)
@@ -49,7 +52,7 @@ def _settings(seed, val_ratio, test_ratio, max_per_class, priority_breeds, prior
         val_ratio=val_ratio,
         test_ratio=test_ratio,
         max_per_class=max_per_class,
-        priority_breeds=tuple(priority_breeds) or DEFAULT_PRIORITY_BREEDS,
+        priority_breeds=tuple(priority_breeds) or DEFAULTS.priority_breeds,
         priority_oversample=priority_oversample,
         style=style,
     )

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from ..errors import UserError
+from ..errors import SettingsError
 from ..features import IMAGE_TOKEN
 from .catalog import (
     BREED,
@@ -104,9 +104,9 @@ _NOUNS: dict[str, str] = {
 
 
 def check_style(style: str) -> str:
-    """Return ``style`` if it is one of :data:`STYLES`; otherwise raise :class:`UserError`."""
+    """Return ``style`` if it is one of :data:`STYLES`; otherwise raise :class:`SettingsError`."""
     if style not in STYLES:
-        raise UserError(
+        raise SettingsError(
             f"unknown conversation style {style!r}; valid styles: {', '.join(STYLES)}"
         )
     return style
