@@ -17,6 +17,17 @@ SPLITS: tuple[str, ...] = ("train", "val", "test", "priority")
 #: The splits a photo may be in exactly one of (``priority`` is a subset of ``train``).
 EVAL_SPLITS: tuple[str, ...] = ("val", "test")
 
+#: The columns of every split, in order; :func:`make_features` gives their types.
+COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "breed", "source")
+
+
+def columns_without(*names: str) -> tuple[str, ...]:
+    """:data:`COLUMNS` less ``names``, in order: the columns a reader needs, never the rest."""
+    unknown = set(names) - set(COLUMNS)
+    assert not unknown, f"not columns of the data contract: {sorted(unknown)}"
+    return tuple(column for column in COLUMNS if column not in names)
+
+
 #: The image token that opens the first human turn, exactly once per row.
 IMAGE_TOKEN = "<image>"
 

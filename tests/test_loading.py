@@ -66,3 +66,10 @@ def test_an_unreachable_repo_or_missing_folder_is_one_line(tmp_path):
     with pytest.raises(UserError, match="cannot load team/cats"):
         split_names("team/cats")  # the suite runs offline
     assert priority_breeds_for("team/cats") is None
+
+
+def test_the_columns_are_declared_once_in_the_order_of_the_features():
+    from cat_breeds_vlm.features import COLUMNS, columns_without, make_features
+
+    assert tuple(make_features(["A", "B"])) == COLUMNS
+    assert columns_without("breed") == ("id", "image", "conversations", "source")

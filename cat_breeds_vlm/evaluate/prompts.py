@@ -28,9 +28,10 @@ import datasets
 from ..atomic import atomic_output
 from ..errors import UserError
 from ..export.rules import chat_turns
+from ..features import columns_without
 
 #: The columns a prompt is made of; the image column is never read.
-PROMPT_COLUMNS: tuple[str, ...] = ("id", "conversations", "source")
+PROMPT_COLUMNS: tuple[str, ...] = columns_without("image", "breed")
 
 
 def question_of(conversations: list[Mapping[str, str]]) -> str:

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pybase64
 
 from ..errors import UserError
+from ..features import columns_without
 from .images import ACCEPTED_MIME, ImageError, decode_strict
 from .rules import chat_turns, check_conversation, conversation_problems
 from .segments import run_in_segments
@@ -45,7 +46,7 @@ UPLOAD_LIMIT_BYTES = 150 * 1000**2
 ROLES: tuple[str, ...] = ("system", "user", "assistant")
 
 #: The columns a record is made of.
-COLUMNS: tuple[str, ...] = ("id", "image", "conversations")
+COLUMNS: tuple[str, ...] = columns_without("breed", "source")
 #: Conversations whose checked record tail is remembered: the build words them from a few
 #: templates per label, so a few thousand cover a split, and a hit costs a tenth of a miss.
 TAIL_MEMO = 8192

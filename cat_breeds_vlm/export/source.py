@@ -30,12 +30,13 @@ import pyarrow.parquet as pq
 
 from ..dataset.loading import is_local, open_split
 from ..errors import UserError
+from ..features import columns_without
 
 #: Rows read from Arrow at a time: about 1 MB of the real 15 KB photos, which the exporting
 #: thread still finds in the CPU cache (256 rows made pass-through ~5% slower).
 BATCH_ROWS = 64
-#: The columns every exporter reads (the data contract, :mod:`cat_breeds_vlm.features`).
-COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "source")
+#: The columns every exporter reads: the label is in the conversation, its id is not needed.
+COLUMNS: tuple[str, ...] = columns_without("breed")
 
 
 class RowGroup(NamedTuple):
