@@ -3,7 +3,7 @@
 A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
 is that breed's. Hidden files and folders are passed over; files with other extensions are
 listed as ignored; a file whose name is not valid UTF-8 (Parquet strings must be) is skipped
-with that reason. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.verify`.
+with that reason. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.build.verify`.
 """
 
 from __future__ import annotations

@@ -6,28 +6,27 @@ One JSON object a line, in split order::
 
 - ``id`` is the row id; the scorer matches answers to rows by it.
 - ``question`` is the first human turn without its ``<image>`` token: the text the exports put
-  after the image (:func:`cat_breeds_vlm.export.conversation.chat_turns`).
+  after the image (:func:`cat_breeds_vlm.export.rules.chat_turns`).
 - ``image`` is the row's ``source``: the photo's path relative to the image folder the dataset
   was built from (join it to that folder, as LLaVA's ``--image_folder`` does). The same photo's
   bytes are in the dataset row with this ``id``, for inference code that reads the dataset.
 
 The expected answer is left out on purpose. Add an ``"answer"`` key to each line and the file is
-a predictions file for :func:`cat_breeds_vlm.score.score` (extra keys are ignored there).
+a predictions file for :func:`cat_breeds_vlm.evaluate.score.score` (extra keys are ignored there).
 Rows are streamed: images are never read or decoded, and memory stays flat on any split size.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from collections.abc import Iterator, Mapping
 
 import datasets
 
-from ..atomic import atomic_output
 from ..errors import UserError
 from ..export.rules import chat_turns
+from ..export.writer import RecordWriter, dump_record
 from ..features import columns_without
 
 #: The columns a prompt is made of; the image column is never read.
@@ -54,18 +53,11 @@ def prompt_records(
         yield {"id": row["id"], "question": question, "image": row["source"]}
 
 
-def write_jsonl(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> int:
-    """Write ``records`` as JSON lines (UTF-8, atomically); return how many were written."""
-    count = 0
-    with atomic_output(path) as stream:
-        for record in records:
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    return count
-
-
 def write_prompts(
     split: datasets.Dataset | datasets.IterableDataset, path: str | os.PathLike[str]
 ) -> int:
     """Write the prompts of ``split`` to ``path`` as JSONL; return the number of rows written."""
-    return write_jsonl(prompt_records(split), path)
+    with RecordWriter(Path(path)) as writer:
+        for record in prompt_records(split):
+            writer.write(dump_record(record))
+    return writer.rows

@@ -1,9 +1,9 @@
 """Score a fine-tuned model's answers on one split of a built dataset.
 
 Predictions are ``{"id", "answer"}`` records (a JSONL file, or a list of dicts), one per row id;
-extra keys are ignored, so a prompts file (:mod:`cat_breeds_vlm.prompts`) with an ``"answer"``
+extra keys are ignored, so a prompts file (:mod:`cat_breeds_vlm.evaluate.prompts`) with an ``"answer"``
 added to each line is a predictions file. Each answer is mapped back to a label with
-:func:`cat_breeds_vlm.parse.parse_breed`; then:
+:func:`cat_breeds_vlm.labels.parse.parse_breed`; then:
 
 - every row of the split is scored: a row whose answer names no single label is predicted
   ``(unparseable)``, a row with no prediction at all is predicted ``(missing)``, and both count
@@ -13,7 +13,7 @@ added to each line is a predictions file. Each answer is mapped back to a label 
   macro-F1 (the mean F1 over the same breeds) come from scikit-learn, as do the per-breed
   precision / recall / F1 / support;
 - the priority breeds get their own block: the breeds the dataset was built to favour
-  (its ``build.json``), else :data:`cat_breeds_vlm.catalog.DEFAULT_PRIORITY_BREEDS`;
+  (its ``build.json``), else :data:`cat_breeds_vlm.labels.catalog.DEFAULT_PRIORITY_BREEDS`;
 - the most frequent confusions (expected breed -> another predicted breed) are listed.
 """
 

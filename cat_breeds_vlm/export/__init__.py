@@ -7,8 +7,9 @@ renamed into place at the end, and returns an :class:`ExportSummary`.
 :func:`validate` checks a written file against its format's rules. Modules: one per format
 (:mod:`.fireworks`, :mod:`.llava`, :mod:`.trl`), image encoding (:mod:`.images`), image files
 (:mod:`.imagefiles`), the record writer (:mod:`.writer`), where rows come from
-(:mod:`.source`), the streaming loop (:mod:`.pipeline`) and its workers writing segments
-(:mod:`.segments`), the shared conversation rules (:mod:`.conversation`), and :mod:`.cli`.
+(:mod:`.source`), the streaming loop (:mod:`.stream`) and its workers writing segments
+(:mod:`.segments`), and the shared conversation rules (:mod:`.rules`). The
+commands are in :mod:`cat_breeds_vlm.cli.export`.
 """
 
 from __future__ import annotations

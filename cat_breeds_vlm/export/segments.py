@@ -3,7 +3,7 @@
 With ``num_proc > 1`` and a :class:`ParquetSplit`, :func:`run_in_segments` cuts the split into
 contiguous pieces (:meth:`ParquetSplit.divide`, at row-group starts); each worker reads its
 piece from the shards itself, runs the same ``convert`` and ``emit`` steps as
-:func:`.pipeline.run_export`, writes the records as lines to a segment file next to the output,
+:func:`.stream.run_export`, writes the records as lines to a segment file next to the output,
 and returns only their lengths. Nothing big crosses between processes (pickling whole records
 both ways made the old worker path slower than one process). The parent appends the
 segments in order with :meth:`RecordWriter.copy_lines`: the kernel copies the bytes, and the
@@ -79,7 +79,7 @@ def run_in_segments(
     num_proc: int,
     progress: bool = True,
 ) -> ExportSummary:
-    """:func:`.pipeline.run_export` into a JSON Lines ``writer``, ``num_proc`` workers writing.
+    """:func:`.stream.run_export` into a JSON Lines ``writer``, ``num_proc`` workers writing.
 
     Same output, byte for byte; the writer commits only when every segment was appended.
     """

@@ -3,7 +3,7 @@
 Each row asks about the photo and answers with the label. Wordings are chosen from the lists
 below by hashing the row's ``key`` (SHA-256, so the choice is the same in every process and
 on every machine), so oversampled copies of one photo usually get different wordings.
-Answers are true to the label's kind (:data:`cat_breeds_vlm.catalog.KINDS`): a coat pattern or
+Answers are true to the label's kind (:data:`cat_breeds_vlm.labels.catalog.KINDS`): a coat pattern or
 colour is never called a breed, a domestic type is described as such; and every answer
 contains the exact label string, so a scorer can map it back.
 

@@ -10,7 +10,7 @@ sequences:
    toes"); compounds split ("shorthair", "short-haired" -> "short hair"; "tortoiseshell" ->
    "tortoise shell"); articles and the filler words "cat" / "breed" / "kitten" dropped.
 2. Names: each label is known by its folder name, its catalogue display name and aliases
-   (:func:`cat_breeds_vlm.catalog.breed_info`), plus the few in :data:`EXTRA_ALIASES`. Only the
+   (:func:`cat_breeds_vlm.labels.catalog.breed_info`), plus the few in :data:`EXTRA_ALIASES`. Only the
    labels passed in count; a name shared by two labels names both.
 3. Match per clause (clauses end at . , ; : ! ? brackets and "but" / "however" / "although" /
    "though" / "whereas"): every name occurrence is found, then taken longest first; a shorter
