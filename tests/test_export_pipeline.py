@@ -10,21 +10,19 @@ import pytest
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava
 from cat_breeds_vlm.export.source import iter_rows
-from cat_breeds_vlm.export.stream import (
-    READ_AHEAD,
-    WINDOW_PER_PROC,
-    ordered_map,
-    read_ahead,
-)
+from cat_breeds_vlm.export.stream import READ_AHEAD, read_ahead
+from cat_breeds_vlm.workers import WINDOW_CHUNKS_PER_PROC, parallel_map
 
 
 def test_workers_keep_the_order_and_read_a_bounded_window_ahead() -> None:
     read = itertools.count()
     endless = (next(read) for _ in itertools.count())  # counts how many items were read
-    results = ordered_map(abs, endless, num_proc=2)
+    results = parallel_map(abs, endless, num_proc=2)
     assert list(itertools.islice(results, 100)) == list(range(100))
     results.close()  # stops the workers
-    assert next(read) <= 100 + 2 * 2 * WINDOW_PER_PROC  # two windows ahead, not the whole input
+    assert next(read) <= 100 + 2 * 2 * WINDOW_CHUNKS_PER_PROC  # two windows ahead, not the whole input
+    chunked = parallel_map(abs, range(-5000, 0), num_proc=2, chunksize=16)
+    assert list(chunked) == list(range(5000, 0, -1))  # in order with chunks too
 
 
 def test_read_ahead_keeps_order_and_errors_and_reads_a_bounded_way_ahead() -> None:

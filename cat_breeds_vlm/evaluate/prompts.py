@@ -19,8 +19,8 @@ Rows are streamed: images are never read or decoded, and memory stays flat on an
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import datasets
 

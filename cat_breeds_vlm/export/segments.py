@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..workers import process_context
+from ..workers import parallel_map
 from .images import ImageData
 from .source import ParquetSplit, iter_batches
 from .stream import ExportSummary, progress_bar, read_ahead
@@ -92,8 +92,8 @@ def run_in_segments(
     ]  # fmt: skip
     bar = progress_bar(source.num_rows, writer.path.name, progress)
     try:
-        with process_context().Pool(max(1, min(num_proc, len(pieces)))) as pool, bar, writer:
-            for segment, lengths in zip(segments, pool.imap(write_segment, segments)):
+        with bar, writer:
+            for segment, lengths in zip(segments, parallel_map(write_segment, segments, min(num_proc, len(pieces)))):
                 with open(segment.path, "rb") as lines:
                     writer.copy_lines(lines.fileno(), lengths)
                 segment.path.unlink()

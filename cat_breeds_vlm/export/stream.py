@@ -12,7 +12,6 @@ list of rows, records or results beyond a window is built.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from ..errors import UserError
-from ..workers import process_context
+from ..workers import parallel_map
 from .images import EncodedImage, ImageData, ImageError, encode_image
 from .rules import check_conversation
 from .source import COLUMNS, AnyDataset, batch_rows, iter_batches, row_count
@@ -33,8 +32,6 @@ from .writer import RecordWriter
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Items (batches) handed to each worker per window; two windows are in flight at most.
-WINDOW_PER_PROC = 4
 #: Items (batches) :func:`read_ahead` fetches ahead of their consumer.
 READ_AHEAD = 2
 
@@ -96,27 +93,6 @@ def encode_row_image(
         raise UserError(f"row {row_id!r}: the image does not decode: {err}") from None
 
 
-def ordered_map(func: Callable[[T], R], items: Iterable[T], num_proc: int = 1) -> Iterator[R]:
-    """``map(func, items)``, in worker processes when ``num_proc > 1``, results in order.
-
-    Unlike ``Pool.imap``, which reads its whole input ahead, this reads one window of items
-    while the workers convert the previous one, so memory is bounded by two windows.
-    """
-    if num_proc <= 1:
-        yield from map(func, items)
-        return
-    window = num_proc * WINDOW_PER_PROC
-    item_iter = iter(items)
-    with process_context().Pool(num_proc) as pool:
-        pending: deque[Any] = deque()
-        while chunk := list(itertools.islice(item_iter, window)):
-            pending.append(pool.map_async(func, chunk, chunksize=1))
-            if len(pending) > 1:
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
-
-
 def read_ahead(items: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
     """Yield ``items`` in order while a background thread fetches up to ``depth`` ahead.
 
@@ -160,7 +136,7 @@ def run_export(
         raise UserError(f"num_proc must be at least 1, got {num_proc}")
     # In this process a batch's items stay lazy; workers send them back as a list.
     per_batch = convert if num_proc == 1 else functools.partial(_listed, convert)
-    converted = ordered_map(per_batch, read_ahead(iter_batches(dataset, columns)), num_proc)
+    converted = parallel_map(per_batch, read_ahead(iter_batches(dataset, columns)), num_proc)
     with progress_bar(row_count(dataset), writer.path.name, progress) as bar, writer:
         for items in converted:
             for item in items:
