@@ -39,12 +39,13 @@ SMALL_COUNTS = {
 
 def make_small_tree(root: Path, seed: int = 0) -> dict:
     """The small tree, plus bad, odd, ignored and duplicate files; returns what was planted."""
-    from cat_breeds_vlm.demo import (
+    from tree_fixtures import (
         make_bad_files,
         make_ignored_files,
         make_odd_but_valid_files,
-        make_tree,
     )
+
+    from cat_breeds_vlm.demo import make_tree
 
     make_tree(root, SMALL_COUNTS, seed=seed)
     planted = {

@@ -1,7 +1,7 @@
 """A small real build for the export tests, with every awkward kind of image the exports meet.
 
 :func:`make_export_tree` writes a synthetic tree (``demo.make_tree``), adds the odd but valid
-files of a real scrape (``demo.make_odd_but_valid_files``: CMYK, grayscale, WebP, RGBA PNG, a
+files of a real scrape (``tree_fixtures.make_odd_but_valid_files``: CMYK, grayscale, WebP, RGBA PNG, a
 PNG named ``.jpg`` ...) and one big photo (for ``--max-side``); the fixtures build it with the
 real build (``folder.build_folder``, default settings) and load it as training code would.
 Test modules import the fixtures, so each module that uses them builds once (a fraction of a
@@ -17,10 +17,11 @@ from pathlib import Path
 import datasets
 import pytest
 from PIL import Image
+from tree_fixtures import make_odd_but_valid_files
 
 from cat_breeds_vlm.build.config import CatBreedsVLMConfig
 from cat_breeds_vlm.build.folder import build_folder
-from cat_breeds_vlm.demo import make_odd_but_valid_files, make_tree, render_photo
+from cat_breeds_vlm.demo import make_tree, render_photo
 from cat_breeds_vlm.export import validate
 
 #: Photos per breed: Burmilla is a default priority breed, so its train photo is oversampled.

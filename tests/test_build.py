@@ -317,7 +317,7 @@ def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path
 
 
 def test_a_tree_of_only_broken_files_is_an_error_not_an_empty_build(tmp_path):
-    from cat_breeds_vlm.demo import make_bad_files
+    from tree_fixtures import make_bad_files
 
     root = tmp_path / "images"
     make_bad_files(root, breed="Bengal")
