@@ -373,3 +373,9 @@ def test_shards_store_image_bytes_plain_and_the_rest_compressed(small_build):
     assert columns["id"].compression == "SNAPPY"
     assert b"content_defined_chunking" in meta.metadata
     assert columns["id"].has_offset_index  # the page index
+
+
+def test_verdicts_are_cached_where_the_readme_says(small_build):
+    cache = Path(os.environ["HF_HOME"]) / "assets" / "cat_breeds_vlm" / "default" / "verify"
+    assert [p.suffix for p in cache.iterdir()] == [".sqlite"]
+    assert "`$HF_HOME/assets/cat_breeds_vlm/default/verify/`" in (Path(__file__).parents[1] / "README.md").read_text()

@@ -5,8 +5,8 @@ truncated JPEG fails; JPEGs decode in draft mode, which still reads the whole en
 stream but skips most of the inverse DCT). Each result also carries the file's SHA-256, which
 the planner uses to find byte-identical photos.
 
-Results are cached in an SQLite file under the Hugging Face cache root
-(``$HF_HOME/cat_breeds_vlm/verify-v1.sqlite``), keyed on absolute path, size and mtime, so a
+Results are cached in an SQLite file in the Hugging Face assets cache
+(``$HF_HOME/assets/cat_breeds_vlm/default/verify/verify-v1.sqlite``), keyed on absolute path, size and mtime, so a
 rebuild of an unchanged tree, into any folder and with any settings, decodes nothing again.
 """
 
@@ -74,10 +74,10 @@ def verify_file(path: Path | str) -> Verdict:
 
 
 def default_cache_path() -> Path:
-    """Where verdicts are kept: under the Hugging Face cache root, never beside the data."""
-    from huggingface_hub import constants
+    """Where verdicts are kept: the Hugging Face assets cache of this library, never beside the data."""
+    from huggingface_hub import cached_assets_path
 
-    return Path(constants.HF_HOME) / "cat_breeds_vlm" / f"verify-{CACHE_SCHEMA}.sqlite"
+    return cached_assets_path(library_name="cat_breeds_vlm", subfolder="verify") / f"verify-{CACHE_SCHEMA}.sqlite"
 
 
 class VerdictCache:
