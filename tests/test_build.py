@@ -188,27 +188,37 @@ def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tm
     )
 
 
-def test_rebuild_decodes_nothing_again(small_tree, small_build, monkeypatch):
-    candidates = scan(small_tree[0]).candidates
+def garble(path: Path) -> None:
+    """New bytes in ``path``, same size and mtime: what the verdict cache cannot tell apart."""
+    stat = path.stat()
+    path.write_bytes(bytes(reversed(path.read_bytes())))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def copied_tree(small_tree, tmp_path: Path) -> Path:
+    """A private copy of the small tree (mtimes kept) that a test may change."""
+    import shutil
+
+    return Path(shutil.copytree(small_tree[0], tmp_path / "images"))
+
+
+def test_rebuild_decodes_nothing_again(small_tree, tmp_path):
+    root = copied_tree(small_tree, tmp_path)
+    first = prepare(root, CatBreedsVLMConfig(seed=1).plan_settings, progress=False)
+    candidates = scan(root).candidates
     cache = VerdictCache()
     assert len(cache.lookup(candidates)) == len(candidates)
-
-    def no_decoding(path):
-        raise AssertionError(f"{path} was decoded again")
-
-    with monkeypatch.context() as patch:
-        patch.setattr("cat_breeds_vlm.build.verify.verify_file", no_decoding)
-        again = prepare(small_tree[0], CatBreedsVLMConfig(seed=9).plan_settings, progress=False)
-    assert len(again.skipped) == len(json.loads((small_build / "build.json").read_text())["skipped"])
-    os.utime(candidates[0].path, ns=(candidates[0].mtime_ns + 10**9, candidates[0].mtime_ns + 10**9))
-    try:
-        fresh = scan(small_tree[0]).candidates
-        assert len(cache.lookup(fresh)) == len(fresh) - 1
-        verdicts = verify_all(fresh, cache=cache, progress=False)
-        assert len(verdicts) == len(fresh)
-        assert len(cache.lookup(fresh)) == len(fresh)
-    finally:
-        os.utime(candidates[0].path, ns=(candidates[0].mtime_ns, candidates[0].mtime_ns))
+    for candidate in candidates:  # every photo now garbage: a decode would skip them all
+        garble(candidate.path)
+    again = prepare(root, CatBreedsVLMConfig(seed=9).plan_settings, progress=False)
+    assert len(again.skipped) == len(first.skipped)  # the cached verdicts were used
+    touched = candidates[0]
+    os.utime(touched.path, ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
+    fresh = scan(root).candidates
+    assert len(cache.lookup(fresh)) == len(fresh) - 1
+    verdicts = verify_all(fresh, cache=cache, progress=False)
+    assert not verdicts[touched.source].ok  # decoded again: the garbled bytes fail
+    assert len(cache.lookup(fresh)) == len(fresh)
 
 
 def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):
@@ -232,20 +242,17 @@ def test_overwrite_only_replaces_an_earlier_build(small_tree, small_build, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
 
 
-def test_interrupted_build_leaves_the_old_one_intact(small_tree, tmp_path, monkeypatch):
+def test_a_build_failing_midway_leaves_the_old_one_intact(small_tree, tmp_path):
+    root = copied_tree(small_tree, tmp_path)
     out = tmp_path / "ds"
-    build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=1), progress=False)
+    build_folder(root, out, CatBreedsVLMConfig(seed=1), progress=False)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("cat_breeds_vlm.build.folder.write_card", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        build_folder(small_tree[0], out, CatBreedsVLMConfig(seed=2), progress=False, overwrite=True)
+    garble(sorted(root.glob("Domestic Short Hair/*.jpg"))[0])  # cached verdict, other bytes
+    with pytest.raises(UserError, match="changed during the build"):
+        build_folder(root, out, CatBreedsVLMConfig(seed=2), progress=False, overwrite=True)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "images"]
 
 
 def test_cap_is_sampled_and_reported(small_tree, tmp_path):
