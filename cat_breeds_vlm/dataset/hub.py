@@ -145,12 +145,7 @@ def push(
     with hub_errors(f"cannot push to {repo_id}", token):
         repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True, token=token)
         full_id = getattr(repo_url, "repo_id", None) or repo_id
-        is_private = api.repo_info(full_id, repo_type=REPO_TYPE, token=token).private is True
-        if private and not is_private:
-            raise UserError(
-                f"{full_id} already exists and is public: pushing would publish this dataset."
-                " Pass --public (private=False) to push to it anyway, or choose another repo id"
-            )
+        is_private = _check_visibility(api, full_id, private, token)
         if revision:
             api.create_branch(full_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True, token=token)
         remote = api.list_repo_files(full_id, repo_type=REPO_TYPE, revision=revision, token=token)
@@ -177,6 +172,17 @@ def push(
         deleted=tuple(stale),
         left_out=build.left_out,
     )
+
+
+def _check_visibility(api: HfApi, repo_id: str, private: bool, token: str | None) -> bool:
+    """Whether ``repo_id`` is private; refuse to push a private build into a public repo."""
+    is_private = api.repo_info(repo_id, repo_type=REPO_TYPE, token=token).private is True
+    if private and not is_private:
+        raise UserError(
+            f"{repo_id} already exists and is public: pushing would publish this dataset."
+            " Pass --public (private=False) to push to it anyway, or choose another repo id"
+        )
+    return is_private
 
 
 def default_message(report: dict[str, Any]) -> str:
