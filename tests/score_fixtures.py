@@ -19,7 +19,8 @@ import datasets
 from PIL import Image
 
 from cat_breeds_vlm.features import make_features
-from cat_breeds_vlm.labels.catalog import breed_info, with_article
+from cat_breeds_vlm.labels.articles import with_article
+from cat_breeds_vlm.labels.catalog import builtin_catalog
 
 PRIORITY = ["Oriental Long Hair"]
 #: Photos per breed in each split; train has the priority breed oversampled twice.
@@ -52,7 +53,7 @@ def split_rows(split: str) -> list[dict[str, Any]]:
     for breed, count in PHOTOS[split].items():
         for n in range(1, count + 1):
             source = f"{breed}/{split}{n}_1.jpg"
-            answer = f"This is {with_article(breed_info(breed).display)}."
+            answer = f"This is {with_article(builtin_catalog().info(breed).display)}."
             copies = 2 if split == "train" and breed in PRIORITY else 1
             for copy in range(1, copies + 1):
                 rows.append(

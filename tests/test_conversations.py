@@ -1,5 +1,6 @@
-"""Conversation templates: every template for every label is grammatical, names the label and
-is true to the label's kind; rows follow the data contract; wordings are stable and varied."""
+"""Conversation templates: every template rendered for every label of the catalogue (and for
+labels a user adds, and one in no catalogue) is grammatical, natural and true to the label's
+kind; rows follow the data contract; wordings are stable and varied."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import IMAGE_TOKEN
-from cat_breeds_vlm.labels.catalog import CATALOG, breed_info, with_article
+from cat_breeds_vlm.labels.articles import with_article
+from cat_breeds_vlm.labels.catalog import UNKNOWN, Catalog, LabelInfo, builtin_catalog
 from cat_breeds_vlm.labels.conversations import (
     ANSWERS,
     QUESTIONS,
@@ -19,26 +21,62 @@ from cat_breeds_vlm.labels.conversations import (
     render,
     template_fields,
 )
+from cat_breeds_vlm.labels.parse import parse_breed, tokens
 
-LABELS = [*sorted(CATALOG), "Ginger Ninja"]  # every real label, and one the catalogue lacks
+# The built-in labels, plus the kinds of entry a user's label file brings: a breed, a coat
+# pattern and a domestic type without a description, and one label in no catalogue.
+CATALOG = Catalog(
+    [
+        *builtin_catalog().values(),
+        LabelInfo("Lykoi", "Lykoi", "breed", "A breed with a patchy, partly hairless coat.", ("werewolf cat",)),
+        LabelInfo("Smoke", "smoke", "coat pattern"),
+        LabelInfo("Moggy", "moggy", "domestic type", "", ("moggie",)),
+    ]
+)
+UNCATALOGUED = "Ginger Ninja"
+LABELS = [*CATALOG, UNCATALOGUED]
 KEYS = [f"{n}_1.jpg" for n in range(100)]
+FILLER_OPENINGS = ("Sure", "Of course", "Certainly", "Absolutely", "Here is", "Here's", "Okay", "OK", "Well", "Great")
+KIND_WORDS = re.compile(r"\b(?:breeds?|coat|pattern|colou?r|type|domestic|pedigree)\b", re.IGNORECASE)
 
 # "breed" is allowed next to a non-breed label only in these denials and general statements.
 _BREED_DENIALS = re.compile(
-    r"\b(?:not|rather than) (?:a|the) (?:pedigree )?breed\b|\bmany breeds\b|\bmixed-breed\b"
+    r"\b(?:not|rather than) (?:a|the) (?:pedigree )?breed\b|\bmany breeds\b|\bmixed-breed\b",
+    re.IGNORECASE,
 )
 
 
-def _answers(label: str) -> list[str]:
-    """Every first and follow-up answer the templates can give for ``label``."""
-    fields = template_fields(label)
-    return [t.format(**fields) for t in (*ANSWERS[breed_info(label).kind], *TRAIT_ANSWERS)]
+def _info(label: str) -> LabelInfo:
+    return CATALOG.info(label)
+
+
+def _fill(templates, label: str) -> list[str]:
+    fields = template_fields(label, CATALOG)
+    return [template.format(**fields) for template in templates]
+
+
+def _first_answers(label: str) -> list[str]:
+    return _fill(ANSWERS[_info(label).kind], label)
+
+
+def _follow_ups(label: str) -> list[str]:
+    """The follow-up answers; none for a label without a description."""
+    return _fill(TRAIT_ANSWERS, label) if _info(label).description else []
 
 
 def _questions(label: str) -> list[str]:
-    """Every first and follow-up question the templates can ask for ``label``."""
-    fields = template_fields(label)
-    return [t.format(**fields) for t in (*QUESTIONS, *TRAIT_QUESTIONS)]
+    return _fill(QUESTIONS, label) + (_fill(TRAIT_QUESTIONS, label) if _info(label).description else [])
+
+
+def name_count(text: str, names) -> int:
+    """How many times ``text`` names one of ``names`` (longest first, as the parser reads)."""
+    words, phrases = tokens(text), {tokens(name) for name in names}
+    sizes = sorted({len(p) for p in phrases}, reverse=True)
+    count, i = 0, 0
+    while i < len(words):
+        size = next((n for n in sizes if words[i : i + n] in phrases), 0)
+        count, i = count + bool(size), i + (size or 1)
+    return count
 
 
 def _grammar_problems(text: str) -> list[str]:
@@ -55,53 +93,94 @@ def _grammar_problems(text: str) -> list[str]:
     return problems
 
 
-def test_the_grammar_check_catches_mistakes() -> None:
+def test_the_checks_catch_the_mistakes_they_are_for() -> None:
     assert _grammar_problems("This is a Abyssinian.")
     assert _grammar_problems("This is an Bengal.")
     assert _grammar_problems("This is  a Bengal.")
     assert _grammar_problems("this is a Bengal")
     assert not _grammar_problems("This is an Abyssinian, not a Bengal (or an Ocicat).")
+    extra_toes = _info("Extra-Toes Cat - Hemingway Polydactyl").names
+    assert name_count("I would say this is an Extra-Toes Cat (Extra-Toes Cat - Hemingway Polydactyl).", extra_toes) == 2
+    assert name_count("This is a tiger cat: Tiger describes the coat pattern, not the breed.", _info("Tiger").names) == 2
+    assert name_count("This is an Extra-Toes Cat.", extra_toes) == 1
 
 
 @pytest.mark.parametrize("label", LABELS)
-def test_every_template_is_grammatical(label: str) -> None:
-    for text in _answers(label) + _questions(label):
+def test_every_text_is_grammatical(label: str) -> None:
+    for text in _first_answers(label) + _follow_ups(label) + _questions(label):
         assert not _grammar_problems(text), text
 
 
 @pytest.mark.parametrize("label", LABELS)
-def test_every_answer_names_the_exact_label(label: str) -> None:
-    for text in _answers(label):
-        assert label in text, text
+def test_first_answers_name_the_label_once_and_parse_back_to_it(label: str) -> None:
+    for text in _first_answers(label):
+        assert name_count(text, _info(label).names) == 1, text
+        assert parse_breed(text, LABELS, CATALOG) == label, text
 
 
-@pytest.mark.parametrize("label", [label for label in LABELS if breed_info(label).kind != "breed"])
+@pytest.mark.parametrize("label", LABELS)
+def test_follow_up_answers_never_repeat_the_label(label: str) -> None:
+    info = _info(label)
+    for text in _follow_ups(label):
+        assert name_count(text, [info.label, info.display]) <= 1, text
+        assert text.endswith(info.description[1:]), text
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_questions_never_name_a_label(label: str) -> None:
+    every_name = [name for other in LABELS for name in _info(other).names]
+    for text in _questions(label):
+        assert name_count(text, every_name) == 0, text
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_no_stock_filler_openings(label: str) -> None:
+    for text in _first_answers(label) + _follow_ups(label):
+        assert not text.startswith(FILLER_OPENINGS), text
+
+
+@pytest.mark.parametrize("label", [label for label in LABELS if _info(label).kind != "breed"])
 def test_non_breeds_are_never_called_a_breed(label: str) -> None:
-    follow_up_questions = [t.format(**template_fields(label)) for t in TRAIT_QUESTIONS]
-    for text in _answers(label) + follow_up_questions:
+    follow_up_questions = _fill(TRAIT_QUESTIONS, label) if _info(label).description else []
+    for text in _first_answers(label) + _follow_ups(label) + follow_up_questions:
         assert not re.search(r"\bbreeds?\b", _BREED_DENIALS.sub("", text)), text
 
 
+def test_a_label_in_no_catalogue_gets_wording_that_claims_nothing() -> None:
+    assert _info(UNCATALOGUED).kind == UNKNOWN
+    for text in _first_answers(UNCATALOGUED):
+        assert not KIND_WORDS.search(text), text
+        assert set(tokens(text)) - set(tokens(UNCATALOGUED)) <= {"this", "is", "labelled", "label",
+            "for", "i", "would", "photo", "shows", "my", "answer"}, text  # fmt: skip
+    for key in KEYS[:20]:
+        assert len(render(UNCATALOGUED, "detailed", key, CATALOG)) == 2  # no fact to add
+
+
 def test_answers_say_what_kind_of_label_it_is() -> None:
-    assert all("coat pattern" in t for t in _answers("Tortoiseshell"))
-    assert all("coat colour" in t for t in _answers("Silver")[: len(ANSWERS["coat colour"])])
-    assert all("domestic" in t for t in _answers("Domestic Short Hair"))
-    assert "This is an Abyssinian." in _answers("Abyssinian")
-    assert "This is a Sphynx (Sphynx - Hairless Cat)." in _answers("Sphynx - Hairless Cat")
+    assert all("coat pattern" in t for t in _first_answers("Tortoiseshell"))
+    assert all("coat colour" in t for t in _first_answers("Silver"))
+    assert all("domestic short-haired cat" in t for t in _first_answers("Domestic Short Hair"))
+    assert "This is an Abyssinian." in _first_answers("Abyssinian")
+    assert "This is a Sphynx." in _first_answers("Sphynx - Hairless Cat")
+    assert "This cat has a tiger-striped coat pattern." in _first_answers("Tiger")
+    assert "Tiger is a shelter name" in _follow_ups("Tiger")[0]
 
 
-def test_each_list_offers_at_least_five_wordings() -> None:
-    for templates in (QUESTIONS, TRAIT_QUESTIONS, TRAIT_ANSWERS, *ANSWERS.values()):
+def test_each_list_offers_several_wordings() -> None:
+    for templates in (QUESTIONS, TRAIT_QUESTIONS, *ANSWERS.values()):
         assert len(set(templates)) >= 5
+    assert len(set(TRAIT_ANSWERS)) >= 4
 
 
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("label", LABELS)
 def test_rows_follow_the_data_contract(label: str, style: str) -> None:
-    possible_answers, possible_questions = set(_answers(label)), set(_questions(label))
+    possible_answers = set(_first_answers(label) + _follow_ups(label))
+    possible_questions = set(_questions(label))
+    follow_up = style == "detailed" and bool(_info(label).description)
     for key in KEYS[:5]:
-        turns = render(label, style, key)
-        assert len(turns) == (2 if style == "single" else 4)
+        turns = render(label, style, key, CATALOG)
+        assert len(turns) == (4 if follow_up else 2)
         assert [t["from"] for t in turns] == ["human", "gpt"] * (len(turns) // 2)
         assert set(turns[0]) == {"from", "value"}
         assert turns[0]["value"].startswith(IMAGE_TOKEN + "\n")
@@ -114,7 +193,14 @@ def test_rows_follow_the_data_contract(label: str, style: str) -> None:
 def test_detailed_follow_up_answer_comes_from_the_catalogue() -> None:
     turns = render("Bengal", "detailed", "Bengal/1.jpg")
     assert IMAGE_TOKEN not in turns[2]["value"]
-    assert "Asian leopard cat" in turns[3]["value"] and "Bengal" in turns[3]["value"]
+    assert "Asian leopard cat" in turns[3]["value"]
+
+
+def test_the_catalogue_passed_in_is_the_one_used() -> None:
+    mine = Catalog([LabelInfo("Bengal", "Bengal", "coat pattern", "A made-up pattern.", ())])
+    turns = render("Bengal", "detailed", "k", mine)
+    assert "coat pattern" in turns[1]["value"] and "made-up pattern" in turns[3]["value"]
+    assert "coat pattern" not in render("Bengal", "detailed", "k")[1]["value"]
 
 
 def test_wording_is_pinned_for_one_key() -> None:
@@ -126,9 +212,6 @@ def test_wording_is_pinned_for_one_key() -> None:
         {"from": "human", "value": _pinned("trait question")},
         {"from": "gpt", "value": _pinned("trait answer")},
     ]
-    assert render("Abyssinian", "detailed", "Abyssinian/12345_1.jpg") == render(
-        "Abyssinian", "detailed", "Abyssinian/12345_1.jpg"
-    )
 
 
 def _pinned(part: str) -> str:
@@ -136,9 +219,9 @@ def _pinned(part: str) -> str:
     return {
         "question": "What breed is this cat?",
         "answer": "This is an Abyssinian.",
-        "trait question": "Can you describe the Abyssinian in a sentence or two?",
-        "trait answer": "The Abyssinian is a slender, short-haired breed with a ticked "
-        "coat, in which each hair carries bands of colour. Abyssinians are known for being "
+        "trait question": "Can you describe this breed in a sentence or two?",
+        "trait answer": "In a few words, the Abyssinian is a slender, short-haired breed with a "
+        "ticked coat, in which each hair carries bands of colour. Abyssinians are known for being "
         "active and curious.",
     }[part]
 

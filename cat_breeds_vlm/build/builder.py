@@ -7,8 +7,9 @@ Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
     >>> b.download_and_prepare()
     >>> ds = b.as_dataset()          # DatasetDict: train, val, test, priority
 
-The cache directory's hash covers this package's code and the image tree's listing (paths,
-sizes, mtimes), so a code change or a changed tree never reuses a stale cache.
+The cache directory's hash covers this package's code, the image tree's listing (paths,
+sizes, mtimes) and the label file's bytes, so a code change, a changed tree or an edited label
+file never reuses a stale cache.
 """
 
 from __future__ import annotations
@@ -31,11 +32,20 @@ _DESCRIPTION = "Cat photos with breed-naming conversations for vision-language f
 
 
 def code_fingerprint() -> str:
-    """A hash of this package's source files: part of the builder cache key."""
+    """A hash of this package's source and data files (the catalogue): part of the builder cache key."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
+    package = Path(__file__).parents[1]  # the whole package: the wording lives in labels/
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.csv")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _file_fingerprint(path: str) -> str:
+    """A short hash of a file's bytes ("" when unreadable: the config check then says why)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
 
 
 class CatBreedsVLM(datasets.GeneratorBasedBuilder):
@@ -53,6 +63,8 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         self._scanned: ScanResult = scan(Path(data_dir))
         if kwargs.get("hash") is None:
             kwargs["hash"] = f"{code_fingerprint()}-{tree_fingerprint(self._scanned.candidates)}"
+            if kwargs.get("labels"):  # an edited label file changes the wording: a new cache
+                kwargs["hash"] += "-" + _file_fingerprint(kwargs["labels"])
         self.prepared: Prepared | None = None
         super().__init__(*args, **kwargs)
         # datasets sets keyword settings on a copy of the default config without running its
@@ -80,4 +92,4 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         labels = make_features(self._scanned.breeds)["breed"]
         image_dir = Path(self.config.data_dir)
         for row in rows:
-            yield row.id, make_record(row, image_dir, self.config.style, labels)
+            yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)

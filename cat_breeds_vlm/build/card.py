@@ -20,18 +20,13 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from ..atomic import write_text_atomic
 from ..features import EVAL_SPLITS, in_build_order
+from .licence import DEFAULT_LICENSE, licence_section
 
 CARD_NAME = "README.md"
 CHART_NAME = "class_distribution.png"
 
-# License: "unknown", on purpose. The photos are Petfinder adoption-listing photos, gathered into
-# the Kaggle "Cat Breeds Dataset"; their copyright stays with the shelters and photographers, and
-# no license covering them could be verified. "other" would claim a known custom license and needs
-# a license_name/license_link we cannot honestly fill. The Hub's own card for the Petfinder-based
-# cats_vs_dogs set uses "unknown" for the same reason. The body says what this means for sharing.
-LICENSE = "unknown"
 TASK_CATEGORIES = ["image-text-to-text", "visual-question-answering", "image-classification"]
-TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava", "petfinder"]
+TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava"]
 PRETTY_NAME = "Cat breeds VLM"
 
 #: How many entries of a long list (skipped files, duplicate groups) the card shows.
@@ -86,7 +81,8 @@ def card_metadata(report: dict[str, Any], features: datasets.Features) -> Datase
     examples = sum(report["splits"][s]["rows"] for s in splits if s != "priority")
     card_data = DatasetCardData(
         pretty_name=PRETTY_NAME,
-        license=LICENSE,
+        # The licence the build was given (--license); "unknown" claims nothing about the photos.
+        license=report["settings"].get("license") or DEFAULT_LICENSE,
         language=["en"],
         task_categories=TASK_CATEGORIES,
         size_categories=[size_category(examples)],
@@ -126,7 +122,7 @@ def render_card(report: dict[str, Any], features: datasets.Features) -> str:
         _chart_section(),
         _build_section(report),
         _left_out_section(report),
-        _license_section(),
+        licence_section(report["settings"]),
     ]
     body = "\n\n".join(sections) + "\n"
     card = DatasetCard(f"---\n{card_metadata(report, features).to_yaml()}\n---\n\n{body}")
@@ -229,9 +225,8 @@ def _breeds_section(report: dict[str, Any]) -> str:
         train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
         counts = [_num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
         rows.append([name, _num(train_photos)] + counts)
-    return "## Breeds\n\n" + _table(header, rows) + "\n\n" + "\n\n".join(
-        [_priority_note(report, priority), _missing_note(missing)]
-    )
+    notes = [_priority_note(report, priority), _missing_note(missing), _uncatalogued_note(report)]
+    return "## Breeds\n\n" + _table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
 
 
 def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
@@ -255,6 +250,16 @@ def _missing_note(missing: dict[str, list[str]]) -> str:
         f"† **not in every evaluation split** ({which}). These breeds have too few distinct"
         " photos (or pets) to split, so their photos stay in train and no val or test score"
         " can be measured for them where they are missing."
+    )
+
+
+def _uncatalogued_note(report: dict[str, Any]) -> str:
+    labels = report.get("uncatalogued") or []
+    if not labels:
+        return ""
+    return (
+        f"In no label catalogue: {_join(labels)}. Their conversations name the label and state no"
+        " fact about it (no kind, no description)."
     )
 
 
@@ -339,18 +344,6 @@ def _left_out_section(report: dict[str, Any]) -> str:
     lines.append("")
     lines.append("The full lists are in `build.json`.")
     return "\n".join(lines)
-
-
-def _license_section() -> str:
-    return "\n".join(
-        [
-            "## License",
-            "",
-            "Unknown. The photos of the Kaggle \"Cat Breeds Dataset\" are Petfinder adoption-listing",
-            "photos; their copyright stays with the shelters and photographers, and no license for",
-            "them could be verified. Keep this dataset private unless you have the right to share it.",
-        ]
-    )
 
 
 # --- small text helpers ---------------------------------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import datasets
 
 from ..errors import SettingsError
+from ..labels.catalog import Catalog, load_catalog
 from ..labels.conversations import STYLES, check_style
+from .licence import DEFAULT_LICENSE, license_problem
 from .settings import PlanSettings
 
 __all__ = ["CatBreedsVLMConfig", "SettingsError"]
@@ -24,6 +27,9 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
     priority_breeds: tuple[str, ...] = PlanSettings.priority_breeds
     priority_oversample: int = PlanSettings.priority_oversample
     style: str = STYLES[0]
+    labels: str | None = None  # a label file adding to or overriding the built-in catalogue
+    license: str = DEFAULT_LICENSE  # the card's licence: an identifier the Hub accepts
+    source: str = ""  # the card's note on where the photos come from
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -49,6 +55,14 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise SettingsError(f"seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}")
         check_style(self.style)
+        if problem := license_problem(self.license):
+            raise SettingsError(f"license: {problem}")
+        self._catalog = load_catalog(self.labels)  # a bad label file fails here, naming the line
+
+    @property
+    def catalog(self) -> Catalog:
+        """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
+        return self._catalog
 
     @property
     def plan_settings(self) -> PlanSettings:
@@ -67,4 +81,7 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
         fields = asdict(self.plan_settings)
         fields["priority_breeds"] = list(self.priority_breeds)
         fields["style"] = self.style
+        fields["labels"] = Path(self.labels).name if self.labels else None
+        fields["license"] = self.license
+        fields["source"] = self.source
         return fields

@@ -5,6 +5,7 @@ Layout (the Hub's own, read by ``load_dataset(folder)`` with none of our code in
     OUT/README.md                  dataset card (YAML configs + dataset_info)
     OUT/build.json                 build report
     OUT/class_distribution.png     chart shown in the card
+    OUT/labels.csv                 the label catalogue entries of the build's labels (``score`` reads it)
     OUT/data/{split}-00000-of-0000N.parquet
 
 Everything is written into a hidden sibling folder, then renamed into place: an interrupted
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..features import SPLITS, make_features, shard_name
+from ..labels.labelfile import LABEL_FILE, write_label_file
 from .card import CHART_NAME, write_card
 from .chart import write_chart
 from .config import CatBreedsVLMConfig
@@ -102,7 +104,14 @@ def dry_run(
     pipeline without disk writes.
     """
     prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
-    return make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command)
+    return make_report(
+        prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds)
+    )
+
+
+def _labels(config: CatBreedsVLMConfig, breeds: list[str]) -> dict:
+    """What the report says of the labels: the label file the build carries, the uncatalogued ones."""
+    return {"label_file": LABEL_FILE, "uncatalogued": config.catalog.uncatalogued(breeds)}
 
 
 def build_folder(
@@ -132,6 +141,7 @@ def build_folder(
                     prepared.image_dir,
                     config.style,
                     prepared.breeds,
+                    config.catalog,
                 )
                 for i, rows in enumerate(runs)
             ]
@@ -139,7 +149,8 @@ def build_folder(
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))
-        report = make_report(prepared, config.settings(), shards, command)
+        report = make_report(prepared, config.settings(), shards, command, _labels(config, prepared.breeds))
+        write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)
         write_card(staging, report, make_features(prepared.breeds))

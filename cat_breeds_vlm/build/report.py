@@ -22,11 +22,17 @@ REPORT_NAME = "build.json"
 
 
 def make_report(
-    prepared: Prepared, settings: dict, shards: dict[str, list[int]], command: str
+    prepared: Prepared,
+    settings: dict,
+    shards: dict[str, list[int]],
+    command: str,
+    labels: dict | None = None,
 ) -> dict:
     """The build report of one build; ``shards`` maps each written split to its shard sizes.
 
     ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
+    ``labels`` adds ``label_file`` (the label file the build carries) and ``uncatalogued``
+    (labels in no catalogue, worded neutrally).
     """
     plan = prepared.plan
     written = plan.written_splits
@@ -43,6 +49,7 @@ def make_report(
         "ignored_files": len(prepared.scanned.ignored),
         "settings": settings,
         "breeds": prepared.breeds,
+        **(labels or {}),
         "splits": {
             s: {
                 "rows": len(plan.rows[s]),

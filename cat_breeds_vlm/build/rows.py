@@ -12,12 +12,17 @@ from pathlib import Path
 import datasets
 
 from ..errors import UserError
+from ..labels.catalog import Catalog
 from ..labels.conversations import render
 from .plan import Row
 
 
-def make_record(row: Row, image_dir: Path, style: str, labels: datasets.ClassLabel) -> dict:
+def make_record(
+    row: Row, image_dir: Path, style: str, labels: datasets.ClassLabel, catalog: Catalog | None = None
+) -> dict:
     """The stored record of one row: id, embedded image bytes, conversations, breed, source.
+
+    ``catalog`` says what is known of the labels (default: the built-in catalogue).
 
     ``breed`` is the ClassLabel index, ready for Arrow; the image ``path`` is the file name only,
     as ``datasets`` itself stores embedded images. A file whose bytes are no longer the ones
@@ -32,7 +37,7 @@ def make_record(row: Row, image_dir: Path, style: str, labels: datasets.ClassLab
             "bytes": data,
             "path": row.source.rsplit("/", 1)[-1],
         },
-        "conversations": render(row.breed, style, key=row.id),
+        "conversations": render(row.breed, style, key=row.id, catalog=catalog),
         "breed": labels.str2int(row.breed),
         "source": row.source,
     }

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ..features import make_features
+from ..labels.catalog import Catalog
 from ..workers import process_context
 from .plan import Row
 from .rows import make_record
@@ -44,6 +45,7 @@ class ShardTask:
     image_dir: Path
     style: str
     breeds: list[str]
+    catalog: Catalog | None = None  # what is known of the labels; None: the built-in catalogue
 
 
 def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list[list[Row]]:
@@ -63,7 +65,7 @@ def _batches(task: ShardTask) -> Iterator[list[dict]]:
     labels = make_features(task.breeds)["breed"]
     for start in range(0, len(task.rows), ROW_GROUP_SIZE):
         chunk = task.rows[start : start + ROW_GROUP_SIZE]
-        yield [make_record(row, task.image_dir, task.style, labels) for row in chunk]
+        yield [make_record(row, task.image_dir, task.style, labels, task.catalog) for row in chunk]
 
 
 _progress: multiprocessing.sharedctypes.Synchronized | None = None  # rows written, all workers

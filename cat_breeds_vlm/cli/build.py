@@ -8,16 +8,19 @@ from pathlib import Path
 
 import click
 
+from ..build.licence import DEFAULT_LICENSE, license_problem
 from ..build.settings import PlanSettings
 from ..errors import UserError, friendly_errors
 from ..labels.conversations import STYLES
-from .options import with_options
+from .options import labels_option, with_options
 
 #: Where ``build`` writes when no -o is given: the folder training code loads.
 DEFAULT_OUT = "cat_breeds_vlm"
 DEMO_PHOTOS = 3000
 #: Every build setting's default, from its one home.
 DEFAULTS = PlanSettings()
+#: The demo's source note: its photos are made up, and its card says so.
+DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of real cats."
 
 
 def _num_proc_default() -> int:
@@ -38,12 +41,24 @@ def build_options(func):
         click.option("--priority-oversample", type=int, default=DEFAULTS.priority_oversample, show_default=True,
                      help="Copies of each priority-breed train photo."),
         click.option("--style", default=STYLES[0], show_default=True, help="Conversation style: " + " or ".join(STYLES) + "."),
+        labels_option("Label file (CSV, the built-in catalogue's format) adding labels or replacing built-in ones."),
+        click.option("--license", default=DEFAULT_LICENSE, show_default=True, callback=_check_license,
+                     help="The dataset card's licence: an identifier the Hugging Face Hub accepts (cc-by-4.0, mit, ...)."),
+        click.option("--source", default="", help="The dataset card's note on where the photos come from."),
         click.option("--num-proc", type=int, default=None, help="Worker processes (default: one per core)."),
     ]
     return with_options(func, options)
 
 
-def _settings(seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style):
+def _check_license(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if problem := license_problem(value):
+        raise click.BadParameter(problem, ctx, param)
+    return value
+
+
+def _settings(
+    seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style, labels, license, source
+):
     from ..build.config import CatBreedsVLMConfig
 
     return CatBreedsVLMConfig(
@@ -55,6 +70,9 @@ def _settings(seed, val_ratio, test_ratio, max_per_class, priority_breeds, prior
         priority_breeds=tuple(priority_breeds) or DEFAULTS.priority_breeds,
         priority_oversample=priority_oversample,
         style=style,
+        labels=labels,
+        license=license,
+        source=source,
     )
 
 
@@ -67,6 +85,8 @@ def _command_line(image_dir: Path, out: Path, config) -> str:
     for breed in config.priority_breeds:
         words += ["--priority", breed]
     words += ["--priority-oversample", str(config.priority_oversample), "--style", config.style]
+    words += ["--labels", str(config.labels)] if config.labels else []
+    words += ["--license", config.license] + (["--source", config.source] if config.source else [])
     return shlex.join(words)
 
 
@@ -117,6 +137,11 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
         f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
         f"{len(report['conflicts'])} conflicting duplicates left out"
     )
+    if report.get("uncatalogued"):
+        lines.append(
+            f"In no label catalogue (answers name them, state no fact; describe them with --labels): "
+            + ", ".join(report["uncatalogued"])
+        )
     return "\n".join(lines)
 
 
@@ -151,7 +176,7 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         partial.mkdir(parents=True)
         make_tree(partial, scaled_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
-    run_build(images, dataset, True, num_proc, **settings)
+    run_build(images, dataset, True, num_proc, **{**settings, "source": settings["source"] or DEMO_SOURCE})
     click.echo(
         "\nNext, try:\n"
         f"  cat-breeds-vlm stats {dataset}\n"

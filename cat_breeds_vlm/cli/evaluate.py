@@ -14,12 +14,14 @@ from ..dataset.loading import open_split
 from ..errors import friendly_errors
 from ..evaluate.prompts import write_prompts
 from ..evaluate.score import (
+    catalog_for,
     format_report,
     priority_breeds_for,
     score,
     write_json_report,
 )
 from ..features import SPLITS
+from .options import labels_option
 
 _SPLIT = click.option(
     "-s", "--split", type=click.Choice(SPLITS), default="test", show_default=True, help="Split to use."
@@ -58,6 +60,10 @@ def prompts(dataset: str, split: str, output: Path) -> None:
     "catalogue's default priority breeds.",
 )  # fmt: skip
 @click.option("--top", default=10, show_default=True, help="How many confusions to list.")
+@labels_option(
+    "Label file adding names (aliases) or labels to the ones the build carries (its labels.csv; "
+    "the built-in catalogue for older builds)."
+)
 @friendly_errors
 def score_command(
     dataset: str,
@@ -66,6 +72,7 @@ def score_command(
     json_path: Path | None,
     priority: tuple[str, ...],
     top: int,
+    labels: str | None,
 ) -> None:
     """Score PREDICTIONS (JSONL of {"id", "answer"}) against a split of DATASET.
 
@@ -78,6 +85,7 @@ def score_command(
         predictions,
         priority_breeds=priority or priority_breeds_for(dataset),
         top_confusions=top,
+        catalog=catalog_for(dataset, labels),
     )
     click.echo(format_report(report))
     if json_path is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import click
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -13,3 +15,26 @@ def with_options(func: F, options: Sequence[Callable[[Any], Any]]) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def labels_option(help_text: str) -> Callable[[F], F]:
+    """The ``--labels FILE`` option: a label file, read and checked as the command starts.
+
+    A bad file is a bad option value (exit 2), its one-line message naming the file, line and column.
+    """
+    return click.option(
+        "--labels", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+        callback=_check_label_file, help=help_text,
+    )  # fmt: skip
+
+
+def _check_label_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from ..errors import UserError
+        from ..labels.catalog import load_catalog
+
+        try:
+            load_catalog(value)
+        except UserError as err:
+            raise click.BadParameter(str(err), ctx, param) from None
+    return value

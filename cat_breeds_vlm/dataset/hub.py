@@ -96,8 +96,9 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
     """Check that ``dataset_dir`` is a complete build; return what a push would upload.
 
     Complete means: no temporary or partial file anywhere; ``build.json`` written by
-    cat_breeds_vlm; the card and the chart; and for every split in ``build.json`` exactly its
-    ``data/{split}-XXXXX-of-YYYYY.parquet`` shards, readable, holding the reported rows.
+    cat_breeds_vlm; the card, the chart and the label file it names; and for every split in
+    ``build.json`` exactly its ``data/{split}-XXXXX-of-YYYYY.parquet`` shards, readable, holding
+    the reported rows.
     """
     folder = Path(dataset_dir).expanduser()
     if not folder.is_dir():
@@ -112,11 +113,13 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
         raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
     if not isinstance(report.get("splits"), dict) or not report["splits"]:
         raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
-    missing = [name for name in BUILD_FILES if name not in found]
+    # The label file the build carries (builds before it existed name none): score reads it.
+    expected = [*BUILD_FILES, *([report["label_file"]] if report.get("label_file") else [])]
+    missing = [name for name in expected if name not in found]
     if missing:
         raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")
     shards = [shard for split in report["splits"] for shard in _check_split(folder, split, report, found)]
-    files = tuple(sorted([*BUILD_FILES, *shards]))
+    files = tuple(sorted([*expected, *shards]))
     return BuildFolder(folder, report, files, tuple(f for f in found if f not in files))
 
 

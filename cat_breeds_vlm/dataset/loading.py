@@ -49,18 +49,24 @@ def load_path(dataset: str) -> str:
 
 def dataset_report(dataset: str) -> dict | None:
     """The build report of a local folder or Hub repo id, or None when it has none we can read."""
+    path = dataset_file(dataset, REPORT_NAME)
+    return None if path is None else read_report(path.parent)
+
+
+def dataset_file(dataset: str, name: str) -> Path | None:
+    """A file of a local build folder or Hub repo (downloaded to the cache), or None when absent."""
     if is_local(dataset):
-        return read_report(Path(dataset).expanduser())
+        path = Path(dataset).expanduser() / name
+        return path if path.is_file() else None
     import huggingface_hub
     from huggingface_hub.errors import EntryNotFoundError, HFValidationError
 
     from .hub import NETWORK_ERRORS
 
     try:
-        path = huggingface_hub.hf_hub_download(dataset, REPORT_NAME, repo_type="dataset")
+        return Path(huggingface_hub.hf_hub_download(dataset, name, repo_type="dataset"))
     except (EntryNotFoundError, HFValidationError, *NETWORK_ERRORS):
         return None  # reading the rows then gives the answer, or one clear error
-    return read_report(Path(path).parent)
 
 
 def split_names(dataset: str) -> list[str]:

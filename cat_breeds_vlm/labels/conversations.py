@@ -3,38 +3,48 @@
 Each row asks about the photo and answers with the label. Wordings are chosen from the lists
 below by hashing the row's ``key`` (SHA-256, so the choice is the same in every process and
 on every machine), so oversampled copies of one photo usually get different wordings.
-Answers are true to the label's kind (:data:`cat_breeds_vlm.labels.catalog.KINDS`): a coat pattern or
-colour is never called a breed, a domestic type is described as such; and every answer
-contains the exact label string, so a scorer can map it back.
 
-Templates are ``str.format`` strings over the fields of :func:`template_fields`; articles are
-never written in front of a field, they come with it ("an Abyssinian", "a Bengal").
+The rules every template keeps, for every label of every kind (a test renders them all):
+
+- true to the label's kind (:data:`~cat_breeds_vlm.labels.catalog.KINDS`): a coat pattern or
+  colour is never called a breed, a domestic type is a cat of no pedigree breed; a label in no
+  catalogue gets neutral wording that names no kind and states no fact;
+- the first answer names the label exactly once, by its display name ("an Abyssinian", "a
+  tiger-striped coat pattern"), which the answer parser maps back to the label;
+- questions never name the label: the follow-up asks about "this breed", "this coat pattern";
+- no stock filler openings ("Sure.", "Of course."); articles come with the fields, never
+  written in front of one ("an Abyssinian", "a Bengal").
+
+The "detailed" style adds a follow-up question answered with the catalogue's description;
+a label without a description (or in no catalogue) has nothing true to add, so its row keeps
+the single exchange.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from ..errors import SettingsError
 from ..features import IMAGE_TOKEN
+from .articles import with_article
 from .catalog import (
     BREED,
     COAT_COLOUR,
     COAT_PATTERN,
     DOMESTIC_TYPE,
-    BreedInfo,
-    breed_info,
-    with_article,
+    UNKNOWN,
+    Catalog,
+    LabelInfo,
+    builtin_catalog,
 )
 
 #: Conversation styles: one question and answer, or that plus a question about the traits.
 STYLES: tuple[str, ...] = ("single", "detailed")
 
-#: The first human question (asked before the answer is known, so it never presumes a kind).
+#: The first human question (asked before the answer is known, so it is the same for every kind).
 QUESTIONS: tuple[str, ...] = (
     "What breed is this cat?",
     "What kind of cat is this?",
@@ -46,28 +56,35 @@ QUESTIONS: tuple[str, ...] = (
 )
 
 _BREED_ANSWERS: tuple[str, ...] = (
-    "This is {a_ref}.",
-    "This cat looks like {a_ref}.",
-    "The breed is {label}.",
-    "It appears to be {a_ref}.",
-    "I would say this is {a_ref}.",
-    "That looks like {a_ref} to me.",
+    "This is {a_display}.",
+    "This cat looks like {a_display}.",
+    "This looks like {a_display}.",
+    "It appears to be {a_display}.",
+    "I would say this is {a_display}.",
+    "That looks like {a_display} to me.",
 )
 _DOMESTIC_ANSWERS: tuple[str, ...] = (
-    "This is {a_name} ({label}).",
-    "This looks like {a_name} ({label}), a cat of mixed or unknown ancestry rather than a "
-    "pedigree breed.",
-    "It appears to be {a_name}, the type known as {label}.",
-    "This is {a_name}; shelters call this type {label}.",
-    "This cat is {a_name}, so the label is {label}.",
+    "This is {a_display}.",
+    "This looks like {a_display}, a cat of mixed or unknown ancestry rather than a pedigree breed.",
+    "It appears to be {a_display}, not a pedigree breed.",
+    "That looks like {a_display} to me.",
+    "It looks like {a_display} rather than a pedigree breed.",
 )
-# Coat patterns and coat colours share these; {aspect} is "coat pattern" or "coat colour".
+# Coat patterns and coat colours share these; {noun} is "coat pattern" or "coat colour".
 _COAT_ANSWERS: tuple[str, ...] = (
-    "This cat has {a_name} {aspect} ({label}).",
-    "Its {aspect} is {label}.",
-    "{label} is {a_aspect}, not a breed; this cat has {a_name} coat.",
-    "This is {a_name} cat: {label} describes the {aspect}, not the breed.",
-    "I can see {a_name} coat here: the {aspect} is {label}.",
+    "This cat has {a_display} {noun}.",
+    "Its {noun} is {display}.",
+    "I would describe the {noun} as {display}.",
+    "The {noun} looks {display} to me.",
+    "Rather than a breed, I can see {a_display} {noun}.",
+)
+# A label in no catalogue: its name, as the label of the photo, and nothing else.
+_UNKNOWN_ANSWERS: tuple[str, ...] = (
+    "This cat is labelled {label}.",
+    "The label for this cat is {label}.",
+    "I would label this cat {label}.",
+    "This photo shows a cat labelled {label}.",
+    "My answer is {label}.",
 )
 #: The first answer's templates, by kind.
 ANSWERS: dict[str, tuple[str, ...]] = {
@@ -75,23 +92,23 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     COAT_PATTERN: _COAT_ANSWERS,
     DOMESTIC_TYPE: _DOMESTIC_ANSWERS,
     COAT_COLOUR: _COAT_ANSWERS,
+    UNKNOWN: _UNKNOWN_ANSWERS,
 }
 
-#: The follow-up question of the "detailed" style (no image token).
+#: The follow-up question of the "detailed" style (no image token; the label is not named).
 TRAIT_QUESTIONS: tuple[str, ...] = (
     "What is this {noun} known for?",
-    "Tell me more about {about}.",
-    "What is typical of {about}?",
-    "Can you describe {about} in a sentence or two?",
-    "What should I know about {about}?",
+    "Tell me more about this {noun}.",
+    "What is typical of this {noun}?",
+    "Can you describe this {noun} in a sentence or two?",
+    "What should I know about this {noun}?",
 )
-#: The follow-up answer: the catalogue description, introduced in a few ways.
+#: The follow-up answer: the catalogue description, after a subject.
 TRAIT_ANSWERS: tuple[str, ...] = (
-    "{Name} is {details}",
-    "Sure. {Name} is {details}",
-    "In short, {name} is {details}",
-    "Of course. {Name} is {details}",
-    "Here is a short summary. {Name} is {details}",
+    "{Subject} is {details}",
+    "It is {details}",
+    "In short, {subject} is {details}",
+    "In a few words, {subject} is {details}",
 )
 
 # What the follow-up question calls the label, by kind.
@@ -112,49 +129,45 @@ def check_style(style: str) -> str:
     return style
 
 
-def template_fields(label: str) -> dict[str, str]:
-    """The values every template may use, for ``label`` (catalogued or not).
+def template_fields(label: str, catalog: Catalog | None = None) -> dict[str, str]:
+    """The values the templates may use, for ``label`` (catalogued or not).
 
-    ``a_ref`` names a breed with its article and, when the display name differs, the exact
-    label in brackets; ``a_name`` is the lower-case coat or domestic-type phrase with its
-    article; ``Name``/``name`` open the follow-up answer; ``details`` is the description.
+    ``display``/``a_display`` name the label (with its article); ``noun`` is the kind's word;
+    ``subject``/``Subject`` open the follow-up answer ("the Abyssinian", "Tabby"); ``details``
+    is the description, its first letter lower-cased.
     """
-    info = breed_info(label)
-    ref = info.display if info.display == label else f"{info.display} ({label})"
-    aspect = _NOUNS[info.kind]
-    phrase = _phrase(info)
-    name = f"the {ref}" if info.kind == BREED else label
+    info = (builtin_catalog() if catalog is None else catalog).info(label)
+    subject = f"the {info.display}" if info.kind == BREED else info.label
     return {
         "label": label,
-        "a_ref": with_article(ref),
-        "a_name": with_article(phrase),
-        "aspect": aspect,
-        "a_aspect": with_article(aspect),
-        "noun": aspect,
-        "about": _about(info, phrase),
-        "Name": name[0].upper() + name[1:],
-        "name": name,
-        "details": info.description[0].lower() + info.description[1:],
+        "display": info.display,
+        "a_display": with_article(info.display),
+        "noun": _NOUNS.get(info.kind, ""),
+        "subject": subject,
+        "Subject": subject[0].upper() + subject[1:],
+        "details": info.description[:1].lower() + info.description[1:],
     }
 
 
 @functools.lru_cache(maxsize=1024)
-def _label_text(label: str) -> tuple[str, Mapping[str, str]]:
-    """The kind and template fields of a label, worked out once per label, not once per row."""
-    return breed_info(label).kind, MappingProxyType(template_fields(label))
+def _label_text(info: LabelInfo) -> tuple[LabelInfo, Mapping[str, str]]:
+    """The template fields of a label, worked out once per entry, not once per row."""
+    return info, MappingProxyType(template_fields(info.label, Catalog([info])))
 
 
-def render(label: str, style: str, key: str) -> list[dict[str, str]]:
+def render(
+    label: str, style: str, key: str, catalog: Catalog | None = None
+) -> list[dict[str, str]]:
     """The conversation turns of one row showing a cat labelled ``label``.
 
-    ``key`` (for example the row id) chooses the wordings, deterministically. The first human
-    turn starts with the image token, the only one in the row; turns alternate human/gpt and
-    end with gpt; every answer names the exact label.
+    ``key`` (for example the row id) chooses the wordings, deterministically; ``catalog``
+    (default: the built-in one) says what is known of the label. The first human turn starts
+    with the image token, the only one in the row; turns alternate human/gpt and end with gpt.
     """
     check_style(style)
-    kind, fields = _label_text(label)
-    exchanges = [(_pick(QUESTIONS, key, "question"), _pick(ANSWERS[kind], key, "answer"))]
-    if style == "detailed":
+    info, fields = _label_text((builtin_catalog() if catalog is None else catalog).info(label))
+    exchanges = [(_pick(QUESTIONS, key, "question"), _pick(ANSWERS[info.kind], key, "answer"))]
+    if style == "detailed" and info.description:
         trait_question = _pick(TRAIT_QUESTIONS, key, "trait question")
         exchanges.append((trait_question, _pick(TRAIT_ANSWERS, key, "trait answer")))
     turns: list[dict[str, str]] = []
@@ -163,24 +176,6 @@ def render(label: str, style: str, key: str) -> list[dict[str, str]]:
         turns.append({"from": "gpt", "value": answer.format(**fields)})
     turns[0]["value"] = f"{IMAGE_TOKEN}\n{turns[0]['value']}"
     return turns
-
-
-def _phrase(info: BreedInfo) -> str:
-    """The label as used in a sentence: "Sphynx", "tortoiseshell", "domestic short-haired cat"."""
-    if info.kind == DOMESTIC_TYPE:
-        return re.sub(r" hair$", "-haired", info.display.lower()) + " cat"
-    if info.kind == BREED:
-        return info.display
-    return info.display.lower()
-
-
-def _about(info: BreedInfo, phrase: str) -> str:
-    """What the follow-up question asks about: "the Sphynx", "the calico coat pattern"."""
-    if info.kind == BREED:
-        return f"the {info.display}"
-    if info.kind == DOMESTIC_TYPE:
-        return f"{phrase}s"
-    return f"the {phrase} {_NOUNS[info.kind]}"
 
 
 def _pick(options: Sequence[str], key: str, salt: str) -> str:

@@ -10,8 +10,9 @@ sequences:
    toes"); compounds split ("shorthair", "short-haired" -> "short hair"; "tortoiseshell" ->
    "tortoise shell"); articles and the filler words "cat" / "breed" / "kitten" dropped.
 2. Names: each label is known by its folder name, its catalogue display name and aliases
-   (:func:`cat_breeds_vlm.labels.catalog.breed_info`), plus the few in :data:`EXTRA_ALIASES`. Only the
-   labels passed in count; a name shared by two labels names both.
+   (:class:`~cat_breeds_vlm.labels.catalog.Catalog`: the built-in one unless another is given,
+   such as the one a build carries). Only the labels passed in count; a name shared by two
+   labels names both.
 3. Match per clause (clauses end at . , ; : ! ? brackets and "but" / "however" / "although" /
    "though" / "whereas"): every name occurrence is found, then taken longest first; a shorter
    match overlapping a taken one is dropped ("applehead siamese" hides its "siamese").
@@ -31,14 +32,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .catalog import breed_info
+from .catalog import Catalog, builtin_catalog
 
 Tokens = tuple[str, ...]
-
-#: Aliases the catalogue does not carry, by label (only used for labels that are passed in).
-EXTRA_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "Extra-Toes Cat - Hemingway Polydactyl": ("extra-toed", "polydactyly"),
-}
 
 #: Words written both as one word and as two, besides the hair compounds ("shorthair").
 COMPOUNDS: Mapping[str, Tokens] = {
@@ -109,20 +105,19 @@ class _Match:
         return self.start < other.end and other.start < self.end
 
 
-def names_of(label: str) -> list[str]:
-    """Every name a label is known by: folder name, display name, catalogue and extra aliases."""
-    info = breed_info(label)  # a label outside the catalogue is known by its own name only
-    return [label, info.display, *info.aliases, *EXTRA_ALIASES.get(label, ())]
-
-
 class BreedParser:
     """:func:`parse_breed` for one fixed label set, with its name table built once."""
 
-    def __init__(self, labels: Iterable[str]) -> None:
-        """Build the token-sequence table of every name of every label in ``labels``."""
+    def __init__(self, labels: Iterable[str], catalog: Catalog | None = None) -> None:
+        """Build the token-sequence table of every name of every label in ``labels``.
+
+        Names come from ``catalog`` (default: the built-in one); a label it lacks is known by
+        its own name only.
+        """
+        catalog = builtin_catalog() if catalog is None else catalog
         phrases: dict[Tokens, set[str]] = {}
         for label in sorted(set(labels)):
-            for name in names_of(label):
+            for name in catalog.info(label).names:
                 if phrase := tokens(name):
                     phrases.setdefault(phrase, set()).add(label)
         self.phrases = {phrase: frozenset(names) for phrase, names in phrases.items()}
@@ -165,17 +160,20 @@ def _negated(clause: Tokens, start: int) -> bool:
 
 
 @functools.lru_cache(maxsize=8)
-def _parser_for(labels: frozenset[str]) -> BreedParser:
-    """The parser of a label set, built once per set."""
-    return BreedParser(labels)
+def _parser_for(labels: frozenset[str], catalog: Catalog) -> BreedParser:
+    """The parser of a label set and catalogue, built once per pair."""
+    return BreedParser(labels, catalog)
 
 
-def parse_breed(answer: str, labels: Iterable[str]) -> str | None:
+def parse_breed(answer: str, labels: Iterable[str], catalog: Catalog | None = None) -> str | None:
     """The one label of ``labels`` that ``answer`` names; None for none, several, or a denial.
+
+    ``catalog`` gives the labels' other names (default: the built-in catalogue; a build's own
+    is :func:`cat_breeds_vlm.evaluate.score.catalog_for`).
 
     >>> parse_breed("This looks like an Applehead Siamese.", ["Siamese", "Applehead Siamese"])
     'Applehead Siamese'
     >>> parse_breed("It is not a Siamese.", ["Siamese", "Applehead Siamese"]) is None
     True
     """
-    return _parser_for(frozenset(labels))(answer)
+    return _parser_for(frozenset(labels), builtin_catalog() if catalog is None else catalog)(answer)
