@@ -151,3 +151,20 @@ def test_a_push_uploads_the_label_file(built, tmp_path: Path) -> None:
             hub.check_build(built[0])
     finally:
         (tmp_path / "moved.csv").rename(built[0] / "labels.csv")
+
+
+def test_the_builder_reads_the_label_file_and_its_cache_follows_the_files_bytes(built, tmp_path: Path) -> None:
+    from cat_breeds_vlm import CatBreedsVLM
+
+    images = built[0].parent / "images"
+    labels = tmp_path / "mine.csv"
+    labels.write_text(LABEL_FILE, encoding="utf-8")
+    builder = CatBreedsVLM(data_dir=str(images), labels=str(labels), style="detailed", cache_dir=str(tmp_path / "c"))
+    builder.download_and_prepare()
+    names = builder.info.features["breed"].names
+    train = builder.as_dataset(split="train")
+    tiger = [row["conversations"] for row in train if names[row["breed"]] == "Tiger"]
+    assert tiger and all("mackerel tabby" in turns[1]["value"] for turns in tiger)
+    labels.write_text(LABEL_FILE.replace("mackerel tabby", "striped"), encoding="utf-8")
+    again = CatBreedsVLM(data_dir=str(images), labels=str(labels), style="detailed", cache_dir=str(tmp_path / "c"))
+    assert again.cache_dir != builder.cache_dir  # an edited label file is never served from cache
