@@ -35,7 +35,6 @@ from ..atomic import atomic_output
 from ..dataset.loading import dataset_file, dataset_report
 from ..errors import UserError
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
-from ..labels.labelfile import read_label_file
 from ..labels.parse import BreedParser
 
 #: The prediction of a row whose answer names no single label.
@@ -185,7 +184,7 @@ def catalog_for(dataset: str, label_file: str | os.PathLike[str] | None = None) 
         path = dataset_file(dataset, carried)
         if path is None:
             raise UserError(f"{dataset}: its build.json names the label file {carried}, which is missing")
-        base = Catalog(info for _, info in read_label_file(path))
+        base = Catalog.from_file(path)
     return load_catalog(label_file, base)
 
 

@@ -182,6 +182,13 @@ class Catalog(Mapping[str, LabelInfo]):
         """The entries of ``labels`` (those the catalogue has), for a build to carry."""
         return Catalog(self._by_label[label] for label in set(labels) if label in self._by_label)
 
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Catalog:
+        """The catalogue of one label file, alone (a build's ``labels.csv``, the built-in file)."""
+        from .labelfile import read_label_file
+
+        return cls(info for _, info in read_label_file(path))
+
     def with_file(self, path: str | os.PathLike[str]) -> Catalog:
         """This catalogue with the labels of a label file added, or replacing entries of the same name.
 
@@ -196,10 +203,8 @@ class Catalog(Mapping[str, LabelInfo]):
 @functools.cache
 def builtin_catalog() -> Catalog:
     """The built-in catalogue, read (and checked) once from the package's ``catalog.csv``."""
-    from .labelfile import read_label_file
-
     with resources.as_file(resources.files(__package__) / BUILTIN_FILE) as path:
-        return Catalog(info for _, info in read_label_file(path))
+        return Catalog.from_file(path)
 
 
 def load_catalog(
