@@ -168,3 +168,14 @@ def test_the_builder_reads_the_label_file_and_its_cache_follows_the_files_bytes(
     labels.write_text(LABEL_FILE.replace("mackerel tabby", "striped"), encoding="utf-8")
     again = CatBreedsVLM(data_dir=str(images), labels=str(labels), style="detailed", cache_dir=str(tmp_path / "c"))
     assert again.cache_dir != builder.cache_dir  # an edited label file is never served from cache
+
+
+def test_a_build_without_a_label_file_is_read_with_the_builtin_catalogue(tmp_path: Path) -> None:
+    from cat_breeds_vlm.errors import UserError
+    from cat_breeds_vlm.labels.catalog import builtin_catalog
+
+    (tmp_path / "build.json").write_text(json.dumps({"generator": "cat_breeds_vlm", "breeds": ["Bengal"]}))
+    assert catalog_for(str(tmp_path)) is builtin_catalog()  # made before builds carried one
+    (tmp_path / "build.json").write_text(json.dumps({"generator": "cat_breeds_vlm", "label_file": "labels.csv"}))
+    with pytest.raises(UserError, match="names the label file labels.csv, which is missing"):
+        catalog_for(str(tmp_path))
