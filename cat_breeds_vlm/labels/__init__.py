@@ -1,1 +1,2 @@
-"""Labels: the label catalogue, the conversations written about a label, and parsing answers back to labels."""
+"""Labels: the label catalogue (data: ``catalog.csv``, and users' label files in its format), the
+conversations written about a label, and parsing answers back to labels."""
