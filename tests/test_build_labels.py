@@ -13,8 +13,8 @@ from pathlib import Path
 
 import datasets
 import pytest
-import yaml
 from click.testing import CliRunner
+from huggingface_hub import DatasetCard
 from test_hub import RecordingHfApi
 
 from cat_breeds_vlm.cli import main
@@ -97,8 +97,8 @@ def test_the_build_carries_its_label_file(built) -> None:
 
 def test_the_card_states_the_given_licence_and_source(built) -> None:
     card = (built[0] / "README.md").read_text()
-    metadata = yaml.safe_load(card.split("---")[1])
-    assert metadata["license"] == "cc-by-4.0" and "petfinder" not in metadata["tags"]
+    metadata = DatasetCard.load(built[0] / "README.md").data
+    assert metadata.license == "cc-by-4.0" and "petfinder" not in metadata.tags
     assert "`cc-by-4.0` (Creative Commons Attribution 4.0)" in card
     assert f"Source: {SOURCE}" in card and "Petfinder" not in card
 
