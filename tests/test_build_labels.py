@@ -21,7 +21,7 @@ from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset import hub
 from cat_breeds_vlm.demo import make_tree
 from cat_breeds_vlm.evaluate.score import catalog_for, score
-from cat_breeds_vlm.labels.conversations import ANSWERS, UNKNOWN
+from cat_breeds_vlm.labels.conversations import ANSWERS, NEUTRAL_QUESTIONS, UNKNOWN
 from cat_breeds_vlm.labels.labelfile import read_label_file
 from cat_breeds_vlm.labels.parse import parse_breed
 
@@ -78,6 +78,7 @@ def test_the_unknown_folder_is_worded_neutrally_and_reported(built) -> None:
     neutral = {template.format(label="Ginger Ninja") for template in ANSWERS[UNKNOWN]}
     for turns in _rows(out)["Ginger Ninja"]:
         assert len(turns) == 2 and turns[1]["value"] in neutral  # no follow-up: no fact to give
+        assert turns[0]["value"].removeprefix("<image>\n") in NEUTRAL_QUESTIONS  # never "what breed"
     report = json.loads((out / "build.json").read_text())
     assert report["uncatalogued"] == ["Ginger Ninja"]
     assert "In no label catalogue" in summary and "Ginger Ninja" in summary.splitlines()[-1]

@@ -14,6 +14,7 @@ from cat_breeds_vlm.labels.articles import with_article
 from cat_breeds_vlm.labels.catalog import UNKNOWN, Catalog, LabelInfo, builtin_catalog
 from cat_breeds_vlm.labels.conversations import (
     ANSWERS,
+    NEUTRAL_QUESTIONS,
     QUESTIONS,
     STYLES,
     TRAIT_ANSWERS,
@@ -37,7 +38,8 @@ UNCATALOGUED = "Ginger Ninja"
 LABELS = [*CATALOG, UNCATALOGUED]
 KEYS = [f"{n}_1.jpg" for n in range(100)]
 FILLER_OPENINGS = ("Sure", "Of course", "Certainly", "Absolutely", "Here is", "Here's", "Okay", "OK", "Well", "Great")
-KIND_WORDS = re.compile(r"\b(?:breeds?|coat|pattern|colou?r|type|domestic|pedigree)\b", re.IGNORECASE)
+# Words that name a kind ("kind of cat" and "type of cat" are everyday words, not a kind).
+KIND_WORDS = re.compile(r"\b(?:breeds?|coat|pattern|colou?r|domestic|pedigree)\b", re.IGNORECASE)
 
 # "breed" is allowed next to a non-breed label only in these denials and general statements.
 _BREED_DENIALS = re.compile(
@@ -65,7 +67,8 @@ def _follow_ups(label: str) -> list[str]:
 
 
 def _questions(label: str) -> list[str]:
-    return _fill(QUESTIONS, label) + (_fill(TRAIT_QUESTIONS, label) if _info(label).description else [])
+    first = NEUTRAL_QUESTIONS if _info(label).kind == UNKNOWN else QUESTIONS
+    return _fill(first, label) + (_fill(TRAIT_QUESTIONS, label) if _info(label).description else [])
 
 
 def name_count(text: str, names) -> int:
@@ -148,8 +151,10 @@ def test_non_breeds_are_never_called_a_breed(label: str) -> None:
 
 def test_a_label_in_no_catalogue_gets_wording_that_claims_nothing() -> None:
     assert _info(UNCATALOGUED).kind == UNKNOWN
-    for text in _first_answers(UNCATALOGUED):
+    assert set(NEUTRAL_QUESTIONS) <= set(QUESTIONS)  # asked of every label: no tell
+    for text in _first_answers(UNCATALOGUED) + _questions(UNCATALOGUED):
         assert not KIND_WORDS.search(text), text
+    for text in _first_answers(UNCATALOGUED):
         assert set(tokens(text)) - set(tokens(UNCATALOGUED)) <= {"this", "is", "labelled", "label",
             "for", "i", "would", "photo", "shows", "my", "answer"}, text  # fmt: skip
     for key in KEYS[:20]:

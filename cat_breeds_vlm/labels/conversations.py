@@ -12,6 +12,8 @@ The rules every template keeps, for every label of every kind (a test renders th
 - the first answer names the label exactly once, by its display name ("an Abyssinian", "a
   tiger-striped coat pattern"), which the answer parser maps back to the label;
 - questions never name the label: the follow-up asks about "this breed", "this coat pattern";
+  a label of unknown kind is asked about only in words that name no kind ("What kind of cat is
+  this?");
 - no stock filler openings ("Sure.", "Of course."); articles come with the fields, never
   written in front of one ("an Abyssinian", "a Bengal").
 
@@ -54,6 +56,9 @@ QUESTIONS: tuple[str, ...] = (
     "Looking at this photo, what breed would you say this cat is?",
     "What is this cat's breed or coat type?",
 )
+#: The first questions that name no kind: the only ones asked about a label of unknown kind
+#: (a subset of QUESTIONS, so the question never tells that the label is uncatalogued).
+NEUTRAL_QUESTIONS: tuple[str, ...] = ("What kind of cat is this?", "What type of cat is in this image?")
 
 _BREED_ANSWERS: tuple[str, ...] = (
     "This is {a_display}.",
@@ -166,7 +171,8 @@ def render(
     """
     check_style(style)
     info, fields = _label_text((builtin_catalog() if catalog is None else catalog).info(label))
-    exchanges = [(_pick(QUESTIONS, key, "question"), _pick(ANSWERS[info.kind], key, "answer"))]
+    questions = NEUTRAL_QUESTIONS if info.kind == UNKNOWN else QUESTIONS
+    exchanges = [(_pick(questions, key, "question"), _pick(ANSWERS[info.kind], key, "answer"))]
     if style == "detailed" and info.description:
         trait_question = _pick(TRAIT_QUESTIONS, key, "trait question")
         exchanges.append((trait_question, _pick(TRAIT_ANSWERS, key, "trait answer")))
