@@ -301,3 +301,15 @@ def test_cli_scores_oversampled_train_copies_as_distinct_ids(built: Path, tmp_pa
     result = CliRunner().invoke(main, ["score", str(built), str(predictions), "--split", "train"])
     assert result.exit_code == 0, result.output
     assert "accuracy 40.0% (2/5)" in result.output
+
+
+def test_priority_breeds_the_build_lacks_are_left_out(built: Path, tmp_path: Path) -> None:
+    """The default set names seven breeds; a tree without some of them still scores."""
+    import shutil
+
+    copy = Path(shutil.copytree(built, tmp_path / "copy"))
+    report = json.loads((copy / "build.json").read_text())
+    assert "Cymric" not in report["breeds"]
+    report["settings"]["priority_breeds"] = [*PRIORITY, "Cymric"]
+    (copy / "build.json").write_text(json.dumps(report))
+    assert priority_breeds_for(str(copy)) == tuple(PRIORITY)

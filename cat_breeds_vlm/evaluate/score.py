@@ -164,10 +164,17 @@ def _some(ids: Sequence[str]) -> str:
 
 
 def priority_breeds_for(dataset: str) -> tuple[str, ...] | None:
-    """The priority breeds a build (local folder or Hub repo id) was made with, else None."""
-    report = dataset_report(dataset)
-    breeds = (report or {}).get("settings", {}).get("priority_breeds")
-    return None if breeds is None else tuple(breeds)
+    """The priority breeds a build (local folder or Hub repo id) was made with, else None.
+
+    Only those that are labels of the build: the default set names seven breeds, and a tree
+    may lack some of them.
+    """
+    report = dataset_report(dataset) or {}
+    breeds = report.get("settings", {}).get("priority_breeds")
+    if breeds is None:
+        return None
+    labels = report.get("breeds")
+    return tuple(breed for breed in breeds if labels is None or breed in labels)
 
 
 def catalog_for(dataset: str, label_file: str | os.PathLike[str] | None = None) -> Catalog:
