@@ -117,6 +117,8 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
         f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
         f"{len(report['conflicts'])} conflicting duplicates left out"
     )
+    if written:
+        lines.append(f"Look at the photos, groups and skipped files: cat-breeds-vlm review {shlex.quote(str(out))} -o review.html")
     return "\n".join(lines)
 
 
@@ -155,6 +157,7 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     click.echo(
         "\nNext, try:\n"
         f"  cat-breeds-vlm stats {dataset}\n"
+        f"  cat-breeds-vlm review {dataset} -o {out}/review.html   (open it in a browser)\n"
         f"  python -c \"from datasets import load_dataset; print(load_dataset('{dataset}'))\"\n"
         f"  cat-breeds-vlm export fireworks {dataset} --split train -o {out}/fireworks\n"
         f"  cat-breeds-vlm export llava {dataset} --split train -o {out}/llava\n"
