@@ -109,7 +109,8 @@ def test_the_same_build_gives_the_same_page_byte_for_byte(page_file, small_build
     _review(str(small_build), "-o", str(again), "--per-breed", str(PER_BREED), "--images", str(small_tree[0]))
     assert again.read_bytes() == page_file.read_bytes()
     other = tmp_path / "other-seed.html"
-    _review(str(small_build), "-o", str(other), "--per-breed", str(PER_BREED), "--images", str(small_tree[0]), "--seed", "7")
+    args = ["-o", str(other), "--per-breed", str(PER_BREED), "--images", str(small_tree[0]), "--seed", "7"]
+    _review(str(small_build), *args)
     assert other.read_bytes() != page_file.read_bytes()  # the seed chooses the sample
 
 
@@ -184,7 +185,7 @@ def test_near_duplicate_groups_are_shown_when_the_report_has_them(small_build, t
     folder = tmp_path / "with_near"
     shutil.copytree(small_build, folder)
     report = json.loads((folder / "build.json").read_text(encoding="utf-8"))
-    build = open_build(str(small_build), progress=False)
+    build = open_build(str(small_build))
     bengal = sorted(s for s in build.splits["train"].sources if s.startswith("Bengal/"))[:2]
     report["near_duplicates"] = [
         {"breed": "Bengal", "members": [{"source": bengal[0], "distance": 0}, {"source": bengal[1], "distance": 6}]}
@@ -227,7 +228,7 @@ def test_bad_input_is_one_line(tmp_path, small_build):
 
 
 def test_the_sample_is_seeded_per_breed_and_split(small_build):
-    build = open_build(str(small_build), progress=False)
+    build = open_build(str(small_build))
     index = build.splits["train"]
     first = sample_rows(index, build.breeds, 3, seed=1)
     assert first == sample_rows(index, build.breeds, 3, seed=1)
@@ -256,3 +257,14 @@ def test_the_build_summary_mentions_review_and_the_card_links_nothing_local(smal
 def test_write_review_from_python(small_build, tmp_path):
     result = write_review(str(small_build), tmp_path / "r.html", ReviewOptions(per_breed=1), progress=False)
     assert result.path.read_bytes().startswith(b"<!DOCTYPE html>") and result.thumbnails > 0
+
+
+def test_a_folder_without_build_json_is_reviewed_from_its_rows(small_build, tmp_path):
+    bare = tmp_path / "bare"
+    shutil.copytree(small_build, bare)
+    (bare / "build.json").unlink()
+    out = tmp_path / "review.html"
+    _review(str(bare), "-o", str(out), "--per-breed", "2")
+    html = out.read_text(encoding="utf-8")
+    assert "No build.json here" in html
+    assert re.search(r'<img data-t="\d+"', _section_text(html, "samples"))

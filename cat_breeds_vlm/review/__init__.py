@@ -40,7 +40,7 @@ def write_review(
     progress: bool = True,
 ) -> ReviewResult:
     """Write the review page of DATASET (a built folder or a Hub repo id) to ``out``, atomically."""
-    build = open_build(dataset, token=token, progress=progress)
+    build = open_build(dataset, token=token)
     page = collect(build, options, num_proc=num_proc, progress=progress)
     text = render(page).encode("utf-8")
     with atomic_output(out, "wb") as stream:

@@ -63,14 +63,14 @@ class Build:
         return list(self.report["breeds"])
 
 
-def open_build(dataset: str, *, token: str | None = None, progress: bool = True) -> Build:
+def open_build(dataset: str, *, token: str | None = None) -> Build:
     """Open a local built folder, or download a Hub repo's files, and index every split."""
     folder = local_folder(dataset, token)
     report = read_report(folder)
     if report is None:  # not built by us, or an old copy: count what the rows say
         report = count_report(str(folder))
     splits = {s: index_split(folder, s) for s in report["splits"]}
-    return Build(Path(dataset).name if is_local(dataset) else dataset, folder, report, splits)
+    return Build(folder.resolve().name if is_local(dataset) else dataset, folder, report, splits)
 
 
 def local_folder(dataset: str, token: str | None = None) -> Path:

@@ -130,26 +130,36 @@ def _table(header: list[str], rows: list[str], numeric_from: int = 1) -> str:
 
 
 def _splits(page: Page) -> str:
+    """The split table, and beside it what the build merged or left out, each linked to its list."""
     report = page.report
     rows = []
     for split in split_names(report):
         info = report["splits"][split]
         cells = [f'<td><a href="#breeds">{esc(split)}</a></td>']
-        cells += [f'<td class="n">{info[k]:,}</td>' if k in info else "<td></td>" for k in ("rows", "photos", "shards")]
+        cells += [_number(info.get(key)) for key in ("rows", "photos", "shards")]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    counts = [
+    near = page.near_duplicates.total if page.near_duplicates is not None else None
+    listed = [
         ("missing", len(page.missing), "breeds missing from val or test"),
         ("duplicates", page.duplicates.total, "duplicate groups"),
-        ("near-duplicates", page.near_duplicates.total if page.near_duplicates else 0, "near-duplicate groups"),
+        ("near-duplicates", near, "near-duplicate groups"),
         ("conflicts", page.conflicts.total, "conflicts (left out)"),
         ("skipped", page.skipped.total, "files skipped"),
     ]
-    for sid, n, what in counts:
-        rows.append(f'<tr><td><a href="#{sid}">{esc(what)}</a></td><td class="n">{n:,}</td><td></td><td></td></tr>')
-    summary = [_note(f"Built from {report.get('created_from_files', '?')} files by: {report.get('command', '')}")]
+    others = [f'<tr><td><a href="#{sid}">{esc(what)}</a></td>{_number(n, "not recorded")}</tr>' for sid, n, what in listed]
+    files = report.get("created_from_files")
+    made = f"Built from {files:,} image files" if isinstance(files, int) else "Built"
+    summary = [_note(f"{made} by: {report.get('command', '')}")]
     if report.get("counted"):
-        summary.append(_note("This folder has no build.json: counts come from its rows, and nothing left out is known."))
-    return _section("splits", *summary, _table(["split", "rows", "distinct photos", "shards"], rows))
+        summary.append(_note("No build.json here: the counts come from the rows; nothing left out is known."))
+    tables = _table(["split", "rows", "distinct photos", "shards"], rows)
+    tables += _table(["listed below", "count"], others)
+    return _section("splits", *summary, f'<div class="tables">{tables}</div>')
+
+
+def _number(value: int | None, missing: str = "") -> str:
+    """A right-aligned table cell with a count (``missing`` when there is none)."""
+    return f'<td class="n">{esc(missing) if value is None else f"{value:,}"}</td>'
 
 
 def _chart(page: Page) -> str:
@@ -240,7 +250,8 @@ def _skipped(page: Page) -> str:
     parts = [_note(f"{page.skipped.total:,} files were skipped: they are not images that decode fully.")]
     if page.options.images is None:
         parts.append(_note("Pass --images with the photo folder to see what each file holds."))
-    return _section("skipped", *parts, _table(["file", "reason", "picture"], rows, numeric_from=9), _more(page.skipped, "files"))
+    table = _table(["file", "reason", "picture"], rows, numeric_from=9)
+    return _section("skipped", *parts, table, _more(page.skipped, "files"))
 
 
 def _skipped_row(page: Page, item: Skipped) -> str:
@@ -253,7 +264,12 @@ def _skipped_row(page: Page, item: Skipped) -> str:
 
 def _samples(page: Page) -> str:
     per = page.options.per_breed
-    parts = [_note(f"Up to {per} rows of each breed in each split, a seeded sample. Hover for the id and source; click for the conversation.")]
+    parts = [
+        _note(
+            f"Up to {per} rows of each breed in each split, a seeded sample."
+            " Hover for the id and source; click for the conversation."
+        )
+    ]
     splits = split_names(page.report)
     for breed in page.report["breeds"]:
         anchor = _anchor(page, breed)

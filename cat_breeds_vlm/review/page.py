@@ -7,13 +7,22 @@ thumbnails them; :mod:`.html` then only formats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from ..build.chart import render_chart
 from .gather import PHOTO_SPLITS, Build, fetch_rows, locate, sample_rows
-from .groups import Group, Missing, conflict_groups, duplicate_groups, folder_of, missing_breeds, near_duplicate_groups
+from .groups import (
+    Group,
+    Missing,
+    conflict_groups,
+    duplicate_groups,
+    folder_of,
+    missing_breeds,
+    near_duplicate_groups,
+)
 from .pictures import Pictures, Slot
 from .thumbnails import Thumbnail, read_photo
 
@@ -70,97 +79,95 @@ def collect(build: Build, options: ReviewOptions, *, num_proc: int = 1, progress
     report, cap = build.report, options.max_listed
     seed = options.seed if options.seed is not None else int((report.get("settings") or {}).get("seed", 42))
     sampled = {s: sample_rows(index, build.breeds, options.per_breed, seed) for s, index in build.splits.items()}
-    lists = {
-        "duplicates": duplicate_groups(report),
-        "near": near_duplicate_groups(report),
-        "conflicts": conflict_groups(report),
-    }
-    shown_groups = [g for groups in lists.values() for g in (groups or [])[:cap]]
-    located = locate(build, (m.source for g in shown_groups for m in g.members))
-    wanted: dict[str, set[int]] = {s: {r for rows in by_breed.values() for r in rows} for s, by_breed in sampled.items()}
+    duplicates, near, conflicts = duplicate_groups(report), near_duplicate_groups(report), conflict_groups(report)
+    shown = [g for groups in (duplicates, near or [], conflicts) for g in groups[:cap]]
+    located = locate(build, (m.source for g in shown for m in g.members))
+    wanted = {s: {r for rows in by_breed.values() for r in rows} for s, by_breed in sampled.items()}
     for split, row in located.values():
         wanted[split].add(row)
     rows = {s: fetch_rows(build.splits[s], wanted[s], progress=progress) for s in wanted}
-
-    pictures = Pictures()
+    slots = _Slots(build, located, rows, options.images)
     samples: dict[str, dict[str, list[Slot]]] = {}
     for split, by_breed in sampled.items():
         for breed, chosen in by_breed.items():
-            samples.setdefault(breed, {})[split] = [
-                _row_slot(pictures, build, split, row, rows[split][row]) for row in chosen
-            ]
-
-    def group_slots(group: Group) -> list[Slot]:
-        # Identical bytes: the copy in the build shows every file of the group.
-        in_build = [m.source for m in group.members if m.source in located]
-        shared = _build_photo(located[in_build[0]], rows) if group.identical and in_build else None
-        slots = []
-        for member in group.members:
-            data, note = shared or _group_photo(member.source, located, rows, options.images)
-            fields = [("source", member.source), ("label", folder_of(member.source))]
-            slots.append(pictures.add(data, member.caption or member.source, fields, note=note))
-        return slots
-
-    def listing(groups: list[Group] | None) -> Listing[tuple[Group, list[Slot]]] | None:
-        if groups is None:
-            return None
-        return Listing([(g, group_slots(g)) for g in groups[:cap]], len(groups))
-
+            samples.setdefault(breed, {})[split] = [slots.row(split, row) for row in chosen]
     skipped_all = report.get("skipped") or []
-    skipped = Listing([_skipped(pictures, item, options.images) for item in skipped_all[:cap]], len(skipped_all))
-    duplicates, near, conflicts = listing(lists["duplicates"]), listing(lists["near"]), listing(lists["conflicts"])
-    photo_sources = (src for s in PHOTO_SPLITS if s in build.splits for src in build.splits[s].sources)
     return Page(
         name=build.name,
         report=report,
         options=options,
         samples=dict(sorted(samples.items())),
-        missing=missing_breeds(report, photo_sources),
-        duplicates=duplicates,  # type: ignore[arg-type]
-        near_duplicates=near,
-        conflicts=conflicts,  # type: ignore[arg-type]
-        skipped=skipped,
+        missing=missing_breeds(report, _photo_sources(build)),
+        duplicates=slots.listing(duplicates, cap),
+        near_duplicates=slots.listing(near, cap) if near is not None else None,
+        conflicts=slots.listing(conflicts, cap),
+        skipped=Listing([slots.skipped(item) for item in skipped_all[:cap]], len(skipped_all)),
         chart=render_chart(report) if "photos" in report else None,
-        thumbs=pictures.finish(num_proc=num_proc, progress=progress),
-        details=pictures.details,
+        thumbs=slots.pictures.finish(num_proc=num_proc, progress=progress),
+        details=slots.pictures.details,
     )
 
 
-def _row_slot(pictures: Pictures, build: Build, split: str, row: int, data: dict[str, Any]) -> Slot:
-    """The slot of one row of the build: its picture, id, source and conversation."""
-    index = build.splits[split]
-    row_id, source = index.ids[row], index.sources[row]
-    breed = build.breeds[int(index.labels[row])]
-    fields = [("id", row_id), ("split", split), ("breed", breed), ("source", source)]
-    turns = [(turn["from"], turn["value"]) for turn in data["conversations"] or []]
-    image = data["image"] or {}
-    caption = row_id.removeprefix(f"{breed}/")  # the grid is the breed's already
-    return pictures.add(image.get("bytes"), caption, fields, conversation=turns, note="no image bytes in this row")
+def _photo_sources(build: Build) -> Iterable[str]:
+    """The sources of every photo of the build (train, val and test rows)."""
+    return (source for s in PHOTO_SPLITS if s in build.splits for source in build.splits[s].sources)
 
 
-def _group_photo(
-    source: str, located: dict[str, tuple[str, int]], rows: dict[str, dict[int, Any]], images: Path | None
-) -> tuple[bytes | None, str]:
-    """A group member's bytes: from the build when it is there, else from ``--images``."""
-    return _build_photo(located[source], rows) if source in located else _file(source, images)
+@dataclass
+class _Slots:
+    """Makes the page's picture slots from the rows read and the photo folder."""
 
+    build: Build
+    located: dict[str, tuple[str, int]]  # source -> (split, row) of the group members in the build
+    rows: dict[str, dict[int, dict[str, Any]]]  # split -> row -> its image and conversations
+    images: Path | None
+    pictures: Pictures = field(default_factory=Pictures)
 
-def _build_photo(where: tuple[str, int], rows: dict[str, dict[int, Any]]) -> tuple[bytes | None, str]:
-    """The image bytes of a fetched row of the build, or (None, why not)."""
-    split, row = where
-    return (rows[split][row]["image"] or {}).get("bytes"), "no image bytes in this row"
+    def row(self, split: str, row: int) -> Slot:
+        """The slot of one row of the build: its picture, id, source and conversation."""
+        index = self.build.splits[split]
+        row_id, source = index.ids[row], index.sources[row]
+        breed = self.build.breeds[int(index.labels[row])]
+        fields = [("id", row_id), ("split", split), ("breed", breed), ("source", source)]
+        turns = [(turn["from"], turn["value"]) for turn in self.rows[split][row]["conversations"] or []]
+        data, note = self._build_photo((split, row))
+        caption = row_id.removeprefix(f"{breed}/")  # the grid is the breed's already
+        return self.pictures.add(data, caption, fields, conversation=turns, note=note)
 
+    def listing(self, groups: list[Group], cap: int) -> Listing[tuple[Group, list[Slot]]]:
+        """The first ``cap`` groups with their slots, and how many there are."""
+        return Listing([(group, self.group(group)) for group in groups[:cap]], len(groups))
 
-def _file(source: str, images: Path | None) -> tuple[bytes | None, str]:
-    """A file's bytes from the photo folder, or (None, why not)."""
-    if images is None:
-        return None, "not in the build: pass --images to see it"
-    data = read_photo(images, source)
-    return (None, data) if isinstance(data, str) else (data, "")
+    def group(self, group: Group) -> list[Slot]:
+        """A slot for each file of a group."""
+        # Identical bytes: the copy in the build shows every file of the group.
+        in_build = [m.source for m in group.members if m.source in self.located]
+        shared = self._build_photo(self.located[in_build[0]]) if group.identical and in_build else None
+        slots = []
+        for member in group.members:
+            data, note = shared or self._photo(member.source)
+            fields = [("source", member.source), ("label", folder_of(member.source))]
+            slots.append(self.pictures.add(data, member.caption or member.source, fields, note=note))
+        return slots
 
+    def skipped(self, item: dict[str, str]) -> Skipped:
+        """A skipped file with its picture, when the photo folder is given and it decodes."""
+        source, reason = item["source"], item["reason"]
+        data, note = self._file(source)
+        fields = [("source", source), ("label", folder_of(source)), ("reason", reason)]
+        return Skipped(source, reason, self.pictures.add(data, source, fields, note=note))
 
-def _skipped(pictures: Pictures, item: dict[str, str], images: Path | None) -> Skipped:
-    """A skipped file with its picture, when the photo folder is given and it decodes."""
-    data, note = _file(item["source"], images)
-    fields = [("source", item["source"]), ("label", folder_of(item["source"])), ("reason", item["reason"])]
-    return Skipped(item["source"], item["reason"], pictures.add(data, item["source"], fields, note=note))
+    def _photo(self, source: str) -> tuple[bytes | None, str]:
+        """A file's bytes: from the build when it is there, else from the photo folder."""
+        return self._build_photo(self.located[source]) if source in self.located else self._file(source)
+
+    def _build_photo(self, where: tuple[str, int]) -> tuple[bytes | None, str]:
+        split, row = where
+        return (self.rows[split][row]["image"] or {}).get("bytes"), "no image bytes in this row"
+
+    def _file(self, source: str) -> tuple[bytes | None, str]:
+        """A file's bytes from the photo folder, or (None, why not)."""
+        if self.images is None:
+            return None, "not in the build: pass --images to see it"
+        data = read_photo(self.images, source)
+        return (None, data) if isinstance(data, str) else (data, "")
