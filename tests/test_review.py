@@ -17,8 +17,9 @@ from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.review import ReviewOptions, write_review
 from cat_breeds_vlm.review.gather import open_build, sample_rows
+from cat_breeds_vlm.review.groups import NEAR_DUPLICATE_KEYS, near_duplicate_groups
 from cat_breeds_vlm.review.html import SECTIONS
-from cat_breeds_vlm.review.thumbnails import THUMB_SIDE, make_thumbnail
+from cat_breeds_vlm.review.thumbnails import THUMB_SIDE, make_thumbnail, read_photo
 from review_fixtures import decode_thumb, parse_page
 
 PER_BREED = 4
@@ -268,3 +269,37 @@ def test_a_folder_without_build_json_is_reviewed_from_its_rows(small_build, tmp_
     html = out.read_text(encoding="utf-8")
     assert "No build.json here" in html
     assert re.search(r'<img data-t="\d+"', _section_text(html, "samples"))
+
+
+def test_photos_are_read_only_from_inside_the_photo_folder(small_tree, tmp_path):
+    root, planted = small_tree
+    kept, _ = planted["twin"]
+    assert read_photo(root, kept) == (root / kept).read_bytes()
+    (tmp_path / "secret.jpg").write_bytes(b"not yours")
+    assert read_photo(root, "../../" + "secret.jpg") == "outside the image folder"
+    assert read_photo(root, str(tmp_path / "secret.jpg")) == "outside the image folder"
+    assert read_photo(root, "Bengal/none.jpg") == "not found in the image folder"
+
+
+@pytest.mark.parametrize(
+    "records, distance, captions",
+    [
+        ([["Bengal/1_1.jpg", "Bengal/2_1.jpg"]], "not recorded", ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]),
+        ([{"breed": "Bengal", "sources": ["Bengal/1_1.jpg", "Bengal/2_1.jpg"], "distance": 4}], "4", None),
+        ([{"kept": "Bengal/1_1.jpg", "dropped": ["Bengal/2_1.jpg"], "max_distance": 5}], "5", None),
+        (
+            [{"members": [{"source": "Bengal/1_1.jpg", "distance": 0}, {"path": "Bengal/2_1.jpg", "hamming": 7}]}],
+            "0-7",
+            ["distance 0", "distance 7"],
+        ),
+    ],
+)
+def test_near_duplicate_records_of_any_likely_shape_are_read(records, distance, captions):
+    for key in NEAR_DUPLICATE_KEYS:
+        (group,) = near_duplicate_groups({key: records})
+        assert group.breeds == ("Bengal",)
+        assert [m.source for m in group.members] == ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]
+        assert group.distance == distance
+        if captions:
+            assert [m.caption for m in group.members] == captions
+    assert near_duplicate_groups({"duplicates": []}) is None

@@ -43,7 +43,13 @@ def _browser_or_skip():
 
 
 @pytest.fixture(scope="module")
-def review_page(small_build, small_tree, tmp_path_factory) -> Path:
+def sync_playwright():
+    """Playwright's entry point, once Chromium and Playwright are known to be here."""
+    return _browser_or_skip()
+
+
+@pytest.fixture(scope="module")
+def review_page(sync_playwright, small_build, small_tree, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "review.html"
     args = ["review", str(small_build), "-o", str(out), "--per-breed", "4", "--images", str(small_tree[0])]
     result = CliRunner().invoke(main, args)
@@ -58,8 +64,7 @@ def _visible(page, selector: str) -> list[str]:
     )
 
 
-def test_the_page_works_in_chromium_from_disk(review_page, tmp_path):
-    sync_playwright = _browser_or_skip()
+def test_the_page_works_in_chromium_from_disk(sync_playwright, review_page, tmp_path):
     problems: list[str] = []
     requests: list[str] = []
     with sync_playwright() as playwright:

@@ -73,11 +73,11 @@ def conflict_groups(report: dict[str, Any]) -> list[Group]:
     """One picture under two or more labels: each file with the label its folder gives it."""
     groups = []
     for record in report.get("conflicts") or []:
-        members = _members(record)
-        distance = _distance(record)
+        members, distances = _members(record)
+        distance = _distance(record) or _span(distances)
         groups.append(
             Group(
-                tuple(record.get("breeds") or sorted({folder_of(m.source) for m in members})),
+                _breeds(record, members),
                 tuple(Member(m.source, f"label: {folder_of(m.source)}") for m in members),
                 distance if distance is not None else "0 (identical bytes)",
                 identical=distance is None,
@@ -93,12 +93,11 @@ def near_duplicate_groups(report: dict[str, Any]) -> list[Group] | None:
         return None
     groups = []
     for record in report[key] or []:
-        members = _members(record)
-        breeds = record.get("breeds") or ([record["breed"]] if record.get("breed") else None)
-        distance = _distance(record)
+        members, distances = _members(record)
+        distance = _distance(record) or _span(distances)
         groups.append(
             Group(
-                tuple(breeds or sorted({folder_of(m.source) for m in members})),
+                _breeds(record, members),
                 tuple(members),
                 distance if distance is not None else "not recorded",
             )
@@ -106,34 +105,47 @@ def near_duplicate_groups(report: dict[str, Any]) -> list[Group] | None:
     return groups
 
 
-def _members(record: Any) -> list[Member]:
-    """The members of a group record: a list of sources, or a record naming them."""
+def _members(record: Any) -> tuple[list[Member], list[Any]]:
+    """The members of a group record (a list of sources, or a record naming them), and the
+    distances recorded for them."""
     if isinstance(record, list):
         items: list[Any] = record
     elif "kept" in record:
         items = [record["kept"], *(record.get("dropped") or [])]
     else:
         items = next((record[k] for k in MEMBER_KEYS if k in record), [])
-    members = []
+    members, distances = [], []
     for item in items:
         if isinstance(item, dict):
-            distance = _distance(item)
+            distance = next((item[k] for k in DISTANCE_KEYS if k in item), None)
             source = str(item.get("source") or item.get("path") or "")
-            members.append(Member(source, f"distance {distance}" if distance is not None else ""))
+            members.append(Member(source, f"distance {distance}" if distance is not None else source))
+            distances += [distance] if distance is not None else []
         else:
-            members.append(Member(str(item), ""))
-    return members
+            members.append(Member(str(item), str(item)))
+    return members, distances
+
+
+def _breeds(record: Any, members: list[Member]) -> tuple[str, ...]:
+    """The breeds a group record names, else those of its members' folders."""
+    named = record.get("breeds") or [record.get("breed")] if isinstance(record, dict) else []
+    return tuple(b for b in named if b) or tuple(sorted({folder_of(m.source) for m in members}))
 
 
 def _distance(record: Any) -> str | None:
-    """A record's distance as text (a list of distances shows its range), or None."""
+    """A group record's own distance as text (a list of distances shows its range), or None."""
     if not isinstance(record, dict):
         return None
     value = next((record[k] for k in DISTANCE_KEYS if k in record), None)
-    if isinstance(value, list) and value:
-        low, high = min(value), max(value)
-        return str(low) if low == high else f"{low}-{high}"
-    return None if value is None or isinstance(value, list) else str(value)
+    return _span(value) if isinstance(value, list) else None if value is None else str(value)
+
+
+def _span(values: list[Any]) -> str | None:
+    """``"3"`` or ``"0-6"``: the range of some distances, or None when there are none."""
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}-{high}"
 
 
 def missing_breeds(report: dict[str, Any], sources: Iterable[str]) -> list[Missing]:

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from ..build.card import split_names
-from .groups import Group
+from .groups import Group, folder_of
 from .page import Listing, Page, Skipped
 from .pictures import Slot
 from .thumbnails import Thumbnail
@@ -48,11 +48,15 @@ def render(page: Page) -> str:
     css = resources.files(__package__).joinpath("static/review.css").read_text(encoding="utf-8")
     js = resources.files(__package__).joinpath("static/review.js").read_text(encoding="utf-8")
     body = [
-        _splits(page), _chart(page), _breeds(page), _missing(page),
-        _groups(page, "duplicates", page.duplicates, "byte-identical files within one breed, counted as one photo"),
+        _splits(page),
+        _chart(page),
+        _breeds(page),
+        _missing(page),
+        _groups(page, "duplicates", page.duplicates, "byte-identical files of one breed, counted as one photo"),
         _near(page),
-        _groups(page, "conflicts", page.conflicts, "the same picture under two or more breed folders, left out"),
-        _skipped(page), _samples(page),
+        _groups(page, "conflicts", page.conflicts, "one picture under two or more breed folders, left out"),
+        _skipped(page),
+        _samples(page),
     ]
     thumbs = [t.data if isinstance(t, Thumbnail) else b"" for t in page.thumbs]
     details = [{**d, "photo": _ok(page, d["photo"])} for d in page.details]
@@ -182,7 +186,9 @@ def _breeds(page: Page) -> str:
             cells.append(f'<td class="n"><a href="#{anchor}-{split}">{n:,}</a></td>' if n else '<td class="n">0</td>')
         rows.append(f'<tr data-breed="{_breed_attr([breed])}">' + "".join(cells) + "</tr>")
     header = ["breed"] + (["train photos"] if photos else []) + [f"{s} rows" for s in splits]
-    legend = _note(f"{PRIORITY_MARK} priority breed, {MISSING_MARK} no photo in val and/or test. A number links to its samples.")
+    legend = _note(
+        f"{PRIORITY_MARK} priority breed, {MISSING_MARK} no photo in val and/or test. A number links to its samples."
+    )
     return _section("breeds", legend, _table(header, rows))
 
 
@@ -239,7 +245,7 @@ def _near(page: Page) -> str:
         page,
         "near-duplicates",
         page.near_duplicates,
-        "similar pictures (re-encoded, resized, trimmed) kept together in one split; distance: perceptual-hash bits",
+        "similar pictures (re-encoded, resized, trimmed) kept in one split; distance in perceptual-hash bits",
     )
 
 
@@ -255,9 +261,8 @@ def _skipped(page: Page) -> str:
 
 
 def _skipped_row(page: Page, item: Skipped) -> str:
-    breed = item.source.split("/", 1)[0]
     return (
-        f'<tr data-breed="{_breed_attr([breed])}"><td><code>{esc(item.source)}</code></td>'
+        f'<tr data-breed="{_breed_attr([folder_of(item.source)])}"><td><code>{esc(item.source)}</code></td>'
         f"<td>{esc(item.reason)}</td><td>{_figure(page, item.slot)}</td></tr>"
     )
 
