@@ -303,3 +303,31 @@ def test_near_duplicate_records_of_any_likely_shape_are_read(records, distance, 
         if captions:
             assert [m.caption for m in group.members] == captions
     assert near_duplicate_groups({"duplicates": []}) is None
+
+
+def test_every_odd_but_valid_photo_gets_a_thumbnail(small_tree):
+    root, planted = small_tree
+    for source in planted["odd"]:
+        thumb = make_thumbnail((root / source).read_bytes())
+        image = Image.open(io.BytesIO(thumb.data))
+        image.load()
+        assert image.format == "JPEG" and image.mode == "RGB" and max(image.size) <= THUMB_SIDE
+        assert (image.width, image.height) == (thumb.width, thumb.height)
+
+
+def test_names_with_markup_stay_text(tmp_path):
+    from cat_breeds_vlm.build.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.build.folder import build_folder
+    from cat_breeds_vlm.demo import make_tree
+
+    odd = 'Odd <b>Cat<!-- & "Co" <script>'
+    make_tree(tmp_path / "images", {odd: 3, "Bengal": 3})
+    build_folder(tmp_path / "images", tmp_path / "built", CatBreedsVLMConfig(), progress=False, command="test")
+    out = tmp_path / "review.html"
+    _review(str(tmp_path / "built"), "-o", str(out), "--per-breed", "2")
+    html = out.read_text(encoding="utf-8")
+    page = parse_page(html)
+    assert "<b>" not in html and "<!--" not in html
+    assert html.count("<script") == 3  # the two data blocks and the script
+    assert odd.lower() in page.breed_tagged
+    assert any(odd in value for detail in page.details for _, value in detail["conversation"])

@@ -153,6 +153,8 @@ def _splits(page: Page) -> str:
     others = [f'<tr><td><a href="#{sid}">{esc(what)}</a></td>{_number(n, "not recorded")}</tr>' for sid, n, what in listed]
     files = report.get("created_from_files")
     made = f"Built from {files:,} image files" if isinstance(files, int) else "Built"
+    ignored = report.get("ignored_files")
+    made += f" ({ignored:,} other files ignored by name)" if ignored else ""
     summary = [_note(f"{made} by: {report.get('command', '')}")]
     if report.get("counted"):
         summary.append(_note("No build.json here: the counts come from the rows; nothing left out is known."))
