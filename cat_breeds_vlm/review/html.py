@@ -208,14 +208,20 @@ def _missing(page: Page) -> str:
 def _figure(page: Page, slot: Slot) -> str:
     """One picture: its lazily filled thumbnail (or why there is none) and its caption."""
     thumb = page.thumbs[slot.photo] if slot.photo is not None else None
+    title = slot.title
     if isinstance(thumb, Thumbnail):
         inner = f'<img data-t="{slot.photo}" width="{thumb.width}" height="{thumb.height}" alt="">'
+    elif isinstance(thumb, str):  # bytes that do not decode: the reason is on hover
+        inner, title = '<div class="ph">no preview</div>', f"{title}\n{thumb}"
     else:
-        inner = f'<div class="ph">{esc(thumb or slot.note)}</div>'
-    return (
-        f'<figure class="t" data-d="{slot.detail}" title="{esc(slot.title)}">{inner}'
-        f"<figcaption>{esc(slot.caption)}</figcaption></figure>"
-    )
+        inner = f'<div class="ph">{esc(slot.note)}</div>'
+    lines = "".join(f"<span>{esc(line)}</span>" for line in slot.caption.split("\n"))
+    return f'<figure class="t" data-d="{slot.detail}" title="{esc(title)}">{inner}<figcaption>{lines}</figcaption></figure>'
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 group``, ``2 groups``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _more(listing: Listing[Any], what: str) -> str:
@@ -235,7 +241,7 @@ def _group_html(page: Page, group: Group, slots: list[Slot]) -> str:
 def _groups(page: Page, section_id: str, listing: Listing[tuple[Group, list[Slot]]], what: str) -> str:
     if not listing.total:
         return _section(section_id, _note(f"None: no {what}."))
-    parts = [_note(f"{listing.total:,} groups of {what}.")]
+    parts = [_note(f"{_count(listing.total, 'group')} of {what}.")]
     parts += [_group_html(page, group, slots) for group, slots in listing.shown]
     return _section(section_id, *parts, _more(listing, "groups"))
 
@@ -255,7 +261,7 @@ def _skipped(page: Page) -> str:
     if not page.skipped.total:
         return _section("skipped", _note("No file was skipped: every image decoded fully."))
     rows = [_skipped_row(page, item) for item in page.skipped.shown]
-    parts = [_note(f"{page.skipped.total:,} files were skipped: they are not images that decode fully.")]
+    parts = [_note(f"{_count(page.skipped.total, 'file')} skipped: not images that decode fully.")]
     if page.options.images is None:
         parts.append(_note("Pass --images with the photo folder to see what each file holds."))
     table = _table(["file", "reason", "picture"], rows, numeric_from=9)
@@ -263,9 +269,12 @@ def _skipped(page: Page) -> str:
 
 
 def _skipped_row(page: Page, item: Skipped) -> str:
+    slot = item.slot
+    shown = slot.photo is not None and isinstance(page.thumbs[slot.photo], Thumbnail)
+    picture = _figure(page, slot) if shown else f'<span class="note">{esc(slot.note or "no preview")}</span>'
     return (
         f'<tr data-breed="{_breed_attr([folder_of(item.source)])}"><td><code>{esc(item.source)}</code></td>'
-        f"<td>{esc(item.reason)}</td><td>{_figure(page, item.slot)}</td></tr>"
+        f"<td>{esc(item.reason)}</td><td>{picture}</td></tr>"
     )
 
 

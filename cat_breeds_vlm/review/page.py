@@ -147,7 +147,8 @@ class _Slots:
         for member in group.members:
             data, note = shared or self._photo(member.source)
             fields = [("source", member.source), ("label", folder_of(member.source))]
-            slots.append(self.pictures.add(data, member.caption or member.source, fields, note=note))
+            caption = member.source if member.caption in ("", member.source) else f"{member.caption}\n{member.source}"
+            slots.append(self.pictures.add(data, caption, fields, note=note))
         return slots
 
     def skipped(self, item: dict[str, str]) -> Skipped:
@@ -155,7 +156,7 @@ class _Slots:
         source, reason = item["source"], item["reason"]
         data, note = self._file(source)
         fields = [("source", source), ("label", folder_of(source)), ("reason", reason)]
-        return Skipped(source, reason, self.pictures.add(data, source, fields, note=note))
+        return Skipped(source, reason, self.pictures.add(data, "", fields, note=note))
 
     def _photo(self, source: str) -> tuple[bytes | None, str]:
         """A file's bytes: from the build when it is there, else from the photo folder."""
