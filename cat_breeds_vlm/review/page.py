@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from ..build.chart import render_chart
+from ..errors import UserError
 from .gather import PHOTO_SPLITS, Build, fetch_rows, locate, sample_rows
 from .groups import (
     Group,
@@ -37,6 +38,11 @@ class ReviewOptions:
     seed: int | None = None  # None: the build's own seed
     images: Path | None = None  # the photo folder, for pictures of files not in the build
     max_listed: int = 50  # entries shown of each long list (groups, skipped files)
+
+    def __post_init__(self) -> None:
+        for name in ("per_breed", "max_listed"):
+            if getattr(self, name) < 1:
+                raise UserError(f"{name} must be at least 1, not {getattr(self, name)}")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> Thumbnail:
     """A JPEG of at most ``side`` pixels a side; raises ``ValueError`` saying why it can't."""
     try:
         with bomb_guard(), Image.open(io.BytesIO(data)) as image:
-            image.draft(None, (2 * side, 2 * side))  # JPEG: decode at 1/2 .. 1/8 scale
+            image.draft(None, _draft_size(image.size, side))  # JPEG: decode at 1/2 .. 1/8 scale
             upright = ImageOps.exif_transpose(image)  # a loaded copy, turned as the camera meant
             small = upright if upright.mode == "RGB" else _rgb(upright)
         small.thumbnail((side, side))
@@ -53,6 +53,18 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> Thumbnail:
     out = io.BytesIO()
     small.save(out, "JPEG", quality=THUMB_QUALITY, optimize=True)
     return Thumbnail(out.getvalue(), *small.size)
+
+
+def _draft_size(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """The smallest size to decode a JPEG at whose longer side still covers ``side``.
+
+    Pillow's draft keeps both sides at least the size asked for, so asking ``(side, side)``
+    of a 300 x 225 photo would decode it whole; this asks the aspect-correct box instead.
+    """
+    width, height = size
+    if width >= height:
+        return side, max(1, side * height // width)
+    return max(1, side * width // height), side
 
 
 def _rgb(image: Image.Image) -> Image.Image:
