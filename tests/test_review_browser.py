@@ -99,10 +99,15 @@ def test_the_page_works_in_chromium_from_disk(sync_playwright, review_page, tmp_
             page.fill("#filter", "")
             assert _visible(page, "#breeds tr[data-breed]") == all_rows
 
-            # A click shows the conversation.
+            # A click shows the conversation; Escape hides it, Enter on a focused picture shows it.
             page.locator("#samples figure").first.click()
             assert page.locator("#detail").is_visible()
             assert page.locator("#detail .turn.human").first.inner_text().startswith("human: <image>")
+            page.keyboard.press("Escape")
+            assert not page.locator("#detail").is_visible()
+            page.locator("#samples figure").nth(1).focus()
+            page.keyboard.press("Enter")
+            assert page.locator("#detail").is_visible()
 
             shot = tmp_path / "review.png"
             page.screenshot(path=str(shot))

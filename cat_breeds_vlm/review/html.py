@@ -216,7 +216,10 @@ def _figure(page: Page, slot: Slot) -> str:
     else:
         inner = f'<div class="ph">{esc(slot.note)}</div>'
     lines = "".join(f"<span>{esc(line)}</span>" for line in slot.caption.split("\n"))
-    return f'<figure class="t" data-d="{slot.detail}" title="{esc(title)}">{inner}<figcaption>{lines}</figcaption></figure>'
+    return (
+        f'<figure class="t" tabindex="0" data-d="{slot.detail}" title="{esc(title)}">{inner}'
+        f"<figcaption>{lines}</figcaption></figure>"
+    )
 
 
 def _count(n: int, noun: str) -> str:

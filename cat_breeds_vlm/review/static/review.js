@@ -2,7 +2,7 @@
    - thumbnails are base64 JPEGs in one JSON block, put into an <img> only when it scrolls near
      the screen, so the browser decodes only what is looked at;
    - the filter box hides every element whose data-breed names no breed matching the text;
-   - a click on a thumbnail opens its details (id, source, conversation). */
+   - a click on a thumbnail (or Enter on it) opens its details (id, source, conversation). */
 (function () {
   "use strict";
   var thumbs = null;
@@ -89,5 +89,7 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") panel.hidden = true;
+    var figure = event.target.closest && event.target.closest("figure[data-d]");
+    if (figure && event.key === "Enter") openDetail(Number(figure.getAttribute("data-d")));
   });
 })();
