@@ -15,6 +15,7 @@ from PIL import Image
 
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
+from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.review import ReviewOptions, write_review
 from cat_breeds_vlm.review.gather import open_build, sample_rows
 from cat_breeds_vlm.review.groups import NEAR_DUPLICATE_KEYS, near_duplicate_groups
@@ -255,9 +256,13 @@ def test_the_build_summary_mentions_review_and_the_card_links_nothing_local(smal
     assert all(link.startswith("https://") or (small_build / link).is_file() for link in links), links
 
 
-def test_write_review_from_python(small_build, tmp_path):
-    result = write_review(str(small_build), tmp_path / "r.html", ReviewOptions(per_breed=1), progress=False)
-    assert result.path.read_bytes().startswith(b"<!DOCTYPE html>") and result.thumbnails > 0
+def test_write_review_from_python_in_worker_processes_gives_the_same_page(small_build, tmp_path):
+    one = write_review(str(small_build), tmp_path / "one.html", ReviewOptions(per_breed=3), progress=False)
+    two = write_review(str(small_build), tmp_path / "two.html", ReviewOptions(per_breed=3), num_proc=2, progress=False)
+    assert one.path.read_bytes().startswith(b"<!DOCTYPE html>") and one.thumbnails > 0
+    assert one.path.read_bytes() == two.path.read_bytes()
+    with pytest.raises(UserError, match="per_breed must be at least 1"):
+        ReviewOptions(per_breed=0)
 
 
 def test_a_folder_without_build_json_is_reviewed_from_its_rows(small_build, tmp_path):
