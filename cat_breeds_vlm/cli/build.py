@@ -118,7 +118,8 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
         f"{len(report['conflicts'])} conflicting duplicates left out"
     )
     if written:
-        lines.append(f"Look at the photos, groups and skipped files: cat-breeds-vlm review {shlex.quote(str(out))} -o review.html")
+        look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o review.html"
+        lines.append(f"Look at the photos, groups and skipped files (an HTML page): {look}")
     return "\n".join(lines)
 
 
