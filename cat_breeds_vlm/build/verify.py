@@ -12,11 +12,12 @@ rebuild of an unchanged tree, into any folder and with any settings, decodes not
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import sqlite3
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,20 +46,36 @@ class Verdict:
         return self.error is None
 
 
+#: What Pillow raises for a decompression bomb under :func:`bomb_guard`.
+BOMB_ERRORS: tuple[type[Exception], ...] = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
+@contextlib.contextmanager
+def bomb_guard() -> Iterator[None]:
+    """Refuse decompression bombs while opening images: one of :data:`BOMB_ERRORS` is raised.
+
+    Pillow raises only over twice its pixel limit and merely warns between once and twice;
+    here the warning is an error too, so a picture that big is never decoded. Every place
+    that decodes photos (verification, the review page's thumbnails) goes through this.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
 def check_image_bytes(data: bytes) -> str | None:
     """Decode ``data`` fully; return None for a good image, else a short reason it is not one."""
     if not data:
         return "empty file"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with bomb_guard():
             with Image.open(io.BytesIO(data)) as im:
                 if im.format not in ACCEPTED_FORMATS:
                     return f"unsupported image format {im.format}"
                 if im.format == "JPEG":
                     im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))
                 im.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+    except BOMB_ERRORS as err:
         return f"decompression bomb: {err}"
     except Image.UnidentifiedImageError:
         return "not an image (unidentified content)"

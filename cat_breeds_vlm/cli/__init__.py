@@ -14,6 +14,7 @@ from .build import build, demo
 from .dataset import push_command, stats_command
 from .evaluate import prompts, score_command
 from .export import export, validate
+from .review import review_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +23,6 @@ def main() -> None:
     """Build, inspect, export, push and score cat-breed vision-language datasets."""
 
 
-for command in (build, demo, stats_command, push_command, export, validate, score_command):
+for command in (build, demo, stats_command, push_command, export, validate, score_command, review_command):
     main.add_command(command)
 export.add_command(prompts)

@@ -142,6 +142,9 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
             f"In no label catalogue (answers name them, state no fact; describe them with --labels): "
             + ", ".join(report["uncatalogued"])
         )
+    if written:
+        look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o review.html"
+        lines.append(f"Look at the photos, groups and skipped files (an HTML page): {look}")
     return "\n".join(lines)
 
 
@@ -180,6 +183,7 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     click.echo(
         "\nNext, try:\n"
         f"  cat-breeds-vlm stats {dataset}\n"
+        f"  cat-breeds-vlm review {dataset} -o {out}/review.html   (open it in a browser)\n"
         f"  python -c \"from datasets import load_dataset; print(load_dataset('{dataset}'))\"\n"
         f"  cat-breeds-vlm export fireworks {dataset} --split train -o {out}/fireworks\n"
         f"  cat-breeds-vlm export llava {dataset} --split train -o {out}/llava\n"

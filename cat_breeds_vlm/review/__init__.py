@@ -1,0 +1,48 @@
+"""The review page: one self-contained HTML file to look at a build with.
+
+It shows the split table and the class chart, a seeded sample of thumbnails for each breed
+and split (each with its id, source and conversation), the breeds missing from val or test
+and why, duplicate and near-duplicate groups, conflicts and skipped files, with a filter box
+by breed name. It opens from disk with no server and no network.
+
+``write_review(dataset, out)`` does what ``cat-breeds-vlm review`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import atomic_output
+from .gather import open_build
+from .html import render
+from .page import ReviewOptions, collect
+
+__all__ = ["ReviewOptions", "ReviewResult", "write_review"]
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What was written: the file, its size, and how many thumbnails it holds."""
+
+    path: Path
+    bytes: int
+    thumbnails: int
+
+
+def write_review(
+    dataset: str,
+    out: Path,
+    options: ReviewOptions = ReviewOptions(),
+    *,
+    token: str | None = None,
+    num_proc: int = 1,
+    progress: bool = True,
+) -> ReviewResult:
+    """Write the review page of DATASET (a built folder or a Hub repo id) to ``out``, atomically."""
+    build = open_build(dataset, token=token)
+    page = collect(build, options, num_proc=num_proc, progress=progress)
+    text = render(page).encode("utf-8")
+    with atomic_output(out, "wb") as stream:
+        stream.write(text)
+    return ReviewResult(Path(out), len(text), sum(1 for t in page.thumbs if not isinstance(t, str)))
