@@ -1,4 +1,11 @@
-"""The one exception type for bad input: the CLI prints its message as one line and exits 2."""
+"""The exception types for bad input, and the wrapper that turns them into one line and an exit code.
+
+Two kinds of mistake, each with one exit code across every command:
+
+- a bad option or value (:class:`OptionError`): exit 2, worded as click words its own usage
+  errors (``Error: --val-ratio + --test-ratio must be below 1 ...`` after the usage line);
+- a bad dataset, file or server (:class:`UserError`): exit 1, ``Error: ...`` on one line.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class UserError(Exception):
-    """A problem with what the user gave us (a path, a setting, a file): never a bug."""
+    """A problem with what the user gave us (a path, a file, a server): never a bug. Exit 1."""
+
+
+class OptionError(UserError):
+    """A bad command-line option or value, named as the user typed it. Exit 2, like click's own."""
+
+
+def one_line(err: BaseException) -> str:
+    """An exception as one line: its message with whitespace collapsed, else its type's name."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 class SettingsError(UserError, ValueError):
@@ -26,6 +42,8 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except OptionError as err:
+            raise click.UsageError(str(err)) from None
         except UserError as err:
             raise click.ClickException(str(err)) from None
         except BrokenPipeError:  # output piped into `head` and closed: not an error

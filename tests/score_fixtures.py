@@ -2,7 +2,7 @@
 
 A Parquet folder in the built layout (``data/{split}-00000-of-00001.parquet`` with the
 contract features and real JPEG bytes in the ``image`` column, plus a ``build.json`` with just
-``generator``, ``settings`` and ``breeds``) that ``datasets.load_dataset(folder)`` reads. Its
+``generator``, ``settings``, ``breeds`` and the row counts) that ``datasets.load_dataset(folder)`` reads. Its
 breeds are the tricky families of the scorer (Siamese / Applehead Siamese, Oriental Short /
 Long Hair), a priority breed, and the Sphynx with its odd folder name. It stands in for the
 output of ``cat-breeds-vlm build``, so it can be swapped for a real build later.
@@ -74,10 +74,14 @@ def split_rows(split: str) -> list[dict[str, Any]]:
 def write_dataset(folder: Path) -> Path:
     """Write the tiny built folder at ``folder`` and return it."""
     (folder / "data").mkdir(parents=True)
+    splits, counts = {}, {}
     for split in PHOTOS:
-        dataset = datasets.Dataset.from_list(split_rows(split), features=make_features(BREEDS))
+        rows = split_rows(split)
+        dataset = datasets.Dataset.from_list(rows, features=make_features(BREEDS))
         dataset.to_parquet(str(folder / "data" / f"{split}-00000-of-00001.parquet"))
+        splits[split] = {"rows": len(rows), "shards": 1}
+        counts[split] = {b: sum(BREEDS[r["breed"]] == b for r in rows) for b in BREEDS}
     settings = {"seed": 42, "priority_breeds": PRIORITY, "priority_oversample": 2}
-    report = {"generator": "cat_breeds_vlm", "settings": settings, "breeds": BREEDS}
+    report = {"generator": "cat_breeds_vlm", "settings": settings, "breeds": BREEDS, "splits": splits, "counts": counts}
     (folder / "build.json").write_text(json.dumps(report), encoding="utf-8")
     return folder

@@ -225,7 +225,7 @@ def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):
     foreign = tmp_path / "cat_breeds_vlm"
     foreign.mkdir()
     (foreign / "__init__.py").write_text("# precious code\n")
-    with pytest.raises(UserError, match="not a cat_breeds_vlm build"):
+    with pytest.raises(UserError, match="package's source folder, not a dataset"):
         build_folder(small_tree[0], foreign, CatBreedsVLMConfig(), progress=False, overwrite=True)
     assert [p.name for p in foreign.iterdir()] == ["__init__.py"]
     assert not list(tmp_path.glob(".cat_breeds_vlm*"))

@@ -175,8 +175,9 @@ def test_a_build_without_a_label_file_is_read_with_the_builtin_catalogue(tmp_pat
     from cat_breeds_vlm.errors import UserError
     from cat_breeds_vlm.labels.catalog import builtin_catalog
 
-    (tmp_path / "build.json").write_text(json.dumps({"generator": "cat_breeds_vlm", "breeds": ["Bengal"]}))
+    core = {"generator": "cat_breeds_vlm", "breeds": ["Bengal"], "splits": {}, "counts": {}}  # what every report has
+    (tmp_path / "build.json").write_text(json.dumps(core))
     assert catalog_for(str(tmp_path)) is builtin_catalog()  # made before builds carried one
-    (tmp_path / "build.json").write_text(json.dumps({"generator": "cat_breeds_vlm", "label_file": "labels.csv"}))
+    (tmp_path / "build.json").write_text(json.dumps(core | {"label_file": "labels.csv"}))
     with pytest.raises(UserError, match="names the label file labels.csv, which is missing"):
         catalog_for(str(tmp_path))

@@ -73,11 +73,15 @@ def test_card_body_says_what_a_reader_needs(build, report):
     body = DatasetCard.load(build / "README.md").text
     assert 'load_dataset("' in body
     assert "| `train` | 10 | 7 | 2 |" in body  # split table: rows, photos, shards
-    assert "| Burmilla ★ | 2 | 4 | 1 | 1 | 4 |" in body  # priority breed marked, counts per split
-    assert "| York Chocolate ★ † | 1 | 2 | 0 | 0 | 2 |" in body
-    assert "York Chocolate: no val and no test photo" in body
+    assert "| Burmilla * | 2 | 4 | 1 | 1 | 4 |" in body  # priority breed marked, counts per split
+    assert "| York Chocolate * † | 1 | 2 | 0 | 0 | 2 |" in body
+    assert "York Chocolate: no val and no test photo (too few distinct photos (under 3), 1 photo)" in body
+    assert "\\* priority breed (Burmilla, York Chocolate)" in body  # escaped: not a list item
     assert report["command"] in body
-    assert "| `seed` | `42` |" in body
+    assert "| `--seed` | 42 |" in body  # settings as typed on the command line
+    assert "| `--max-per-class` | none |" in body and "| `--style` | single |" in body
+    assert "| `--priority` | Burmilla, York Chocolate |" in body
+    assert "None" not in body and "'single'" not in body
     assert "0.1.0" in body
     assert "3 files were skipped" in body
     assert "empty file: 1; not an image: 1; truncated image: 1" in body
@@ -164,7 +168,7 @@ def test_the_card_of_a_real_build_matches_its_report(small_build):
     assert datasets.Features._from_yaml_list(info["features"]) == make_features(report["breeds"])
     for breed in report["breeds"]:
         missing = [s for s in ("val", "test") if not report["counts"][s].get(breed)]
-        marked = f"| {breed} †" in card.text or f"| {breed} ★ †" in card.text
+        marked = f"| {breed} †" in card.text or f"| {breed} * †" in card.text
         assert marked == bool(missing), breed
         if missing:
             assert f"{breed}: no {' and no '.join(missing)} photo" in card.text

@@ -29,6 +29,17 @@ def assert_one_line_error(result, *words: str) -> None:
         assert word in message, message
 
 
+def assert_usage_error(result, *words: str) -> None:
+    """A bad option or value: click's usage line, then one ``Error:`` line; exit code 2."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    error = result.output.strip().splitlines()[-1]
+    assert error.startswith("Error:") and result.output.startswith("Usage:"), result.output
+    for word in words:
+        assert word in error, error
+
+
 def test_build_writes_a_folder_and_prints_the_table(small_tree, tmp_path):
     out = tmp_path / "ds"
     result = run("build", small_tree[0], "-o", out, "--seed", "3", "--priority", "Burmilla", "--num-proc", "1")
@@ -60,23 +71,29 @@ def test_refuses_a_foreign_folder_and_an_unwritable_one(small_tree, tmp_path):
     assert [p.name for p in foreign.iterdir()] == ["sub"]
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    assert_one_line_error(run("build", small_tree[0], "-o", blocker / "out"), "does not exist")
+    assert_one_line_error(run("build", small_tree[0], "-o", blocker / "out"), "is a file, not a folder")
     assert_one_line_error(run("build", small_tree[0], "-o", "/proc/cat_breeds_vlm_out"), "cannot write")
 
 
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--val-ratio", "1.5"], ["val_ratio", "1.5"]),
-        (["--val-ratio", "0.6", "--test-ratio", "0.5"], ["below 1"]),
-        (["--priority-oversample", "0"], ["priority_oversample"]),
-        (["--style", "chatty"], ["chatty"]),
-        (["--priority", "Burmila"], ["Burmila", "did you mean 'Burmilla'"]),
+        (["--val-ratio", "1.5"], ["'--val-ratio'", "1.5"]),
+        (["--val-ratio", "0.6", "--test-ratio", "0.5"], ["--val-ratio + --test-ratio must be below 1"]),
+        (["--priority-oversample", "0"], ["'--priority-oversample'"]),
+        (["--num-proc", "0"], ["'--num-proc'", "0 is not in the range x>=1"]),
+        (["--max-per-class", "0"], ["'--max-per-class'"]),
+        (["--style", "chatty"], ["'--style'", "'chatty' is not one of 'single', 'detailed'"]),
     ],
 )
-def test_bad_settings_are_one_line(small_tree, tmp_path, args, words):
-    assert_one_line_error(run("build", small_tree[0], "-o", tmp_path / "out", *args), *words)
+def test_bad_settings_are_usage_errors_naming_the_option(small_tree, tmp_path, args, words):
+    assert_usage_error(run("build", small_tree[0], "-o", tmp_path / "out", *args), *words)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_priority_breed_that_is_no_folder_is_one_line(small_tree, tmp_path):
+    result = run("build", small_tree[0], "-o", tmp_path / "out", "--priority", "Burmila")
+    assert_one_line_error(result, "Burmila", "did you mean 'Burmilla'")
 
 
 def test_root_script_delegates_to_the_cli(small_tree, tmp_path):
@@ -91,7 +108,9 @@ def test_root_script_delegates_to_the_cli(small_tree, tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # default -o is ./cat_breeds_vlm: here, the package itself
     assert refused.returncode != 0
-    assert "not a cat_breeds_vlm build" in refused.stderr and "Traceback" not in refused.stderr
+    assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1
+    assert "cat_breeds_vlm is a Python package's source folder, not a dataset (you are in the" in refused.stderr
+    assert f"`cat-breeds-vlm build {small_tree[0]} -o build/cat_breeds_vlm`" in refused.stderr
 
 
 def test_demo_runs_twice_and_prints_next_steps(tmp_path):
@@ -115,6 +134,6 @@ def test_dry_run_plans_like_a_build_and_writes_nothing(small_tree, small_build, 
         assert f"{split:<10}{info['rows']:>8}{info['photos']:>8}{0:>8}" in result.output
 
 
-def test_an_out_of_range_seed_is_one_line(small_tree, tmp_path):
+def test_an_out_of_range_seed_is_a_usage_error(small_tree, tmp_path):
     for seed in ("-1", str(2**32)):
-        assert_one_line_error(run("build", small_tree[0], "-o", tmp_path / "out", "--seed", seed), "seed", seed)
+        assert_usage_error(run("build", small_tree[0], "-o", tmp_path / "out", "--seed", seed), "'--seed'", seed)

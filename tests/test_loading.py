@@ -1,14 +1,15 @@
 """DATASET arguments: which splits a build has and its report, for folders with or without
-build.json and for Hub repo ids (the Hub download replaced at the library boundary)."""
+build.json and for Hub repo ids (read offline from a snapshot in the local Hub cache)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-import huggingface_hub
 import pytest
 from click.testing import CliRunner
+from hub_fixtures import cache_snapshot
+from huggingface_hub import constants
 
 from cat_breeds_vlm.build.config import CatBreedsVLMConfig
 from cat_breeds_vlm.build.folder import build_folder
@@ -49,23 +50,19 @@ def test_stats_counts_a_folder_without_report_split_by_split(no_priority_build):
     assert [line.split()[:2] for line in table(bare.output)] == [line.split()[:2] for line in table(full.output)]
 
 
-def test_a_hub_repo_id_gives_its_report_and_priority_breeds(no_priority_build, monkeypatch):
-    def fake_download(repo_id, filename, **kwargs):
-        assert (repo_id, filename, kwargs) == ("team/cats", "build.json", {"repo_type": "dataset"})
-        return str(no_priority_build / "ds" / filename)
-
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
-    assert dataset_report("team/cats")["settings"]["priority_breeds"] == ["Bengal"]
-    assert priority_breeds_for("team/cats") == ("Bengal",)
-    assert split_names("team/cats") == ["train", "val", "test", "priority"]
+def test_a_hub_repo_id_gives_its_report_and_priority_breeds(no_priority_build):
+    # The suite runs offline: a repo id is read from the local Hub cache (online: test_wrong_turns).
+    cache_snapshot(constants.HF_HUB_CACHE, "loading/cats", no_priority_build / "ds", files=["build.json"])
+    assert dataset_report("loading/cats")["settings"]["priority_breeds"] == ["Bengal"]
+    assert priority_breeds_for("loading/cats") == ("Bengal",)
+    assert split_names("loading/cats") == ["train", "val", "test", "priority"]
 
 
-def test_an_unreachable_repo_or_missing_folder_is_one_line(tmp_path):
+def test_an_uncached_repo_offline_or_a_missing_folder_is_one_line(tmp_path):
     with pytest.raises(UserError, match="no such dataset folder"):
         split_names(str(tmp_path / "nope"))
-    with pytest.raises(UserError, match="cannot load team/cats"):
+    with pytest.raises(UserError, match="team/cats is not in the local Hub cache"):
         split_names("team/cats")  # the suite runs offline
-    assert priority_breeds_for("team/cats") is None
 
 
 def test_the_columns_are_declared_once_in_the_order_of_the_features():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from pathlib import Path
 
@@ -232,8 +233,10 @@ def test_write_prompts_streams_a_split_to_jsonl_and_leaves_nothing_on_failure(
 
 def test_priority_breeds_come_from_the_build_settings(built: Path, tmp_path: Path) -> None:
     assert priority_breeds_for(str(built)) == tuple(PRIORITY)
-    assert priority_breeds_for(str(tmp_path)) is None  # a folder without build.json
-    assert priority_breeds_for("someone/cat-breeds-vlm") is None  # a Hub repo id
+    bare = tmp_path / "bare"
+    shutil.copytree(built, bare)
+    (bare / "build.json").unlink()
+    assert priority_breeds_for(str(bare)) is None  # a build without build.json
 
 
 # Round-trip answers by source: 12 test rows, 7 right, 2 wrong, 2 unparseable, 1 missing.

@@ -6,10 +6,11 @@ import re
 import shutil
 from pathlib import Path
 
-import huggingface_hub
 import pytest
 from card_fixtures import make_build
 from click.testing import CliRunner
+from hub_fixtures import cache_snapshot
+from huggingface_hub import constants
 
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset.stats import count_report, format_stats, load_report
@@ -38,11 +39,12 @@ def test_stats_of_a_local_build_prints_rows_per_split_and_breed(build):
     cells = _cells(result.output)
     assert cells["train"] == ["10", "7"]  # rows, distinct photos
     assert cells["priority"] == ["6", "3"]
-    assert cells["Burmilla"] == ["4", "1", "1", "4"]  # train, val, test, priority
-    assert cells["York Chocolate"] == ["2", "0", "0", "2"]
-    assert cells["total"] == ["10", "2", "2", "6"]
+    assert cells["Burmilla"] == ["2", "4", "1", "1", "4"]  # train photos; train, val, test, priority rows
+    assert cells["York Chocolate"] == ["1", "2", "0", "0", "2"]
+    assert cells["total"] == ["7", "10", "2", "2", "6"]
     assert "Burmilla *" in result.output and "York Chocolate * †" in result.output
     assert "† no photo in val and/or test" in result.output
+    assert "too few distinct photos (under 3): York Chocolate (1)" in result.output
 
 
 def test_without_build_json_the_rows_are_counted_to_the_same_numbers(build, tmp_path):
@@ -60,24 +62,18 @@ def test_without_build_json_the_rows_are_counted_to_the_same_numbers(build, tmp_
     assert "counted from the rows" in format_stats(counted)
 
 
-def test_a_hub_repo_id_reads_its_build_json(build, monkeypatch):
-    calls = []
-
-    def fake_download(repo_id, filename, **kwargs):
-        calls.append((repo_id, filename, kwargs))
-        return str(build / filename)
-
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
-    result = CliRunner().invoke(main, ["stats", "team/cats"])
+def test_a_hub_repo_id_reads_its_build_json(build):
+    # Offline, from the local Hub cache; online against a loopback Hub: test_wrong_turns.
+    cache_snapshot(constants.HF_HUB_CACHE, "stats/cats", build, files=["build.json"])
+    result = CliRunner().invoke(main, ["stats", "stats/cats"])
     assert result.exit_code == 0, result.output
-    assert calls == [("team/cats", "build.json", {"repo_type": "dataset"})]
     assert result.output == CliRunner().invoke(main, ["stats", str(build)]).output
 
 
 def test_an_unreachable_hub_repo_is_one_clear_line():
     result = CliRunner().invoke(main, ["stats", "team/cats"])  # the suite runs offline
-    assert result.exit_code != 0
-    assert result.output.startswith("Error: cannot load team/cats")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no such dataset folder: team/cats, and team/cats is not in the local Hub cache")
     assert result.output.strip().count("\n") == 0
 
 

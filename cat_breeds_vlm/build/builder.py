@@ -71,25 +71,32 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         # __post_init__: validate here, so a bad setting fails at construction all the same.
         self.config.validate()
 
+    def _prepare(self) -> Prepared:
+        """Verify and plan once: the labels (folders with a photo kept) are known only then."""
+        if self.prepared is None:
+            self.config.validate()  # _info runs inside datasets' __init__: check the settings first
+            self.prepared = prepare(
+                Path(self.config.data_dir),
+                self.config.plan_settings,
+                num_proc=default_num_proc(),
+                scanned=self._scanned,
+            )
+        return self.prepared
+
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(
-            description=_DESCRIPTION, features=make_features(self._scanned.breeds)
+            description=_DESCRIPTION, features=make_features(self._prepare().breeds)
         )
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
-        self.prepared = prepare(
-            Path(self.config.data_dir),
-            self.config.plan_settings,
-            num_proc=default_num_proc(),
-            scanned=self._scanned,
-        )
+        self._prepare()
         return [
             datasets.SplitGenerator(name=split, gen_kwargs={"rows": self.prepared.plan.rows[split]})
             for split in self.prepared.plan.written_splits
         ]
 
     def _generate_examples(self, rows):
-        labels = make_features(self._scanned.breeds)["breed"]
+        labels = make_features(self._prepare().breeds)["breed"]
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import datasets
-from datasets.info import DatasetInfosDict
-from huggingface_hub import DatasetCard, DatasetCardData
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text_atomic
 from ..features import EVAL_SPLITS, in_build_order
 from .licence import DEFAULT_LICENSE, licence_section
+from .plan import MIN_PHOTOS_TO_SPLIT
+
+if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
+    import datasets
+    from huggingface_hub import DatasetCardData
 
 CARD_NAME = "README.md"
 CHART_NAME = "class_distribution.png"
@@ -28,6 +29,11 @@ CHART_NAME = "class_distribution.png"
 TASK_CATEGORIES = ["image-text-to-text", "visual-question-answering", "image-classification"]
 TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava"]
 PRETTY_NAME = "Cat breeds VLM"
+
+#: The marks of the breed tables, the same in the card and in ``stats``: a priority breed, and a
+#: breed missing from val and/or test. ASCII and Latin-1 only, so any terminal prints them.
+PRIORITY_MARK = "*"
+MISSING_MARK = "†"
 
 #: How many entries of a long list (skipped files, duplicate groups) the card shows.
 MAX_LISTED = 10
@@ -74,8 +80,35 @@ def missing_eval(report: dict[str, Any]) -> dict[str, list[str]]:
     return missing
 
 
+#: Why a breed misses val or test (:func:`missing_reasons`), as the card and ``stats`` say it.
+TOO_FEW_PHOTOS = f"too few distinct photos (under {MIN_PHOTOS_TO_SPLIT})"
+TOO_FEW_PETS = f"too few different pets ({MIN_PHOTOS_TO_SPLIT} or more photos, but of fewer pets)"
+NOT_RECORDED_WHY = "too few photos or pets (this older build.json does not say which)"
+
+
+def missing_reasons(report: dict[str, Any]) -> dict[str, tuple[str, int | None]]:
+    """Why each breed of :func:`missing_eval` misses a split, and its distinct photos.
+
+    ``breed -> (TOO_FEW_PHOTOS or TOO_FEW_PETS, photos)``; a report without per-breed photo
+    counts (an older ``build.json``) cannot tell which: ``(NOT_RECORDED_WHY, None)``.
+    """
+    photos = report.get("photos")
+    reasons: dict[str, tuple[str, int | None]] = {}
+    for breed in missing_eval(report):
+        if not isinstance(photos, dict):
+            reasons[breed] = (NOT_RECORDED_WHY, None)
+            continue
+        total = sum(photos.get(s, {}).get(breed, 0) for s in ("train", "val", "test"))
+        reasons[breed] = (TOO_FEW_PHOTOS if total < MIN_PHOTOS_TO_SPLIT else TOO_FEW_PETS, total)
+    return reasons
+
+
 def card_metadata(report: dict[str, Any], features: datasets.Features) -> DatasetCardData:
     """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``."""
+    import datasets
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
     splits = split_names(report)
     # priority rows are copies of train rows: the distinct examples are train + val + test.
     examples = sum(report["splits"][s]["rows"] for s in splits if s != "priority")
@@ -113,6 +146,8 @@ def card_metadata(report: dict[str, Any], features: datasets.Features) -> Datase
 
 def render_card(report: dict[str, Any], features: datasets.Features) -> str:
     """The full README.md text (YAML front matter and body) for a build report."""
+    from huggingface_hub import DatasetCard
+
     sections = [
         _intro(report),
         _load_section(),
@@ -221,11 +256,12 @@ def _breeds_section(report: dict[str, Any]) -> str:
     header = ["breed", "train photos"] + [f"{s} rows" for s in splits]
     rows = []
     for breed in report["breeds"]:
-        name = _cell(breed) + (" ★" if breed in priority else "") + (" †" if breed in missing else "")
+        marks = (f" {PRIORITY_MARK}" if breed in priority else "") + (f" {MISSING_MARK}" if breed in missing else "")
+        name = _cell(breed) + marks
         train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
         counts = [_num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
         rows.append([name, _num(train_photos)] + counts)
-    notes = [_priority_note(report, priority), _missing_note(missing), _uncatalogued_note(report)]
+    notes = [_priority_note(report, priority), _missing_note(report), _uncatalogued_note(report)]
     return "## Breeds\n\n" + _table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
 
 
@@ -235,21 +271,28 @@ def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
     if not priority:
         return "No priority breeds were set."
     note = (
-        f"★ priority breed ({_join(present) or 'none of them is in the data'}): each train photo"
+        f"\\{PRIORITY_MARK} priority breed ({_join(present) or 'none of them is in the data'}): each train photo"
         f" appears {report['settings'].get('priority_oversample', 1)} times in train, and these"
         " rows form the `priority` split."
     )
     return note + (f" Set as priority but not in the data: {_join(absent)}." if absent else "")
 
 
-def _missing_note(missing: dict[str, list[str]]) -> str:
-    if not missing:
+def _missing_note(report: dict[str, Any]) -> str:
+    reasons = missing_reasons(report)
+    if not reasons:
         return "Every breed has at least one photo in val and one in test."
-    which = "; ".join(f"{_cell(b)}: no {' and no '.join(s)} photo" for b, s in missing.items())
+    missing = missing_eval(report)
+    which = "; ".join(
+        f"{_cell(b)}: no {' and no '.join(missing[b])} photo ({reason}"
+        + (f", {_count(photos, 'photo', 'photos')})" if photos is not None else ")")
+        for b, (reason, photos) in reasons.items()
+    )
     return (
-        f"† **not in every evaluation split** ({which}). These breeds have too few distinct"
-        " photos (or pets) to split, so their photos stay in train and no val or test score"
-        " can be measured for them where they are missing."
+        f"{MISSING_MARK} **not in every evaluation split** ({which}). A breed needs"
+        f" {MIN_PHOTOS_TO_SPLIT} distinct photos of {MIN_PHOTOS_TO_SPLIT} different pets to be split (a pet's photos"
+        " stay together), so these stay in train, and no val or test score can be measured for"
+        " them where they are missing."
     )
 
 
@@ -278,7 +321,7 @@ def _chart_section() -> str:
 
 def _build_section(report: dict[str, Any]) -> str:
     settings = report["settings"]
-    rows = [[f"`{key}`", f"`{value!r}`"] for key, value in settings.items()]
+    rows = [[f"`{setting_option(key)}`", _cell(setting_text(value))] for key, value in settings.items()]
     lines = [
         "## How it was built",
         "",
@@ -298,11 +341,34 @@ def _build_section(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def setting_option(key: str) -> str:
+    """The command-line option of a build setting: ``val_ratio`` -> ``--val-ratio``."""
+    return "--priority" if key == "priority_breeds" else "--" + key.replace("_", "-")
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as a user typed it: ``none`` for no value, lists comma-separated."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+def _empty_folders_note(report: dict[str, Any]) -> list[str]:
+    """The breed folders that became no label (no photo left), as a paragraph, or nothing."""
+    empty = report.get("empty_folders") or []
+    if not empty:
+        return []
+    which = "; ".join(f"{_cell(e['folder'])} ({_cell(e['reason'])})" for e in empty)
+    return [f"{_count(len(empty), 'breed folder has', 'breed folders have')} no photo left, so no label: {which}.", ""]
+
+
 def _left_out_section(report: dict[str, Any]) -> str:
     skipped = report.get("skipped") or []
     duplicates = report.get("duplicates") or []
     conflicts = report.get("conflicts") or []
-    lines = ["## Left out", ""]
+    lines = ["## Left out", "", *_empty_folders_note(report)]
     if skipped:
         reasons = Counter(_reason_kind(item["reason"]) for item in skipped)
         lines.append(

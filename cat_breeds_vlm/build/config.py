@@ -11,7 +11,7 @@ from ..errors import SettingsError
 from ..labels.catalog import Catalog, load_catalog
 from ..labels.conversations import STYLES, check_style
 from .licence import DEFAULT_LICENSE, license_problem
-from .settings import PlanSettings
+from .settings import PlanSettings, ratio_problem
 
 __all__ = ["CatBreedsVLMConfig", "SettingsError"]
 
@@ -42,10 +42,9 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise SettingsError(f"{name} must be in [0, 1), got {value!r}")
-        if self.val_ratio + self.test_ratio >= 1:
-            raise SettingsError(
-                f"val_ratio + test_ratio must be below 1, got {self.val_ratio} + {self.test_ratio}"
-            )
+        problem = ratio_problem(self.val_ratio, self.test_ratio)
+        if problem:
+            raise SettingsError(problem)
         if not isinstance(self.priority_oversample, int) or self.priority_oversample < 1:
             raise SettingsError(f"priority_oversample must be an integer >= 1, got {self.priority_oversample!r}")
         if self.max_per_class is not None and (

@@ -26,28 +26,12 @@ from ..labels.labelfile import LABEL_FILE, write_label_file
 from .card import CHART_NAME, write_card
 from .chart import write_chart
 from .config import CatBreedsVLMConfig
-from .report import REPORT_NAME, dump_report, make_report, read_report
+from .output import check_destination
+from .report import REPORT_NAME, dump_report, make_report
 from .shards import ShardTask, deal_shards, write_all
 from .stages import prepare
 
 PARTIAL_TAG = ".partial-"
-
-
-def check_destination(out: Path, overwrite: bool) -> None:
-    """Refuse, before any work, a destination we must not write: touches nothing."""
-    if out.exists():
-        if not out.is_dir() or read_report(out) is None:
-            raise UserError(
-                f"refusing to write into {out}: it exists and is not a cat_breeds_vlm build "
-                "(choose another -o)"
-            )
-        if not overwrite:
-            raise UserError(f"{out} holds an earlier build: pass --overwrite to replace it")
-    parent = out.parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write {out}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write {out}: folder {parent} is not writable")
 
 
 def _remove_stale_partials(out: Path) -> None:
@@ -126,7 +110,7 @@ def build_folder(
 ) -> dict:
     """Build the dataset folder ``out`` from ``image_dir``; returns the build report."""
     out = Path(out).absolute()
-    check_destination(out, overwrite)
+    check_destination(out, overwrite, image_dir)
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
         prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)

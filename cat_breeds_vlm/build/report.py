@@ -1,6 +1,8 @@
 """The build report (``build.json``): settings, counts per split and breed, what was left out.
 
-Its schema is what the card, ``stats`` and ``push`` read; ``generator`` marks a folder as ours.
+Its schema is what the card, ``stats`` and ``push`` read; ``generator`` marks a folder as ours
+and ``format`` says which keys it has: a report written before a key existed is still read
+(:func:`check_report`), and readers show what it lacks as not recorded.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..errors import UserError
 from ..features import SPLITS
 
 if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
@@ -19,6 +22,24 @@ if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
 #: The value of ``generator`` in every build report: how we know a folder is an earlier build.
 GENERATOR = "cat_breeds_vlm"
 REPORT_NAME = "build.json"
+#: The report's layout version. Reports without ``format`` were written before it existed:
+#: only :data:`CORE_KEYS` are sure to be there.
+FORMAT_VERSION = 1
+#: Keys every report has had, with their JSON type: without one a report cannot be read.
+CORE_KEYS: dict[str, type] = {"breeds": list, "splits": dict, "counts": dict}
+#: Keys a report of the current format has; an older report may lack them (not recorded).
+RECORDED_KEYS: dict[str, type] = {
+    "settings": dict,
+    "photos": dict,
+    "too_small": list,
+    "skipped": list,
+    "duplicates": list,
+    "conflicts": list,
+    "empty_splits": list,
+    "capped": dict,
+    "empty_folders": list,
+}
+_JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
 
 
 def make_report(
@@ -40,6 +61,7 @@ def make_report(
     photos = {s: dict(sorted(plan.photos[s].items())) for s in ("train", "val", "test")}
     return {
         "generator": GENERATOR,
+        "format": FORMAT_VERSION,
         "package_version": __version__,
         "command": command,
         # The folder's name, not its path: a pushed build shows no local path, and the same
@@ -68,6 +90,8 @@ def make_report(
         "duplicates": plan.duplicates,
         "conflicts": plan.conflicts,
         "capped": plan.capped,
+        # Breed folders with no photo left (none to begin with, or every file skipped): not labels.
+        "empty_folders": prepared.empty_folders,
     }
 
 
@@ -83,3 +107,38 @@ def read_report(folder: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return report if isinstance(report, dict) and report.get("generator") == GENERATOR else None
+
+
+def check_report(report: dict, where: str | Path) -> dict:
+    """``report`` (read from ``where``) when readers can use it; else one line naming the key.
+
+    Core keys must be there in any format; the current format's other keys must be there in a
+    report of the current format, and may be missing from an older one (shown as not recorded).
+    """
+    version = report.get("format", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise UserError(f"{where}: key 'format' should be a number, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise UserError(
+            f"{where} has format {version}, newer than this cat_breeds_vlm reads"
+            f" ({FORMAT_VERSION}): upgrade the package (pip install -U cat_breeds_vlm)"
+        )
+    required = {**CORE_KEYS, **(RECORDED_KEYS if version >= 1 else {})}
+    for key, kind in {**CORE_KEYS, **RECORDED_KEYS}.items():
+        if key not in report:
+            if key in required:
+                raise UserError(f"{where}: key {key!r} is missing")
+            continue
+        _check_type(report[key], kind, key, where)
+    for split, info in report["splits"].items():
+        _check_type(info, dict, f"splits.{split}", where)
+        if "rows" not in info:
+            raise UserError(f"{where}: key 'splits.{split}.rows' is missing")
+        _check_type(info["rows"], int, f"splits.{split}.rows", where)
+    return report
+
+
+def _check_type(value: object, kind: type, key: str, where: str | Path) -> None:
+    if not isinstance(value, kind) or isinstance(value, bool):
+        found = _JSON_NAMES.get(type(value), "null")
+        raise UserError(f"{where}: key {key!r} should be {_JSON_NAMES[kind]}, not {found}")

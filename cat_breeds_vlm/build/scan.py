@@ -3,7 +3,8 @@
 A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
 is that breed's. Hidden files and folders are passed over; files with other extensions are
 listed as ignored; a file whose name is not valid UTF-8 (Parquet strings must be) is skipped
-with that reason. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.build.verify`.
+with that reason, and so is a folder that cannot be read. Nothing here decodes an image: that
+is :mod:`cat_breeds_vlm.build.verify`.
 """
 
 from __future__ import annotations
@@ -69,17 +70,22 @@ def find_breeds(image_dir: Path) -> list[str]:
     return breeds
 
 
-def _walk_sorted(folder: Path) -> Iterator[Path]:
-    """Every non-hidden file below ``folder``, depth first, each directory's entries sorted by name."""
+def _walk_sorted(folder: Path, unreadable: list[tuple[Path, OSError]]) -> Iterator[Path]:
+    """Every non-hidden file below ``folder``, depth first, each directory's entries sorted by name.
+
+    A folder that cannot be listed is added to ``unreadable`` (to be reported, never passed
+    over in silence) and the walk goes on.
+    """
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except PermissionError:
+    except OSError as err:
+        unreadable.append((folder, err))
         return
     for entry in entries:
         if _is_hidden(entry.name):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk_sorted(Path(entry.path))
+            yield from _walk_sorted(Path(entry.path), unreadable)
         elif entry.is_file():
             yield Path(entry.path)
 
@@ -94,8 +100,9 @@ def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
     skipped = [
         {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"} for b in found if b not in breeds
     ]
+    unreadable: list[tuple[Path, OSError]] = []
     for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=None if progress else True):
-        for path in _walk_sorted(image_dir / breed):
+        for path in _walk_sorted(image_dir / breed, unreadable):
             source = path.relative_to(image_dir).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 ignored.append(_printable(source))
@@ -105,6 +112,9 @@ def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
                 continue
             stat = path.stat()
             candidates.append(Candidate(source, breed, path, stat.st_size, stat.st_mtime_ns))
+    for folder, err in unreadable:
+        where = _printable(folder.relative_to(image_dir).as_posix()) + "/"
+        skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
     if not candidates:
         raise UserError(f"no images (.jpg .jpeg .png .webp) below {image_dir}")
     return ScanResult(breeds, candidates, ignored, skipped)

@@ -22,3 +22,13 @@ class PlanSettings:
     max_per_class: int | None = None
     priority_breeds: tuple[str, ...] = DEFAULT_PRIORITY_BREEDS
     priority_oversample: int = 5
+
+
+def ratio_problem(val_ratio: float, test_ratio: float, names: tuple[str, str] = ("val_ratio", "test_ratio")) -> str | None:
+    """What is wrong with the two ratios together (they must leave some photos for train), or None.
+
+    ``names`` are how the caller's user spelled them (``--val-ratio`` on the command line).
+    """
+    if val_ratio + test_ratio >= 1:
+        return f"{names[0]} + {names[1]} must be below 1, got {val_ratio} + {test_ratio}"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,28 @@ class Prepared:
 
     @property
     def breeds(self) -> list[str]:
-        """The ClassLabel names: every breed folder found, sorted."""
-        return self.scanned.breeds
+        """The ClassLabel names: the breed folders with at least one photo kept, sorted."""
+        kept = {breed for counts in self.plan.photos.values() for breed, n in counts.items() if n}
+        return [breed for breed in self.scanned.breeds if breed in kept]
+
+    @property
+    def empty_folders(self) -> list[dict]:
+        """The breed folders left with no photo, each with why: reported, never a label."""
+        labels = set(self.breeds)
+        found = Counter(c.breed for c in self.scanned.candidates)
+        skipped = Counter(s["source"].split("/", 1)[0] for s in self.skipped)
+        empty = []
+        for breed in self.scanned.breeds:
+            if breed in labels:
+                continue
+            if not found[breed]:
+                reason = "a folder in it cannot be read" if skipped[breed] else "no image files"
+            elif skipped[breed] >= found[breed]:
+                reason = f"every file was skipped ({found[breed]} found)"
+            else:
+                reason = "every photo was left out (the same picture is under another label)"
+            empty.append({"folder": breed, "reason": reason})
+        return empty
 
 
 def prepare(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -9,18 +11,19 @@ from pathlib import Path
 import click
 
 from ..build.licence import DEFAULT_LICENSE, license_problem
+from ..build.output import DEFAULT_OUT
 from ..build.settings import PlanSettings
-from ..errors import UserError, friendly_errors
+from ..errors import OptionError, UserError, friendly_errors
 from ..labels.conversations import STYLES
 from .options import labels_option, with_options
 
-#: Where ``build`` writes when no -o is given: the folder training code loads.
-DEFAULT_OUT = "cat_breeds_vlm"
 DEMO_PHOTOS = 3000
 #: Every build setting's default, from its one home.
 DEFAULTS = PlanSettings()
 #: The demo's source note: its photos are made up, and its card says so.
 DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of real cats."
+#: A share of photos: from 0 (none) up to, not including, 1.
+_RATIO = click.FloatRange(0, 1, max_open=True)
 
 
 def _num_proc_default() -> int:
@@ -32,20 +35,22 @@ def _num_proc_default() -> int:
 def build_options(func):
     """The options shared by ``build`` and ``demo``: one per config field, plus workers."""
     options = [
-        click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True, help="Seed of the split, the cap and the shuffle."),
-        click.option("--val-ratio", type=float, default=DEFAULTS.val_ratio, show_default=True, help="Share of each breed's photos in val."),
-        click.option("--test-ratio", type=float, default=DEFAULTS.test_ratio, show_default=True, help="Share of each breed's photos in test."),
-        click.option("--max-per-class", type=int, default=DEFAULTS.max_per_class, help="Keep at most N photos per breed (sampled with the seed)."),
+        click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=DEFAULTS.seed, show_default=True,
+                     help="Seed of the split, the cap and the shuffle."),
+        click.option("--val-ratio", type=_RATIO, default=DEFAULTS.val_ratio, show_default=True, help="Share of each breed's photos in val."),
+        click.option("--test-ratio", type=_RATIO, default=DEFAULTS.test_ratio, show_default=True, help="Share of each breed's photos in test."),
+        click.option("--max-per-class", type=click.IntRange(min=1), default=DEFAULTS.max_per_class,
+                     help="Keep at most N photos per breed (sampled with the seed)."),
         click.option("--priority", "priority_breeds", multiple=True, metavar="BREED",
                      help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULTS.priority_breeds) + "."),
-        click.option("--priority-oversample", type=int, default=DEFAULTS.priority_oversample, show_default=True,
+        click.option("--priority-oversample", type=click.IntRange(min=1), default=DEFAULTS.priority_oversample, show_default=True,
                      help="Copies of each priority-breed train photo."),
-        click.option("--style", default=STYLES[0], show_default=True, help="Conversation style: " + " or ".join(STYLES) + "."),
+        click.option("--style", type=click.Choice(STYLES), default=STYLES[0], show_default=True, help="Conversation style."),
         labels_option("Label file (CSV, the built-in catalogue's format) adding labels or replacing built-in ones."),
         click.option("--license", default=DEFAULT_LICENSE, show_default=True, callback=_check_license,
                      help="The dataset card's licence: an identifier the Hugging Face Hub accepts (cc-by-4.0, mit, ...)."),
         click.option("--source", default="", help="The dataset card's note on where the photos come from."),
-        click.option("--num-proc", type=int, default=None, help="Worker processes (default: one per core)."),
+        click.option("--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."),
     ]
     return with_options(func, options)
 
@@ -59,21 +64,28 @@ def _check_license(ctx: click.Context, param: click.Parameter, value: str) -> st
 def _settings(
     seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style, labels, license, source
 ):
-    from ..build.config import CatBreedsVLMConfig
+    """The build config of the options; a bad combination named by its options (exit 2)."""
+    from ..build.card import setting_option
+    from ..build.config import CatBreedsVLMConfig, SettingsError
 
-    return CatBreedsVLMConfig(
-        name="default",
-        seed=seed,
-        val_ratio=val_ratio,
-        test_ratio=test_ratio,
-        max_per_class=max_per_class,
-        priority_breeds=tuple(priority_breeds) or DEFAULTS.priority_breeds,
-        priority_oversample=priority_oversample,
-        style=style,
-        labels=labels,
-        license=license,
-        source=source,
-    )
+    try:
+        return CatBreedsVLMConfig(
+            name="default",
+            seed=seed,
+            val_ratio=val_ratio,
+            test_ratio=test_ratio,
+            max_per_class=max_per_class,
+            priority_breeds=tuple(priority_breeds) or DEFAULTS.priority_breeds,
+            priority_oversample=priority_oversample,
+            style=style,
+            labels=labels,
+            license=license,
+            source=source,
+        )
+    except SettingsError as err:  # worded with the Python names: say the options typed instead
+        names = "|".join(field.name for field in dataclasses.fields(CatBreedsVLMConfig))
+        message = re.sub(rf"\b({names})\b", lambda m: setting_option(m.group()), str(err))
+        raise OptionError(message) from None
 
 
 def _command_line(image_dir: Path, out: Path, config) -> str:
@@ -109,7 +121,21 @@ def _check_priority(image_dir: Path, config, explicit: bool) -> None:
 def run_build(
     image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
 ) -> dict:
-    """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``."""
+    """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``.
+
+    The cheap checks come first (options, destination, image folder), before the build's
+    heavy modules load: a mistake is answered at once.
+    """
+    from ..build.output import check_destination
+    from ..build.settings import ratio_problem
+    from ..build.scan import find_breeds
+
+    problem = ratio_problem(settings["val_ratio"], settings["test_ratio"], ("--val-ratio", "--test-ratio"))
+    if problem:
+        raise OptionError(problem)
+    if not dry_run:
+        check_destination(Path(out).absolute(), overwrite, image_dir)
+    find_breeds(image_dir)
     from ..build import folder
 
     config = _settings(**settings)
@@ -142,6 +168,10 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
             f"In no label catalogue (answers name them, state no fact; describe them with --labels): "
             + ", ".join(report["uncatalogued"])
         )
+    empty = report.get("empty_folders") or []
+    if empty:
+        listed = "; ".join(f"{e['folder']} ({e['reason']})" for e in empty[:5]) + ("; ..." if len(empty) > 5 else "")
+        lines.append(f"{len(empty)} breed folders with no photo left, not labels: {listed}")
     if written:
         look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o review.html"
         lines.append(f"Look at the photos, groups and skipped files (an HTML page): {look}")

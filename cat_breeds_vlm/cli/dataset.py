@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..dataset.hub import push
-from ..dataset.stats import format_stats, load_report
 from ..errors import friendly_errors
 
 
@@ -19,7 +17,12 @@ def stats_command(dataset: str) -> None:
 
     A private Hub repo is read with HF_TOKEN or the saved login.
     """
-    click.echo(format_stats(load_report(dataset)))
+    from ..dataset.locate import locate
+
+    source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
+    from ..dataset.stats import format_stats, load_report
+
+    click.echo(format_stats(load_report(source)))
 
 
 @click.command("push")
@@ -43,6 +46,8 @@ def push_command(
     create_pr: bool,
 ) -> None:
     """Upload the built folder DATASET_DIR to the Hub dataset repo REPO_ID, in one commit."""
+    from ..dataset.hub import push
+
     result = push(
         dataset_dir,
         repo_id,

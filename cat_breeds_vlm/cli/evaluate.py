@@ -10,22 +10,10 @@ from pathlib import Path
 
 import click
 
-from ..dataset.loading import open_split
-from ..errors import friendly_errors
-from ..evaluate.prompts import write_prompts
-from ..evaluate.score import (
-    catalog_for,
-    format_report,
-    priority_breeds_for,
-    score,
-    write_json_report,
-)
-from ..features import SPLITS
-from .options import labels_option
+from ..errors import UserError, friendly_errors
+from .options import labels_option, split_option
 
-_SPLIT = click.option(
-    "-s", "--split", type=click.Choice(SPLITS), default="test", show_default=True, help="Split to use."
-)
+_SPLIT = split_option(default="test")
 
 
 @click.command("prompts")
@@ -42,13 +30,19 @@ def prompts(dataset: str, split: str, output: Path) -> None:
     Each line holds the row id, the question, and the image path relative to the image folder
     the dataset was built from. Add an "answer" to each line to make a predictions file.
     """
-    count = write_prompts(open_split(dataset, split, streaming=True), output)
+    from ..dataset.locate import locate
+
+    source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
+    from ..dataset.loading import open_split
+    from ..evaluate.prompts import write_prompts
+
+    count = write_prompts(open_split(source, split, streaming=True), output)
     click.echo(f"Wrote {count} prompts of split {split!r} to {output}")
 
 
 @click.command("score")
 @click.argument("dataset")
-@click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
 @_SPLIT
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -59,7 +53,7 @@ def prompts(dataset: str, split: str, output: Path) -> None:
     help="A priority breed (repeat for more). Default: the dataset's build settings, else the "
     "catalogue's default priority breeds.",
 )  # fmt: skip
-@click.option("--top", default=10, show_default=True, help="How many confusions to list.")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="How many confusions to list.")
 @labels_option(
     "Label file adding names (aliases) or labels to the ones the build carries (its labels.csv; "
     "the built-in catalogue for older builds)."
@@ -80,12 +74,20 @@ def score_command(
     precision / recall / F1, the most frequent confusions, unparseable answers and missing ids
     (both count as wrong).
     """
+    from ..dataset.locate import locate
+
+    if not predictions.is_file():  # a local check, before the dataset (maybe on the Hub) is read
+        raise UserError(f"no such file: {predictions}")
+    source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
+    from ..dataset.loading import open_split
+    from ..evaluate.score import catalog_for, format_report, priority_breeds_for, score, write_json_report
+
     report = score(
-        open_split(dataset, split, streaming=True),
+        open_split(source, split, streaming=True),
         predictions,
-        priority_breeds=priority or priority_breeds_for(dataset),
+        priority_breeds=priority or priority_breeds_for(source),
         top_confusions=top,
-        catalog=catalog_for(dataset, labels),
+        catalog=catalog_for(source, labels),
     )
     click.echo(format_report(report))
     if json_path is not None:

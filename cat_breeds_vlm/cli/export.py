@@ -14,18 +14,15 @@ from typing import Any
 
 import click
 
-from ..dataset.loading import resolve_splits
+from typing import TYPE_CHECKING
+
 from ..errors import UserError, friendly_errors
-from ..export import fireworks
-from ..export.fireworks import export_fireworks
-from ..export.llava import export_llava
-from ..export.source import AnyDataset, open_source
-from ..export.stream import ExportSummary
-from ..export.trl import export_trl
 from ..export.validator import KINDS
-from ..export.validator import validate as validate_file
-from ..workers import default_num_proc
-from .options import with_options
+from .options import split_option, with_options
+
+if TYPE_CHECKING:  # the exporters import datasets: loaded when a command runs, not for --help
+    from ..export.source import AnyDataset
+    from ..export.stream import ExportSummary
 
 _OUTPUT_HELP = (
     "A file for one split (train.jsonl; train.json for LLaVA), or a folder that gets "
@@ -37,8 +34,7 @@ def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """DATASET, --split, -o and the options every export takes."""
     options = [
         click.argument("dataset"),
-        click.option("-s", "--split", "splits", multiple=True, default=("train",),
-                     show_default=True, help="Split to export; repeat for several, or 'all'."),
+        split_option(default="train", multiple=True),
         click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
                      help=_OUTPUT_HELP),
         click.option("--streaming/--no-streaming", default=True, show_default=True,
@@ -88,11 +84,16 @@ def fireworks_command(system: str | None, max_file_mb: float | None, **source: A
     """Fireworks AI fine-tuning JSONL: messages with the image as a base64 data URI."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        from ..export.fireworks import export_fireworks  # here: DATASET is checked before this loads
+
         return export_fireworks(dataset, path, system=system, max_file_mb=max_file_mb, **common)
 
-    for summary in _export_splits(run, (".jsonl",), ".jsonl", **source):
+    summaries = _export_splits(run, (".jsonl",), ".jsonl", **source)
+    from ..export.fireworks import file_problems
+
+    for summary in summaries:
         for file, rows in zip(summary.files, summary.file_rows, strict=True):
-            for _, message in fireworks.file_problems(rows, file.stat().st_size):
+            for _, message in file_problems(rows, file.stat().st_size):
                 click.echo(f"warning: {file}: {message}", err=True)
 
 
@@ -109,6 +110,8 @@ def llava_command(
     """LLaVA JSON: one array of {id, image, conversations}, with the images beside it."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        from ..export.llava import export_llava  # here: DATASET is checked before this loads
+
         return export_llava(
             dataset, path, image_folder=image_folder, link_source=link_source,
             jsonl=json_lines(path, jsonl), **common,
@@ -128,6 +131,8 @@ def trl_command(
     """TRL JSONL: prompt/completion with typed content and an images column of paths."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
+        from ..export.trl import export_trl  # here: DATASET is checked before this loads
+
         return export_trl(
             dataset,
             path,
@@ -153,11 +158,18 @@ def _export_splits(
     num_proc: int | None,
 ) -> list[ExportSummary]:
     """Export each split to its path, echoing a summary line each; returns the summaries."""
+    from ..dataset.locate import locate
+
+    source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
+    from ..dataset.loading import resolve_splits
+    from ..export.source import open_source
+    from ..workers import default_num_proc
+
     if num_proc is None:  # resizing is CPU-bound: use every core; anything else: one process
         num_proc = default_num_proc() if max_side is not None else 1
     summaries = []
-    for split, path in output_paths(out, resolve_splits(splits, dataset), file_suffixes, suffix):
-        data = open_source(dataset, split, streaming=streaming)
+    for split, path in output_paths(out, resolve_splits(splits, source), file_suffixes, suffix):
+        data = open_source(source, split, streaming=streaming)
         summary = run(data, path, max_side=max_side, num_proc=num_proc, progress=True)
         images = f", {summary.images} image files written" if summary.images else ""
         files = ", ".join(str(f) for f in summary.files)
@@ -195,7 +207,7 @@ def json_lines(path: Path, jsonl: bool) -> bool:
 )
 @click.option("--jsonl", is_flag=True, help="Read a LLaVA file as JSON Lines, not one array "
               "(implied by a file ending in .jsonl).")  # fmt: skip
-@click.option("--show", default=20, show_default=True, help="Problems to print per file.")
+@click.option("--show", type=click.IntRange(min=0), default=20, show_default=True, help="Problems to print per file.")
 @friendly_errors
 def validate(
     kind: str, paths: tuple[Path, ...], image_folder: Path | None, jsonl: bool, show: int
@@ -206,6 +218,8 @@ def validate(
     status 1 when any file has an error (warnings, like a file over Fireworks' 150 MB upload
     limit, do not fail).
     """
+    from ..export.validator import validate as validate_file
+
     failed = False
     for path in paths:
         report = validate_file(

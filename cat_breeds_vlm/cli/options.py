@@ -1,4 +1,5 @@
-"""Groups of click options shared by several commands, applied as one decorator."""
+"""Groups of click options shared by several commands, applied as one decorator, and the one
+``--split`` option every command that reads a dataset takes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
+
+from ..features import SPLITS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,3 +41,12 @@ def _check_label_file(ctx: click.Context, param: click.Parameter, value: str | N
         except UserError as err:
             raise click.BadParameter(str(err), ctx, param) from None
     return value
+def split_option(*, default: str, multiple: bool = False) -> Callable[[F], F]:
+    """``-s/--split``: a click choice of the split names, so a wrong one gets click's own line
+    and exit code 2 in every command; with ``multiple``, ``all`` is a choice too."""
+    choices = [*SPLITS, "all"] if multiple else list(SPLITS)
+    help_text = "Split to export; repeat for several, or 'all'." if multiple else "Split to use."
+    return click.option(
+        "-s", "--split", "splits" if multiple else "split", type=click.Choice(choices), multiple=multiple,
+        default=(default,) if multiple else default, show_default=True, help=help_text,
+    )  # fmt: skip

@@ -40,8 +40,9 @@ from huggingface_hub.utils import validate_repo_id
 from .. import __version__
 from ..build.card import CARD_NAME, CHART_NAME
 from ..build.report import GENERATOR, REPORT_NAME, read_report
-from ..errors import UserError
+from ..errors import UserError, one_line
 from ..features import shard_name
+from .locate import not_a_build
 
 #: Files every build has besides its Parquet shards.
 BUILD_FILES: tuple[str, ...] = (CARD_NAME, REPORT_NAME, CHART_NAME)
@@ -109,6 +110,8 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
     if partial:
         raise UserError(f"{folder} is an unfinished write ({partial[0]}): rebuild it before pushing")
     report = read_report(folder)
+    if report is None and not any(f == REPORT_NAME or f.endswith(".parquet") for f in found):
+        raise UserError(not_a_build(folder, str(dataset_dir)))  # no build at all: every command's words
     if report is None:
         raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
     if not isinstance(report.get("splits"), dict) or not report["splits"]:
@@ -143,7 +146,7 @@ def push(
     try:
         validate_repo_id(repo_id)
     except HFValidationError as err:
-        raise UserError(f"invalid repo id {repo_id!r}: {_one_line(err)}") from None
+        raise UserError(f"invalid repo id {repo_id!r}: {one_line(err)}") from None
     api = api or HfApi(library_name=GENERATOR, library_version=__version__)
     with hub_errors(f"cannot push to {repo_id}", token):
         repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True, token=token)
@@ -202,7 +205,7 @@ def hub_errors(what: str, token: str | None) -> Iterator[None]:
     try:
         yield
     except NETWORK_ERRORS as err:
-        raise UserError(scrub(f"{what}: {_one_line(err)}", token)) from None
+        raise UserError(scrub(f"{what}: {one_line(err)}", token)) from None
 
 
 def scrub(text: str, token: str | None = None) -> str:
@@ -215,11 +218,6 @@ def scrub(text: str, token: str | None = None) -> str:
         if secret and secret.strip():
             text = text.replace(secret.strip(), "***")
     return _TOKEN_PATTERN.sub("hf_***", text)
-
-
-def _one_line(err: BaseException) -> str:
-    """An exception as one line: its type when the message is empty, whitespace collapsed."""
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 def _is_partial(name: str) -> bool:
@@ -242,8 +240,8 @@ def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[s
     for shard in expected:
         try:
             rows += pq.read_metadata(folder / shard).num_rows
-        except Exception as err:  # pyarrow raises ArrowInvalid / OSError for a damaged file
-            raise UserError(f"cannot read {folder / shard}: {_one_line(err)}") from None
+        except (OSError, ValueError) as err:  # a damaged file: pyarrow's ArrowInvalid is a ValueError
+            raise UserError(f"cannot read {folder / shard}: {one_line(err)}") from None
     if rows != info["rows"]:
         raise UserError(
             f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info['rows']}"

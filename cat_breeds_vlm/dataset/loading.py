@@ -1,96 +1,105 @@
 """Open a built dataset for reading: a local built folder or a Hub repo id, streaming or not.
 
 Exporters, ``stats`` and ``score`` all read through :func:`open_split`, :func:`dataset_report`
-and :func:`split_names`, so every command accepts the same DATASET argument.
+and :func:`split_names`, so every command accepts the same DATASET argument. Each takes the
+argument as typed (a string) or as :func:`~cat_breeds_vlm.dataset.locate.locate` resolved it:
+commands resolve it once, first, so a wrong path is answered before anything slow happens.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
-
-from ..build.report import REPORT_NAME, read_report
-from ..errors import UserError
+from ..errors import UserError, one_line
 from ..features import SPLITS, in_build_order
+from .locate import Located, check_shards, hub_file, locate
+
+if TYPE_CHECKING:  # only for the types: ``datasets`` is imported when rows are read
+    import datasets
+
+#: What ``datasets`` raises for a dataset it cannot read (as opposed to a bug of ours).
+_LOAD_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, ValueError, ConnectionError, TimeoutError)
 
 
-def resolve_splits(requested: tuple[str, ...] | list[str], dataset: str | None = None) -> list[str]:
+def resolve_splits(requested: tuple[str, ...] | list[str], dataset: str | Located | None = None) -> list[str]:
     """Expand ``all`` and check names: ``("train", "all")`` -> every split, in build order.
 
-    With ``dataset``, ``all`` means the splits it has (an empty split is not written).
+    With ``dataset``, ``all`` means the splits it has (an empty split is not written), and
+    every named split must be one of them.
     """
     names = list(requested) or ["train"]
-    if "all" in names:
-        return split_names(dataset) if dataset is not None else list(SPLITS)
-    unknown = [n for n in names if n not in SPLITS]
+    unknown = [n for n in names if n not in SPLITS and n != "all"]
     if unknown:
         raise UserError(f"unknown split {unknown[0]!r}: choose from {', '.join(SPLITS)} or 'all'")
+    if dataset is None:
+        return list(SPLITS) if "all" in names else list(dict.fromkeys(names))
+    present = split_names(dataset)
+    if "all" in names:
+        return present
+    for name in names:
+        check_split(dataset, name, present)
     return list(dict.fromkeys(names))
 
 
-def is_local(dataset: str) -> bool:
-    """True when DATASET names an existing local folder rather than a Hub repo id."""
-    return Path(dataset).expanduser().is_dir()
+def check_split(dataset: str | Located, split: str, present: list[str] | None = None) -> None:
+    """One line, the same from every command, when DATASET has no split ``split``."""
+    source = locate(dataset)
+    present = split_names(source) if present is None else present
+    if split in present:
+        check_shards(source, split)
+        return
+    empty = (source.report or {}).get("empty_splits") or []
+    why = ": the build gave it no rows, so it was not written" if split in empty else ""
+    raise UserError(f"{source.name} has no split {split!r} (it has {', '.join(present)}){why}")
 
 
-def load_path(dataset: str) -> str:
-    """What to hand ``load_dataset``: the expanded local folder, or the Hub repo id.
-
-    Something path-like that is no folder is refused here, with one line, rather than being
-    looked up on the Hub.
-    """
-    if is_local(dataset):
-        return str(Path(dataset).expanduser())
-    if dataset.startswith((".", "/", "~")) or dataset.count("/") > 1:
-        raise UserError(f"no such dataset folder: {dataset}")
-    return dataset
+def is_local(dataset: str | Located) -> bool:
+    """True when DATASET is read from a folder on this machine (a build, or a cached Hub copy)."""
+    return locate(dataset).local
 
 
-def dataset_report(dataset: str) -> dict | None:
-    """The build report of a local folder or Hub repo id, or None when it has none we can read."""
-    path = dataset_file(dataset, REPORT_NAME)
-    return None if path is None else read_report(path.parent)
+def dataset_report(dataset: str | Located) -> dict | None:
+    """The build report of a local folder or Hub repo id, or None when it has none."""
+    return locate(dataset).report
 
 
-def dataset_file(dataset: str, name: str) -> Path | None:
+def dataset_file(dataset: str | Located, name: str) -> Path | None:
     """A file of a local build folder or Hub repo (downloaded to the cache), or None when absent."""
-    if is_local(dataset):
-        path = Path(dataset).expanduser() / name
+    source = locate(dataset)
+    if source.local:
+        path = Path(source.path) / name
         return path if path.is_file() else None
-    import huggingface_hub
-    from huggingface_hub.errors import EntryNotFoundError, HFValidationError
+    return hub_file(source.path, name)
 
-    from .hub import NETWORK_ERRORS
+
+def split_names(dataset: str | Located) -> list[str]:
+    """The splits DATASET has, in build order: from its report, else from its card's configs."""
+    source = locate(dataset)
+    if source.report is not None:
+        return in_build_order(source.report["splits"])
+    import datasets
 
     try:
-        return Path(huggingface_hub.hf_hub_download(dataset, name, repo_type="dataset"))
-    except (EntryNotFoundError, HFValidationError, *NETWORK_ERRORS):
-        return None  # reading the rows then gives the answer, or one clear error
-
-
-def split_names(dataset: str) -> list[str]:
-    """The splits DATASET has, in build order: from its report, else from its card's configs."""
-    report = dataset_report(dataset)
-    if report is not None:
-        found = list(report["splits"])
-    else:
-        path = load_path(dataset)
-        try:
-            found = datasets.get_dataset_split_names(path)
-        except Exception as err:  # no data files, network / Hub errors: one line
-            raise UserError(f"cannot load {dataset}: {type(err).__name__}: {err}") from None
+        found = datasets.get_dataset_split_names(source.path)
+    except _LOAD_ERRORS as err:  # no data files, a card that names none, a network failure
+        raise UserError(f"cannot read the splits of {source.name}: {one_line(err)}") from None
     return in_build_order(found)
 
 
 def open_split(
-    dataset: str, split: str, *, streaming: bool = False, token: str | None = None
+    dataset: str | Located, split: str, *, streaming: bool = False, token: str | None = None
 ) -> datasets.Dataset | datasets.IterableDataset:
-    """Load one split of a built folder or Hub repo id, with one clear error when it can't."""
-    path = load_path(dataset)
+    """Load one split of a built folder or Hub repo id, with one clear error when it can't.
+
+    Only ``datasets``' own errors for data it cannot read become that line; anything else is
+    a bug, and surfaces as one.
+    """
+    source = locate(dataset, token)
+    check_split(source, split)
+    import datasets
+
     try:
-        return datasets.load_dataset(path, split=split, streaming=streaming, token=token)
-    except (FileNotFoundError, ValueError) as err:
-        raise UserError(f"cannot load split {split!r} of {dataset}: {err}") from None
-    except Exception as err:  # network / Hub errors: one line, not a traceback
-        raise UserError(f"cannot load {dataset}: {type(err).__name__}: {err}") from None
+        return datasets.load_dataset(source.path, split=split, streaming=streaming, token=token)
+    except _LOAD_ERRORS as err:  # DataFilesNotFoundError, DatasetNotFoundError, ConnectionError ...
+        raise UserError(f"cannot load split {split!r} of {source.name}: {one_line(err)}") from None

@@ -7,29 +7,31 @@ split, which works on any dataset with the data contract's features.
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from typing import Any
 
-from ..build.card import missing_eval
+from ..build.card import MISSING_MARK, PRIORITY_MARK, missing_eval, missing_reasons
 from ..build.card import split_names as report_split_names
 from ..build.report import REPORT_NAME
-from .loading import dataset_report, open_split, split_names
+from .loading import open_split, split_names
+from .locate import Located, locate
 
-PRIORITY_MARK = "*"
-MISSING_MARK = "†"
+NOT_RECORDED = "not recorded"
 
 
-def load_report(dataset: str) -> dict[str, Any]:
+def load_report(dataset: str | Located) -> dict[str, Any]:
     """The build report of ``dataset`` (folder or Hub repo id), or one counted from its rows."""
-    report = dataset_report(dataset)
-    return report if report is not None else count_report(dataset)
+    source = locate(dataset)
+    return source.report if source.report is not None else count_report(source)
 
 
-def count_report(dataset: str) -> dict[str, Any]:
+def count_report(dataset: str | Located) -> dict[str, Any]:
     """A report with ``breeds``, ``splits`` (rows) and ``counts``, counted from the data.
 
     Splits are streamed and only ``breed`` is read: no image is downloaded or decoded.
     """
+    dataset = locate(dataset)
     breeds: list[str] = []
     splits: dict[str, dict[str, int]] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -57,26 +59,45 @@ def _split_table(report: dict[str, Any], splits: list[str]) -> str:
 
 
 def _breed_table(report: dict[str, Any], splits: list[str]) -> str:
-    """Rows per breed and split, breeds marked, with a total line."""
+    """Distinct train photos (when recorded) and rows per breed and split, marked, with totals.
+
+    Headers say rows or photos: train rows count each oversampled copy.
+    """
     priority = set(report.get("settings", {}).get("priority_breeds") or [])
     missing = missing_eval(report)
     counts = report["counts"]
+    photos = report.get("photos", {}).get("train") if isinstance(report.get("photos"), dict) else None
     rows = []
-    for breed in report["breeds"]:
+    for breed in [*report["breeds"], "total"]:
         name = breed + (f" {PRIORITY_MARK}" if breed in priority else "")
         name += f" {MISSING_MARK}" if breed in missing else ""
-        rows.append([name] + [f"{counts.get(s, {}).get(breed, 0):,}" for s in splits])
-    rows.append(["total"] + [f"{sum(counts.get(s, {}).values()):,}" for s in splits])
-    return _align(["breed", *splits], rows)
+        cells = [sum(counts.get(s, {}).values()) if breed == "total" else counts.get(s, {}).get(breed, 0) for s in splits]
+        if photos is not None:
+            cells.insert(0, sum(photos.values()) if breed == "total" else photos.get(breed, 0))
+        rows.append([name] + [f"{n:,}" for n in cells])
+    header = ["breed"] + (["train photos"] if photos is not None else []) + [f"{s} rows" for s in splits]
+    return _align(header, rows)
 
 
 def _notes(report: dict[str, Any]) -> list[str]:
     """What the marks mean, and where the numbers came from (as one block, or nothing)."""
     notes = []
-    if report.get("settings", {}).get("priority_breeds"):
-        notes.append(f"{PRIORITY_MARK} priority breed (oversampled in train, gathered in priority)")
-    if missing_eval(report):
-        notes.append(f"{MISSING_MARK} no photo in val and/or test (too few distinct photos to split)")
+    settings = report.get("settings")
+    if settings is not None and settings.get("priority_breeds"):
+        notes.append(f"{PRIORITY_MARK} priority breed (each train photo repeated in train rows, gathered in priority)")
+    elif settings is None and not report.get("counted"):
+        notes.append(f"priority breeds: {NOT_RECORDED} in {REPORT_NAME}")
+    groups: dict[str, list[str]] = {}
+    for breed, (reason, photos) in missing_reasons(report).items():
+        groups.setdefault(reason, []).append(breed + (f" ({photos})" if photos is not None else ""))
+    if groups:
+        notes.append(f"{MISSING_MARK} no photo in val and/or test, so no score there; distinct photos in brackets:")
+        notes += [
+            textwrap.fill(f"{reason}: {', '.join(breeds)}", 100, initial_indent="    ", subsequent_indent="      ")
+            for reason, breeds in groups.items()
+        ]
+    if not isinstance(report.get("photos"), dict) and not report.get("counted"):
+        notes.append(f"distinct photos per breed: {NOT_RECORDED} in this older {REPORT_NAME}")
     if report.get("counted"):
         notes.append(f"(counted from the rows: no {REPORT_NAME} found)")
     return ["\n".join(notes)] if notes else []

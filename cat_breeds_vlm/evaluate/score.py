@@ -33,6 +33,7 @@ import datasets
 
 from ..atomic import atomic_output
 from ..dataset.loading import dataset_file, dataset_report
+from ..dataset.locate import Located, locate
 from ..errors import UserError
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
 from ..labels.parse import BreedParser
@@ -163,7 +164,7 @@ def _some(ids: Sequence[str]) -> str:
     return ", ".join(repr(i) for i in ids[:SHOWN]) + more
 
 
-def priority_breeds_for(dataset: str) -> tuple[str, ...] | None:
+def priority_breeds_for(dataset: str | Located) -> tuple[str, ...] | None:
     """The priority breeds a build (local folder or Hub repo id) was made with, else None.
 
     Only those that are labels of the build: the default set names seven breeds, and a tree
@@ -177,20 +178,21 @@ def priority_breeds_for(dataset: str) -> tuple[str, ...] | None:
     return tuple(breed for breed in breeds if labels is None or breed in labels)
 
 
-def catalog_for(dataset: str, label_file: str | os.PathLike[str] | None = None) -> Catalog:
+def catalog_for(dataset: str | Located, label_file: str | os.PathLike[str] | None = None) -> Catalog:
     """The label catalogue to read a build's answers with (local folder or Hub repo id).
 
     The label file the build carries (named in its ``build.json``) is exactly what the build
     knew of its labels; a build from before label files, or a dataset that is no build, is read
     with the built-in catalogue. ``label_file`` adds or overrides labels on top.
     """
-    report = dataset_report(dataset) or {}
+    source = locate(dataset)
+    report = dataset_report(source) or {}
     carried = report.get("label_file")
     base = None
     if carried:
-        path = dataset_file(dataset, carried)
+        path = dataset_file(source, carried)
         if path is None:
-            raise UserError(f"{dataset}: its build.json names the label file {carried}, which is missing")
+            raise UserError(f"{source.name}: its build.json names the label file {carried}, which is missing")
         base = Catalog.from_file(path)
     return load_catalog(label_file, base)
 

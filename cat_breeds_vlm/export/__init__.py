@@ -14,12 +14,20 @@ commands are in :mod:`cat_breeds_vlm.cli.export`.
 
 from __future__ import annotations
 
-from .fireworks import export_fireworks
-from .llava import export_llava
-from .source import ParquetSplit
-from .stream import ExportSummary
-from .trl import export_trl, to_trl
-from .validator import Report, validate
+import importlib
+
+#: Where each public name lives; imported on first use, so the command line (which imports
+#: :data:`~.validator.KINDS` from here) does not pay for pyarrow and datasets up front.
+_HOMES = {
+    "ExportSummary": "stream",
+    "ParquetSplit": "source",
+    "Report": "validator",
+    "export_fireworks": "fireworks",
+    "export_llava": "llava",
+    "export_trl": "trl",
+    "to_trl": "trl",
+    "validate": "validator",
+}
 
 __all__ = [
     "ExportSummary",
@@ -31,3 +39,10 @@ __all__ = [
     "to_trl",
     "validate",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public name's module on first use (see :data:`_HOMES`)."""
+    if name in _HOMES:
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

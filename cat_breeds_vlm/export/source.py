@@ -28,9 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..dataset.loading import is_local, open_split
+from ..dataset.loading import check_split, open_split
+from ..dataset.locate import Located, locate
 from ..errors import UserError
-from ..features import columns_without
+from ..features import columns_without, shard_name
 
 #: Rows read from Arrow at a time: about 1 MB of the real 15 KB photos, which the exporting
 #: thread still finds in the CPU cache (256 rows made pass-through ~5% slower).
@@ -168,6 +169,17 @@ def split_files(folder: str | Path, split: str) -> tuple[Path, ...]:
     return files
 
 
+def report_files(source: Located, split: str) -> tuple[Path, ...]:
+    """The shards of a split as its build report lists them (none without a report).
+
+    Read from the report, not resolved by ``datasets``: a cached Hub copy holding only some
+    splits' files still exports the ones it has.
+    """
+    info = (source.report or {}).get("splits", {}).get(split) or {}
+    count = info.get("shards", 0)
+    return tuple(Path(source.path, "data", shard_name(split, i, count)) for i in range(count))
+
+
 def _is_parquet(path: Path) -> bool:
     return path.suffix == ".parquet"
 
@@ -176,16 +188,18 @@ def _is_parquet(path: Path) -> bool:
 AnyDataset = datasets.Dataset | datasets.IterableDataset | ParquetSplit
 
 
-def open_source(dataset: str, split: str, *, streaming: bool) -> AnyDataset:
+def open_source(dataset: str | Located, split: str, *, streaming: bool) -> AnyDataset:
     """A split to export: a local folder streamed from its Parquet shards, else ``open_split``.
 
     (A local folder of other files is streamed by ``datasets``, as ``open_split`` does.)
     """
-    if streaming and is_local(dataset):
-        files = split_files(Path(dataset).expanduser(), split)
+    source = locate(dataset)
+    if streaming and source.local:
+        check_split(source, split)  # with a build report: every shard it lists is there
+        files = report_files(source, split) or split_files(Path(source.path), split)
         if all(_is_parquet(f) for f in files):
             return ParquetSplit(split, files)
-    return open_split(dataset, split, streaming=streaming)
+    return open_split(source, split, streaming=streaming)
 
 
 def iter_batches(

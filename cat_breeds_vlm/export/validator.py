@@ -17,10 +17,13 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from ..errors import UserError
-from . import fireworks, llava, trl
 
 #: The formats :func:`validate` knows.
 KINDS: tuple[str, ...] = ("fireworks", "llava", "trl")
+#: How each format is named in messages.
+FORMAT_NAMES = {"fireworks": "Fireworks", "llava": "LLaVA", "trl": "TRL"}
+#: The top-level key only one format's records have, to tell the formats apart.
+_MARK_KEYS = {"messages": "fireworks", "conversations": "llava", "prompt": "trl", "completion": "trl"}
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,13 @@ class Report:
     errors: int = 0
     warnings: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: The format the file looks like when it is not ``kind`` (then nothing else is checked).
+    looks_like: str | None = None
 
     @property
     def ok(self) -> bool:
-        """True when no rule was broken (warnings allowed)."""
-        return self.errors == 0
+        """True when no rule was broken (warnings allowed) and the file is of the format asked."""
+        return self.errors == 0 and self.looks_like is None
 
     def add(self, where: str, message: str, *, error: bool = True) -> None:
         """Count a problem, and keep it if fewer than ``keep`` are kept."""
@@ -63,6 +68,11 @@ class Report:
 
     def render(self) -> str:
         """A summary line, then the kept problems, one a line."""
+        if self.looks_like is not None:
+            return (
+                f"FAILED {self.kind} {self.path}: this looks like a {FORMAT_NAMES[self.looks_like]} file:"
+                f" use `cat-breeds-vlm validate {self.looks_like} {self.path}`"
+            )
         verdict = "OK" if self.ok else "FAILED"
         head = (
             f"{verdict} {self.kind} {self.path}: {self.rows} rows, "
@@ -94,6 +104,10 @@ def validate(
         raise UserError(f"no such file: {path}")
     folder = Path(image_folder) if image_folder is not None else path.parent
     report = Report(kind, path, keep=keep)
+    guessed = guess_kind(path)
+    if guessed is not None and guessed != kind:
+        report.looks_like = guessed
+        return report
     if kind == "llava" and not jsonl:
         records = _array_records(path, report)
     else:
@@ -104,15 +118,37 @@ def validate(
         for message in check(record):
             report.add(where, message)
     if kind == "fireworks":
+        from . import fireworks
+
         for error, message in fireworks.file_problems(report.rows, path.stat().st_size):
             report.add("file", message, error=error)
     return report
 
 
+def guess_kind(path: Path) -> str | None:
+    """The format a file's first record looks like (a JSON array is LLaVA's), or None if unclear."""
+    with open(path, "rb") as stream:
+        first = stream.read(1)
+        while first.isspace():
+            first = stream.read(1)
+        if first == b"[":
+            return "llava"  # only LLaVA's train.py reads one JSON array
+        try:
+            record = json.loads(first + stream.readline())
+        except ValueError:
+            return None
+    if not isinstance(record, dict):
+        return None
+    kinds = {_MARK_KEYS[key] for key in record if key in _MARK_KEYS}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def _record_rules(kind: str, folder: Path) -> Callable[[Any], Iterable[str]]:
+    import importlib
+
+    module = importlib.import_module(f".{kind}", __package__)  # the format's own rules
     if kind == "fireworks":
-        return fireworks.record_problems
-    module = llava if kind == "llava" else trl
+        return module.record_problems
     return lambda record: module.record_problems(record, folder)
 
 

@@ -22,7 +22,8 @@ from tqdm.auto import tqdm
 
 from ..build.plan import breed_rng
 from ..build.report import read_report
-from ..dataset.loading import is_local, load_path
+from ..dataset.locate import Located
+from ..dataset.locate import locate as locate_dataset  # this module's locate finds photos
 from ..dataset.stats import count_report
 from ..errors import UserError
 from ..export.source import ParquetSplit, RowGroup
@@ -65,27 +66,30 @@ class Build:
 
 def open_build(dataset: str, *, token: str | None = None) -> Build:
     """Open a local built folder, or download a Hub repo's files, and index every split."""
-    folder = local_folder(dataset, token)
+    source = locate_dataset(dataset, token)  # a wrong DATASET: one line, before anything is downloaded
+    folder = local_folder(source, token)
     report = read_report(folder)
     if report is None:  # not built by us, or an old copy: count what the rows say
         report = count_report(str(folder))
     splits = {s: index_split(folder, s) for s in report["splits"]}
-    return Build(folder.resolve().name if is_local(dataset) else dataset, folder, report, splits)
+    return Build(folder.resolve().name if source.local else source.name, folder, report, splits)
 
 
-def local_folder(dataset: str, token: str | None = None) -> Path:
+def local_folder(dataset: str | Located, token: str | None = None) -> Path:
     """The folder to read: DATASET itself, or the Hub repo's files in the Hugging Face cache."""
-    if is_local(dataset):
-        return Path(dataset).expanduser()
-    repo_id = load_path(dataset)  # refuses a path that is no folder, with one line
+    source = locate_dataset(dataset, token)
+    if source.local:
+        return Path(source.path)
     import huggingface_hub
+
+    from ..dataset.hub import NETWORK_ERRORS
 
     try:
         path = huggingface_hub.snapshot_download(
-            repo_id, repo_type="dataset", allow_patterns=list(HUB_PATTERNS), token=token
+            source.path, repo_type="dataset", allow_patterns=list(HUB_PATTERNS), token=token
         )
-    except Exception as err:  # not found, no access, offline, network: one line
-        raise UserError(f"cannot download {dataset}: {type(err).__name__}: {err}") from None
+    except NETWORK_ERRORS as err:  # no access, a network failure: one line (a bug stays a bug)
+        raise UserError(f"cannot download {source.name}: {type(err).__name__}: {err}") from None
     return Path(path)
 
 

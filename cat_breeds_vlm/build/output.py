@@ -1,0 +1,68 @@
+"""Where a build goes: the default folder, the folders it must never write, what to suggest instead.
+
+The default, ``cat_breeds_vlm``, is the folder training code loads (``load_dataset("./cat_breeds_vlm")``).
+In a clone of this repository that name is the package's own source folder, so there the
+suggestion is ``build/cat_breeds_vlm`` (``/build/`` is git-ignored at the repository root).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import UserError
+from .report import read_report
+
+#: Where ``build`` writes when no -o is given.
+DEFAULT_OUT = "cat_breeds_vlm"
+#: Where to build instead when the default is this package's source (the repository root).
+REPO_OUT = "build/cat_breeds_vlm"
+
+
+def is_package_source(folder: Path) -> bool:
+    """True for a Python package's source folder (it has ``__init__.py``): never a dataset."""
+    return (Path(folder) / "__init__.py").is_file()
+
+
+def in_repository(folder: Path) -> bool:
+    """True for this project's own package folder in a clone of the repository."""
+    folder = Path(folder).absolute()
+    return folder.name == "cat_breeds_vlm" and (folder.parent / "pyproject.toml").is_file()
+
+
+def suggested_output() -> str:
+    """The ``-o`` to suggest: the default, unless that is this package's source here."""
+    return REPO_OUT if is_package_source(Path(DEFAULT_OUT)) else DEFAULT_OUT
+
+
+def package_source_note(folder: Path, name: str, image_dir: Path | str = "IMAGE_DIR") -> str:
+    """Why ``folder`` is no dataset folder, and the build command to run instead."""
+    where = " (you are in the cat_breeds_vlm repository: its package has that name)" if in_repository(folder) else ""
+    return (
+        f"{name} is a Python package's source folder, not a dataset{where}: build into another folder,"
+        f" e.g. `cat-breeds-vlm build {image_dir} -o {suggested_output()}`, and use that one"
+    )
+
+
+def check_destination(out: Path, overwrite: bool, image_dir: Path | str = "IMAGE_DIR") -> None:
+    """Refuse, before any work, a destination we must not write: touches nothing.
+
+    Missing parent folders are fine (the build makes them); ``image_dir`` goes into the
+    command suggested when ``out`` is a package's source folder.
+    """
+    if out.exists():
+        if is_package_source(out):
+            note = package_source_note(out, out.name, image_dir)
+            raise UserError(f"refusing to write into {out}: {note}")
+        if not out.is_dir() or read_report(out) is None:
+            raise UserError(
+                f"refusing to write into {out}: it exists and is not a cat_breeds_vlm build "
+                "(choose another -o)"
+            )
+        if not overwrite:
+            raise UserError(f"{out} holds an earlier build: pass --overwrite to replace it")
+    parent = next(p for p in Path(out).absolute().parents if p.exists())
+    if not parent.is_dir():
+        raise UserError(f"cannot write {out}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {out}: folder {parent} is not writable")
