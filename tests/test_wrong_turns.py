@@ -345,6 +345,8 @@ def test_8_settings_errors_name_the_options_typed(built, tmp_path):
     for command in (["build", images, "-o", tmp_path / "o"], ["demo", "-o", tmp_path / "d"]):
         code, output = invoke(*command, "--num-proc", "0")
         usage_error(output, code, "Invalid value for '--num-proc': 0 is not in the range x>=1.")
+    code, output = invoke("demo", "-o", tmp_path / "d", "--photos", "0")
+    usage_error(output, code, "Invalid value for '--photos': 0 is not in the range x>=1.")
     assert "--style [single|detailed]" in invoke("build", "--help")[1]
     assert not (tmp_path / "o").exists() and not (tmp_path / "d").exists()
 

@@ -194,7 +194,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @click.command()
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default="demo", show_default=True,
               help="Folder for the synthetic images (OUTPUT/images) and the dataset (OUTPUT/cat_breeds_vlm).")
-@click.option("--photos", type=int, default=DEMO_PHOTOS, show_default=True, help="About how many photos to make.")
+@click.option("--photos", type=click.IntRange(min=1), default=DEMO_PHOTOS, show_default=True, help="About how many photos to make.")
 @build_options
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
