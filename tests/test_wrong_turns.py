@@ -217,7 +217,7 @@ def test_3_a_partly_cached_hub_dataset_names_the_missing_file(built):
 @pytest.mark.parametrize(
     "command",
     [["export", "fireworks"], ["export", "llava"], ["export", "trl"], ["export", "prompts"], ["stats"], ["score"],
-     ["push"]],
+     ["push"], ["review"]],
 )  # fmt: skip
 def test_4_every_command_says_a_folder_is_not_a_build(command, tmp_path):
     folder = tmp_path / "notes"

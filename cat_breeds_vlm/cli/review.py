@@ -34,10 +34,13 @@ def review_command(
     sample thumbnails of every breed and split with their conversations, the breeds missing
     from val or test, duplicate groups, conflicts and skipped files, and a filter by breed.
     """
+    from ..dataset.locate import locate
+
+    source = locate(dataset, token)  # first: a wrong DATASET is answered before anything heavy loads
     from ..review import ReviewOptions, write_review
 
     options = ReviewOptions(per_breed=per_breed, seed=seed, images=images, max_listed=max_listed)
-    result = write_review(dataset, out, options, token=token, num_proc=num_proc)
+    result = write_review(source, out, options, token=token, num_proc=num_proc)
     click.echo(
         f"Wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.thumbnails:,} thumbnails):"
         " open it in a browser, no server needed."

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_output
+from ..dataset.locate import Located
 from .gather import open_build
 from .html import render
 from .page import ReviewOptions, collect
@@ -31,7 +32,7 @@ class ReviewResult:
 
 
 def write_review(
-    dataset: str,
+    dataset: str | Located,
     out: Path,
     options: ReviewOptions = ReviewOptions(),
     *,

@@ -64,7 +64,7 @@ class Build:
         return list(self.report["breeds"])
 
 
-def open_build(dataset: str, *, token: str | None = None) -> Build:
+def open_build(dataset: str | Located, *, token: str | None = None) -> Build:
     """Open a local built folder, or download a Hub repo's files, and index every split."""
     source = locate_dataset(dataset, token)  # a wrong DATASET: one line, before anything is downloaded
     folder = local_folder(source, token)
