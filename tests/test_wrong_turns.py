@@ -297,7 +297,8 @@ def test_6_a_wrong_split_name_gets_the_same_line_and_code_from_every_command(bui
         ["score", built, predictions, "-s", "validation"],
     ):
         code, output = invoke(*args)
-        lines.add(usage_error(output, code, "Invalid value for '-s' / '--split': 'validation' is not one of 'train', 'val', 'test', 'priority'"))
+        expected = "Invalid value for '-s' / '--split': 'validation' is not one of 'train', 'val', 'test', 'priority'"
+        lines.add(usage_error(output, code, expected))
     assert len({line.replace(", 'all'", "") for line in lines}) == 1  # export alone also takes 'all'
 
 
@@ -322,7 +323,8 @@ def test_6_a_split_the_build_did_not_write_is_the_same_line_everywhere(tmp_path)
 def test_7_validate_says_which_format_a_file_looks_like(built, tmp_path):
     for kind, name in (("llava", "train.json"), ("fireworks", "train.jsonl"), ("trl", "t/train.jsonl")):
         assert invoke("export", kind, built, "-s", "val", "-o", tmp_path / kind / name)[0] == 0
-    llava, fireworks, trl = tmp_path / "llava/train.json", tmp_path / "fireworks/train.jsonl", tmp_path / "trl/t/train.jsonl"
+    llava, fireworks = tmp_path / "llava/train.json", tmp_path / "fireworks/train.jsonl"
+    trl = tmp_path / "trl/t/train.jsonl"
     for kind, path, looks, label in (
         ("fireworks", llava, "llava", "LLaVA"),
         ("llava", fireworks, "fireworks", "Fireworks"),

@@ -39,7 +39,9 @@ RECORDED_KEYS: dict[str, type] = {
     "capped": dict,
     "empty_folders": list,
 }
-_JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
+_JSON_NAMES = {
+    dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"
+}
 
 
 def make_report(

@@ -24,7 +24,9 @@ class PlanSettings:
     priority_oversample: int = 5
 
 
-def ratio_problem(val_ratio: float, test_ratio: float, names: tuple[str, str] = ("val_ratio", "test_ratio")) -> str | None:
+def ratio_problem(
+    val_ratio: float, test_ratio: float, names: tuple[str, str] = ("val_ratio", "test_ratio")
+) -> str | None:
     """What is wrong with the two ratios together (they must leave some photos for train), or None.
 
     ``names`` are how the caller's user spelled them (``--val-ratio`` on the command line).

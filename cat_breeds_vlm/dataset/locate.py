@@ -207,7 +207,8 @@ def probe_hub(repo_id: str, token: str | None = None) -> str | None:
         return f"the Hub ({constants.ENDPOINT}) answered HTTP {status}"
     except HTTPError as err:
         if _is_timeout(err):
-            return f"the Hub ({constants.ENDPOINT}) did not answer within {timeout:g} s (HF_HUB_ETAG_TIMEOUT sets the wait)"
+            wait = f"{timeout:g} s (HF_HUB_ETAG_TIMEOUT sets the wait)"
+            return f"the Hub ({constants.ENDPOINT}) did not answer within {wait}"
         return f"the Hub ({constants.ENDPOINT}) cannot be reached: {one_line(err)}"
     return None
 

@@ -71,7 +71,9 @@ def _breed_table(report: dict[str, Any], splits: list[str]) -> str:
     for breed in [*report["breeds"], "total"]:
         name = breed + (f" {PRIORITY_MARK}" if breed in priority else "")
         name += f" {MISSING_MARK}" if breed in missing else ""
-        cells = [sum(counts.get(s, {}).values()) if breed == "total" else counts.get(s, {}).get(breed, 0) for s in splits]
+        cells = [
+            sum(counts.get(s, {}).values()) if breed == "total" else counts.get(s, {}).get(breed, 0) for s in splits
+        ]
         if photos is not None:
             cells.insert(0, sum(photos.values()) if breed == "total" else photos.get(breed, 0))
         rows.append([name] + [f"{n:,}" for n in cells])
