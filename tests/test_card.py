@@ -75,7 +75,7 @@ def test_card_body_says_what_a_reader_needs(build, report):
     assert "| `train` | 10 | 7 | 2 |" in body  # split table: rows, photos, shards
     assert "| Burmilla * | 2 | 4 | 1 | 1 | 4 |" in body  # priority breed marked, counts per split
     assert "| York Chocolate * † | 1 | 2 | 0 | 0 | 2 |" in body
-    assert "York Chocolate: no val and no test photo (too few distinct photos (under 3), 1 photo)" in body
+    assert "York Chocolate: no val and no test photo (only 1 distinct photo)" in body
     assert "\\* priority breed (Burmilla, York Chocolate)" in body  # escaped: not a list item
     assert report["command"] in body
     assert "| `--seed` | 42 |" in body  # settings as typed on the command line

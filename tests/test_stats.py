@@ -44,7 +44,7 @@ def test_stats_of_a_local_build_prints_rows_per_split_and_breed(build):
     assert cells["total"] == ["7", "10", "2", "2", "6"]
     assert "Burmilla *" in result.output and "York Chocolate * †" in result.output
     assert "† no photo in val and/or test" in result.output
-    assert "too few distinct photos (under 3): York Chocolate (1)" in result.output
+    assert "fewer than 3 distinct photos: York Chocolate (1)" in result.output
 
 
 def test_without_build_json_the_rows_are_counted_to_the_same_numbers(build, tmp_path):

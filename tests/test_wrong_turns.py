@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import datasets
@@ -80,17 +81,21 @@ def invoke(*args: object) -> tuple[int, str]:
 
 
 def run_cli(*args: object, endpoint: str | None = None, cwd: Path = ROOT, **env: str) -> tuple[int, str]:
-    """Run the real CLI in a subprocess, online at ``endpoint`` (or offline): (exit code, stderr)."""
+    """Run the real CLI in a subprocess, online at ``endpoint`` (or offline), with a Hugging Face
+    cache of its own (what it downloads must not reach this suite's): (exit code, output)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
     environment.update(env)
     if endpoint is not None:
         environment["HF_ENDPOINT"] = endpoint
     else:
         environment["HF_HUB_OFFLINE"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-m", "cat_breeds_vlm", *map(str, args)],
-        cwd=cwd, env=environment, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="cat-breeds-vlm-cli-") as home:
+        environment["HF_HOME"] = home
+        environment.pop("HF_DATASETS_CACHE", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "cat_breeds_vlm", *map(str, args)],
+            cwd=cwd, env=environment, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
     return done.returncode, done.stderr + done.stdout
 
 
@@ -362,8 +367,8 @@ def test_9_stats_says_too_few_pets_or_photos_and_rows_or_photos(built):
     header = next(line for line in output.splitlines() if line.startswith("breed"))
     assert header.split("  ")[0] == "breed" and "train photos" in header and "train rows" in header
     assert "val rows" in header and "priority rows" in header
-    assert "too few distinct photos (under 3): York Chocolate (1)" in output
-    assert "too few different pets (3 or more photos, but of fewer pets): Munchkin (4)" in output
+    assert "fewer than 3 distinct photos: York Chocolate (1)" in output
+    assert "3 or more photos, but of fewer than 3 different pets: Munchkin (4)" in output
     card = (built / "README.md").read_text()
     assert "| Munchkin * † |" in card and "Munchkin * †" in output  # one priority mark in both
     assert "★" not in card
@@ -415,14 +420,14 @@ def test_12_empty_folders_are_reported_not_labelled(built):
     report = json.loads((built / "build.json").read_text())
     assert report["breeds"] == ["Bengal", "Munchkin", "York Chocolate"]
     assert report["empty_folders"] == [
-        {"folder": "Broken Breed", "reason": "every file was skipped (2 found)"},
+        {"folder": "Broken Breed", "reason": "every file was skipped: 2 found"},
         {"folder": "Empty Breed", "reason": "no image files"},
     ]
     loaded = datasets.load_dataset(str(built), split="train")
     assert loaded.features["breed"].names == report["breeds"]
     card = (built / "README.md").read_text()
     assert "telling 3 labels apart" in card
-    assert "2 breed folders have no photo left, so no label: Broken Breed (every file was skipped" in card
+    assert "2 breed folders have no photo left, so no label: Broken Breed (every file was skipped: 2 found)" in card
     assert "| Empty Breed" not in card
 
 

@@ -81,9 +81,9 @@ def missing_eval(report: dict[str, Any]) -> dict[str, list[str]]:
 
 
 #: Why a breed misses val or test (:func:`missing_reasons`), as the card and ``stats`` say it.
-TOO_FEW_PHOTOS = f"too few distinct photos (under {MIN_PHOTOS_TO_SPLIT})"
-TOO_FEW_PETS = f"too few different pets ({MIN_PHOTOS_TO_SPLIT} or more photos, but of fewer pets)"
-NOT_RECORDED_WHY = "too few photos or pets (this older build.json does not say which)"
+TOO_FEW_PHOTOS = f"fewer than {MIN_PHOTOS_TO_SPLIT} distinct photos"
+TOO_FEW_PETS = f"{MIN_PHOTOS_TO_SPLIT} or more photos, but of fewer than {MIN_PHOTOS_TO_SPLIT} different pets"
+NOT_RECORDED_WHY = "too few photos or pets: this older build.json does not say which"
 
 
 def missing_reasons(report: dict[str, Any]) -> dict[str, tuple[str, int | None]]:
@@ -284,8 +284,7 @@ def _missing_note(report: dict[str, Any]) -> str:
         return "Every breed has at least one photo in val and one in test."
     missing = missing_eval(report)
     which = "; ".join(
-        f"{_cell(b)}: no {' and no '.join(missing[b])} photo ({reason}"
-        + (f", {_count(photos, 'photo', 'photos')})" if photos is not None else ")")
+        f"{_cell(b)}: no {' and no '.join(missing[b])} photo ({_why(reason, photos)})"
         for b, (reason, photos) in reasons.items()
     )
     return (
@@ -304,6 +303,15 @@ def _uncatalogued_note(report: dict[str, Any]) -> str:
         f"In no label catalogue: {_join(labels)}. Their conversations name the label and state no"
         " fact about it (no kind, no description)."
     )
+
+
+def _why(reason: str, photos: int | None) -> str:
+    """A breed's reason, with its photos: ``1 distinct photo`` / ``4 photos, of fewer than 3 pets``."""
+    if reason == TOO_FEW_PHOTOS:
+        return f"only {_count(photos or 0, 'distinct photo', 'distinct photos')}"
+    if reason == TOO_FEW_PETS:
+        return f"{_num(photos or 0)} photos, but of fewer than {MIN_PHOTOS_TO_SPLIT} different pets"
+    return reason
 
 
 def _chart_section() -> str:

@@ -40,7 +40,7 @@ class Prepared:
             if not found[breed]:
                 reason = "a folder in it cannot be read" if skipped[breed] else "no image files"
             elif skipped[breed] >= found[breed]:
-                reason = f"every file was skipped ({found[breed]} found)"
+                reason = f"every file was skipped: {found[breed]} found"
             else:
                 reason = "every photo was left out (the same picture is under another label)"
             empty.append({"folder": breed, "reason": reason})
