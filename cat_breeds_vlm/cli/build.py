@@ -13,7 +13,7 @@ import click
 from ..build.licence import DEFAULT_LICENSE, license_problem
 from ..build.output import DEFAULT_OUT
 from ..build.settings import PlanSettings
-from ..errors import OptionError, UserError, friendly_errors
+from ..errors import OptionError, friendly_errors
 from ..labels.conversations import STYLES
 from .options import labels_option, with_options
 
@@ -115,7 +115,7 @@ def _check_priority(image_dir: Path, config, explicit: bool) -> None:
         if name not in breeds:
             close = difflib.get_close_matches(name, breeds, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UserError(f"priority breed {name!r} is not a breed folder of {image_dir}{hint}")
+            raise OptionError(f"--priority {name!r} is not a breed folder of {image_dir}{hint}")
 
 
 def run_build(

@@ -16,7 +16,7 @@ import click
 
 from typing import TYPE_CHECKING
 
-from ..errors import UserError, friendly_errors
+from ..errors import OptionError, friendly_errors
 from ..export.validator import KINDS
 from .options import split_option, with_options
 
@@ -184,7 +184,7 @@ def output_paths(
     """``(split, path)`` pairs: ``out`` when it names a file, else ``out/{split}{suffix}``."""
     if out.suffix.lower() in file_suffixes and not out.is_dir():
         if len(splits) > 1:
-            raise UserError(
+            raise OptionError(
                 f"-o {out} names one file but {len(splits)} splits were asked "
                 f"({', '.join(splits)}): give a folder instead"
             )

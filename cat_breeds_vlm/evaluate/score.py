@@ -34,7 +34,7 @@ import datasets
 from ..atomic import atomic_output
 from ..dataset.loading import dataset_file, dataset_report
 from ..dataset.locate import Located, locate
-from ..errors import UserError
+from ..errors import OptionError, UserError
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
 from ..labels.parse import BreedParser
 
@@ -288,7 +288,7 @@ def _priority(requested: Sequence[str] | None, labels: Sequence[str]) -> list[st
         return [breed for breed in DEFAULT_PRIORITY_BREEDS if breed in labels]
     unknown = [breed for breed in requested if breed not in labels]
     if unknown:
-        raise UserError(f"priority breeds not among the dataset's breeds: {_some(unknown)}")
+        raise OptionError(f"priority breeds not among the dataset's breeds: {_some(unknown)}")  # exit 2
     return list(dict.fromkeys(requested))
 
 
