@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from ..atomic import write_bytes_atomic
+from .card import PRIORITY_MARK  # the one mark of the card, stats, chart and review page
 
 WIDTH = 1200
 ROW_HEIGHT = 20
@@ -29,7 +30,6 @@ TEXT = (33, 33, 33)
 GRID = (225, 225, 225)
 BEFORE = (31, 90, 160)  # distinct photos
 AFTER = (244, 170, 90)  # train rows after oversampling
-PRIORITY_MARK = " *"
 Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
 
 TITLE = "Photos per breed in train, before and after oversampling (log scale)"
@@ -45,7 +45,7 @@ def chart_rows(report: dict[str, Any]) -> list[tuple[str, int, int]]:
     photos = report.get("photos", {}).get("train", {})
     rows = report["counts"].get("train", {})
     entries = [
-        (breed + (PRIORITY_MARK if breed in priority else ""), photos.get(breed, 0), rows.get(breed, 0))
+        (breed + (f" {PRIORITY_MARK}" if breed in priority else ""), photos.get(breed, 0), rows.get(breed, 0))
         for breed in report["breeds"]
     ]
     return sorted(entries, key=lambda e: (-e[1], -e[2], e[0]))

@@ -16,14 +16,12 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from ..build.card import split_names
+from ..build.card import MISSING_MARK, PRIORITY_MARK, split_names
 from .groups import Group, folder_of
 from .page import Listing, Page, Skipped
 from .pictures import Slot
 from .thumbnails import Thumbnail
 
-PRIORITY_MARK = "★"
-MISSING_MARK = "†"
 #: The sections of every page, in order: (id, heading).
 SECTIONS = (
     ("splits", "Splits"),
