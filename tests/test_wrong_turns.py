@@ -165,8 +165,12 @@ def test_2_in_the_repository_root_the_package_folder_is_explained_and_the_readme
 
 def test_3_a_typo_in_a_local_path_says_both_no_folder_and_what_the_hub_said(built, tmp_path):
     typo = str(built.parent / "cat_breed_vlm")  # absolute: never a repo id, never sent to the Hub
-    code, output = invoke("export", "fireworks", typo, "-o", tmp_path / "x.jsonl")
-    one_line(output, 1, code, f"no such dataset folder: {typo} (did you mean {built}?)")
+    with StallingServer() as hub:
+        code, output = run_cli("export", "fireworks", typo, "-o", tmp_path / "x.jsonl", endpoint=hub.url)
+        one_line(output, 1, code, f"no such dataset folder: {typo} (did you mean {built}?)")
+        code, output = run_cli("score", "someone/cats", tmp_path / "missing.jsonl", endpoint=hub.url)
+        one_line(output, 1, code, f"no such file: {tmp_path / 'missing.jsonl'}")  # checked before the Hub
+        assert hub.connections == 0
     relative = "turns/cat_breed_vlm"  # reads as a repo id: one look-up, refused at once
     (tmp_path / "turns" / "cat_breeds_vlm").mkdir(parents=True)
     code, output = run_cli("export", "fireworks", relative, "-o", "x.jsonl", endpoint=refused_endpoint(), cwd=tmp_path)
