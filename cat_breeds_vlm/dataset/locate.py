@@ -125,9 +125,11 @@ def photo_folders(folder: Path) -> int:
     """How many sub-folders of ``folder`` hold image files directly (0: not a photo tree)."""
     count = 0
     try:
-        for entry in os.scandir(folder):
-            if entry.is_dir() and not entry.name.startswith("."):
-                count += any(_is_image(child) for child in os.scandir(entry.path))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir() and not entry.name.startswith("."):
+                    with os.scandir(entry.path) as children:  # stops at the first image
+                        count += any(_is_image(child) for child in children)
     except OSError:
         return count
     return count
