@@ -7,9 +7,10 @@ and the assistant last. An image is a content part ``{"type": "image_url", "imag
 rejected), PNG or JPEG only, the MIME type matching the bytes. A dataset needs at least 3
 examples; the API upload takes files up to 150 MB.
 
-Each row becomes: the optional system prompt; the first user message with the image part
-first, then the question (the ``<image>`` token taken out); then every further turn as text,
-so a multi-turn row keeps all its turns and its image once.
+Each row becomes the messages of :func:`.chat.chat_messages` (the one definition ``predict``
+sends too): the optional system prompt; the first user message with the image part first, then
+the question (the ``<image>`` token taken out); then every further turn as text, so a
+multi-turn row keeps all its turns and its image once.
 
 This module writes the format (:func:`export_fireworks`) and states its rules for the
 validator (:func:`record_problems`, :func:`file_problems`).
@@ -20,9 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import json.encoder
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,14 @@ import pyarrow as pa
 import pybase64
 
 from ..errors import UserError
-from ..features import columns_without
+from ..features import IMAGE_TOKEN, columns_without
+from .chat import chat_messages, data_uri
 from .images import ACCEPTED_MIME, ImageError, decode_strict
-from .rules import chat_turns, check_conversation, conversation_problems
+from .rules import check_conversation, conversation_problems
 from .segments import run_in_segments
 from .source import AnyDataset, ParquetSplit, image_fields
 from .stream import ExportSummary, check_positive, encode_row_image, run_export
-from .writer import RecordWriter
+from .writer import RecordWriter, dump_record
 
 #: Fireworks rejects a dataset with fewer examples than this.
 MIN_EXAMPLES = 3
@@ -53,30 +54,37 @@ TAIL_MEMO = 8192
 
 _DATA_URI = re.compile(r"data:([^;,]*);base64,(.*)", re.DOTALL)
 
-# A record is written exactly as json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-# writes it, but from these pieces around its texts and its base64 payload: dumping the
-# record whole would scan the whole base64 text for characters to escape (it has none) and
-# copy it twice. Texts are quoted by the function json.dumps itself uses for them.
-_json_string = json.encoder.encode_basestring
-_OPEN = '{"messages":['
-_SYSTEM = '{"role":"system","content":%s},'
-_IMAGE = '{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:%s;base64,'
-_QUESTION = '"}},{"type":"text","text":%s}]}'
-_TURN = ',{"role":"%s","content":%s}'
-_CLOSE = "]}"
+# A record is written exactly as dump_record writes it (json.dumps, compact), but in three
+# pieces: the bytes before its base64 payload (they hold only the system prompt and the MIME
+# type), the payload itself, and the bytes after it (the conversation's texts). The pieces are
+# cut from the dumped record of chat.chat_messages with a marker in the payload's place, once
+# per system prompt and per conversation (memoized): dumping every record whole would scan its
+# whole base64 text for characters to escape (it has none) and copy it twice.
+_MARK = "\x00payload\x00"
+_DUMPED_MARK = dump_record(_MARK)[1:-1]  # as it appears inside a dumped string
+#: A conversation of the question alone: enough to cut a record's head.
+_QUESTION_ONLY = ({"from": "human", "value": IMAGE_TOKEN},)
+
+
+def record_parts(
+    turns: Sequence[Mapping[str, str]], mime: str, system: str | None = None
+) -> tuple[bytes, bytes]:
+    """A record's bytes before and after its base64 payload (see :func:`.chat.chat_messages`)."""
+    messages = chat_messages(turns, data_uri(mime, _MARK), system)
+    head, _, tail = dump_record({"messages": messages}).partition(_DUMPED_MARK)
+    return head, tail
 
 
 def record_heads(system: str | None = None) -> dict[str, bytes]:
     """Per MIME type, a record's bytes up to its base64 payload (system prompt, data URI start)."""
-    opening = _OPEN + (_SYSTEM % _json_string(system) if system else "")
-    return {mime: (opening + _IMAGE % mime).encode() for mime in ACCEPTED_MIME}
+    if system and "\x00" in system:  # it could hold the marker (and no model wants one)
+        raise UserError("the system prompt holds a NUL character")
+    return {mime: record_parts(_QUESTION_ONLY, mime, system)[0] for mime in ACCEPTED_MIME}
 
 
-def record_tail(turns: list[dict[str, str]]) -> bytes:
+def record_tail(turns: Sequence[Mapping[str, str]]) -> bytes:
     """A record's bytes after its base64 payload: the question, then every further turn."""
-    (_, question), *later = chat_turns(turns)
-    texts = [_TURN % (role, _json_string(text)) for role, text in later]
-    return (_QUESTION % _json_string(question) + "".join(texts) + _CLOSE).encode()
+    return record_parts(turns, ACCEPTED_MIME[0])[1]
 
 
 def checked_tail(row_id: str, turns: Any) -> bytes:
