@@ -12,7 +12,7 @@ import click
 from .. import __version__
 from .build import build, demo
 from .dataset import push_command, stats_command
-from .evaluate import prompts, score_command
+from .evaluate import predict_command, prompts, score_command
 from .export import export, validate
 from .review import review_command
 
@@ -23,6 +23,9 @@ def main() -> None:
     """Build, inspect, export, push and score cat-breed vision-language datasets."""
 
 
-for command in (build, demo, stats_command, push_command, export, validate, score_command, review_command):
+for command in (
+    build, demo, stats_command, push_command, export, validate, predict_command, score_command,
+    review_command,
+):
     main.add_command(command)
 export.add_command(prompts)

@@ -1,19 +1,29 @@
-"""The ``score`` and ``export prompts`` commands: a thin click layer over prompts.py and score.py.
+"""The ``export prompts``, ``predict`` and ``score`` commands: a thin click layer over evaluate/.
 
-Both read the split as a stream: nothing is copied into the ``datasets`` cache and no image is
-decoded, so they start at once even on the full dataset or a Hub repo.
+All three read the split as a stream: nothing is copied into the ``datasets`` cache, so they
+start at once even on the full dataset or a Hub repo. Each checks DATASET first
+(:func:`~cat_breeds_vlm.dataset.locate.locate`), before anything heavy is imported.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import UserError, friendly_errors
-from .options import labels_option, split_option
+from .options import labels_option, split_option, with_options
+
+if TYPE_CHECKING:  # predict imports datasets and openai: loaded when a command runs
+    from ..evaluate.predict import PredictSummary
 
 _SPLIT = split_option(default="test")
+#: predict's defaults, repeated here so that --help imports neither datasets nor openai
+#: (tests/test_predict_cli.py checks they are the same as evaluate/predict.py's).
+MAX_TOKENS, TEMPERATURE, TIMEOUT, MAX_RETRIES, CONCURRENCY = 64, 0.0, 60.0, 5, 8
 
 
 @click.command("prompts")
@@ -22,22 +32,137 @@ _SPLIT = split_option(default="test")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
     help="JSONL file to write: one {id, question, image} a line, without the answer.",
+)
+@click.option(
+    "--write-images", is_flag=True,
+    help="Also write each row's photo beside the output, as images/{breed}/{file}; \"image\" "
+    "is then that file's path relative to the output's folder.",
 )  # fmt: skip
 @friendly_errors
-def prompts(dataset: str, split: str, output: Path) -> None:
+def prompts(dataset: str, split: str, output: Path, write_images: bool) -> None:
     """Write the questions of a split of DATASET (built folder or Hub repo id), for inference.
 
-    Each line holds the row id, the question, and the image path relative to the image folder
-    the dataset was built from. Add an "answer" to each line to make a predictions file.
+    Each line holds the row id, the question and "image": the photo's path relative to the
+    image folder the dataset was built from (data/images/ of whoever built it), or with
+    --write-images relative to the output file's folder, where the photos are then written.
+    Add an "answer" to each line to make a predictions file (or let `predict` do it all).
     """
     from ..dataset.locate import locate
 
     source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
     from ..dataset.loading import open_split
-    from ..evaluate.prompts import write_prompts
+    from ..evaluate.prompts import write_prompts, write_prompts_with_images
+    from ..export.source import open_source
 
-    count = write_prompts(open_split(source, split, streaming=True), output)
-    click.echo(f"Wrote {count} prompts of split {split!r} to {output}")
+    if write_images:
+        summary = write_prompts_with_images(open_source(source, split, streaming=True), output)
+        images = f" and {summary.images} photos under {output.parent / 'images'}"
+        count, extra = summary.rows, images
+    else:
+        count, extra = write_prompts(open_split(source, split, streaming=True), output), ""
+    click.echo(f"Wrote {count} prompts of split {split!r} to {output}{extra}")
+
+
+_PREDICT_OPTIONS = [
+    click.argument("dataset"),
+    _SPLIT,
+    click.option("--base-url", required=True, metavar="URL",
+                 help="The OpenAI-compatible endpoint, e.g. https://api.fireworks.ai/inference/v1 "
+                 "or http://127.0.0.1:8000/v1 (vLLM)."),
+    click.option("--model", required=True, metavar="NAME",
+                 help="The model to ask, as the server names it."),
+    click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                 help="JSONL of {id, answer} to append to (what `score` reads); an earlier "
+                 "run's file is resumed."),
+    click.option("--system", help="A system prompt to put first (the one used for fine-tuning)."),
+    click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
+                 help="Shrink photos whose longer side is over PX pixels, as the export did."),
+    click.option("--max-tokens", type=click.IntRange(min=1), default=MAX_TOKENS,
+                 show_default=True, help="Longest answer, in tokens."),
+    click.option("--temperature", type=click.FloatRange(min=0), default=TEMPERATURE,
+                 show_default=True, help="Sampling temperature (0: the most likely answer)."),
+    click.option("--limit", type=click.IntRange(min=1), metavar="N",
+                 help="Ask the first N rows only."),
+    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=TIMEOUT,
+                 show_default=True, metavar="SECONDS",
+                 help="Seconds to wait for the server on one attempt (then it is retried)."),
+    click.option("--max-retries", type=click.IntRange(min=0), default=MAX_RETRIES,
+                 show_default=True, help="Retries of a row after a connection error, timeout, "
+                 "429 or 5xx (with backoff; a server's Retry-After is honoured)."),
+    click.option("--concurrency", type=click.IntRange(min=1), default=CONCURRENCY,
+                 show_default=True, help="Requests in flight at once."),
+    click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="VAR",
+                 help="Environment variable holding the API key (a local server needs none)."),
+    click.option("--dry-run", is_flag=True,
+                 help="Print the first request (image data shortened) and send nothing."),
+]  # fmt: skip
+
+
+@click.command("predict")
+@functools.partial(with_options, options=_PREDICT_OPTIONS)
+@friendly_errors
+def predict_command(dataset: str, split: str, output: Path, dry_run: bool, **options: Any) -> None:
+    """Ask a model each question of a split of DATASET; append its answers to -o.
+
+    Any OpenAI-compatible chat-completions endpoint: Fireworks, OpenAI, vLLM, TGI, Ollama,
+    `transformers serve`. Each request is the row's first user message exactly as the
+    Fireworks export writes it: the row's own image from the dataset as a data URI, then
+    the question. Answers are appended as they arrive, so an interrupted run loses nothing:
+    run the same command again to ask only the rows still missing. Rows that fail after the
+    retries go to NAME.errors.jsonl; a rerun asks them again.
+    """
+    from ..dataset.locate import locate
+
+    source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
+    from ..evaluate.predict import predict
+
+    if dry_run:
+        _dry_run(source, split, output, options)
+        return
+    try:
+        summary = predict(source, output, split=split, **options)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: every answer received is in {output}; run the same "
+                   "command again to ask the rest.", err=True)
+        raise SystemExit(130) from None
+    click.echo(_summary_line(summary))
+    if summary.failed:
+        raise UserError(f"{summary.failed} rows failed after the retries (see {summary.errors}); "
+                        "run the same command again to retry them")
+
+
+def _dry_run(source: Any, split: str, output: Path, options: dict[str, Any]) -> None:
+    """Print the first request as it would be sent (image data shortened), and how many."""
+    from ..evaluate.answers import read_answered
+    from ..evaluate.predict import endpoint_for, first_request, open_rows
+    from ..evaluate.requests import RequestSettings, shortened
+    from ..export.source import row_count
+
+    settings = RequestSettings(options["model"], options["system"], options["max_side"],
+                               options["max_tokens"], options["temperature"])
+    request = first_request(source, split, settings, options["limit"])
+    if request is None:
+        click.echo(f"Split {split!r} has no rows: nothing would be sent.")
+        return
+    endpoint = endpoint_for(options["base_url"], options["model"], options["api_key_env"])
+    click.echo(f"POST {endpoint.base_url}/chat/completions")
+    click.echo(json.dumps(shortened(request), indent=2, ensure_ascii=False))
+    key = "set" if endpoint.has_key else "not set: a placeholder key would be sent"
+    rows = row_count(open_rows(source, split, options["limit"]))
+    count = f"{rows:,} rows" if rows is not None else "the rows"
+    answered = len(read_answered(output).ids)
+    click.echo(f"Dry run: nothing was sent. {count} of split {split!r}, {answered:,} answered "
+               f"before in {output}; {options['concurrency']} at a time; API key from "
+               f"${endpoint.api_key_env} ({key}).")
+
+
+def _summary_line(summary: PredictSummary) -> str:
+    """Answered, failed, skipped, tokens, wall time, in one line."""
+    parts = [f"answered {summary.answered}", f"failed {summary.failed}",
+             f"skipped {summary.skipped} (answered before)"]
+    if summary.tokens_in is not None:
+        parts.append(f"tokens in/out {summary.tokens_in:,}/{summary.tokens_out:,}")
+    return f"{', '.join(parts).capitalize()}; {summary.seconds:.1f} s. Answers: {summary.output}"
 
 
 @click.command("score")

@@ -8,12 +8,16 @@ One JSON object a line, in split order::
 - ``question`` is the first human turn without its ``<image>`` token: the text the exports put
   after the image (:func:`cat_breeds_vlm.export.rules.chat_turns`).
 - ``image`` is the row's ``source``: the photo's path relative to the image folder the dataset
-  was built from (join it to that folder, as LLaVA's ``--image_folder`` does). The same photo's
-  bytes are in the dataset row with this ``id``, for inference code that reads the dataset.
+  was built from (join it to that folder, as LLaVA's ``--image_folder`` does). Whoever has the
+  dataset but not that folder (a Hub download) writes the images beside the prompts
+  (:func:`write_prompts_with_images`): ``image`` is then ``images/{source}``, relative to the
+  prompts file's folder. The same photo's bytes are in the dataset row with this ``id``, and
+  ``predict`` sends them from there.
 
 The expected answer is left out on purpose. Add an ``"answer"`` key to each line and the file is
 a predictions file for :func:`cat_breeds_vlm.evaluate.score.score` (extra keys are ignored there).
-Rows are streamed: images are never read or decoded, and memory stays flat on any split size.
+Rows are streamed (without images written, no image is read or decoded): memory stays flat on any
+split size.
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import datasets
 
 from ..errors import UserError
+from ..export.imagefiles import export_with_image_files
 from ..export.rules import chat_turns
+from ..export.source import AnyDataset
+from ..export.stream import ExportSummary
 from ..export.writer import RecordWriter, dump_record
 from ..features import columns_without
 
@@ -61,3 +69,19 @@ def write_prompts(
         for record in prompt_records(split):
             writer.write(dump_record(record))
     return writer.rows
+
+
+def write_prompts_with_images(
+    dataset: AnyDataset, path: str | os.PathLike[str], *, progress: bool = False
+) -> ExportSummary:
+    """Write the prompts of ``dataset`` to ``path``, and each row's photo beside it.
+
+    Photos go to ``images/{source}`` in the folder of ``path`` (each distinct photo once, its
+    suffix fitting its bytes), and each line's ``image`` names that file, relative to that
+    folder. Written atomically: a failure leaves no partial file or image behind.
+    """
+
+    def record(row: dict[str, Any], image_path: str) -> dict[str, str]:
+        return {"id": row["id"], "question": question_of(row["conversations"]), "image": image_path}
+
+    return export_with_image_files(dataset, RecordWriter(Path(path)), record, progress=progress)

@@ -1,0 +1,242 @@
+"""Ask a model every question of a split through any OpenAI-compatible chat-completions endpoint.
+
+Fireworks, OpenAI, vLLM, TGI, Ollama and ``transformers serve`` all speak the protocol, so one
+client (the official ``openai`` one, async: retries with backoff, ``Retry-After``, timeouts)
+covers a hosted model and a local one. :func:`predict` probes the endpoint
+(:mod:`.probe`), then streams the split's rows into requests (:mod:`.requests`, built in a
+background thread, a batch at a time) through a queue of ``concurrency`` slots to as many
+workers: at most ``concurrency`` requests are in flight and as many queued, whatever the
+split's size. Each answer is appended to the predictions file as it arrives (:mod:`.answers`),
+so an interrupted run loses nothing and a rerun asks only the rows still missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+from tqdm.auto import tqdm
+
+from ..dataset.loading import is_local
+from ..errors import UserError
+from ..export.source import AnyDataset, iter_batches, open_source
+from .answers import AnswerLog, read_answered
+from .probe import Endpoint, endpoint_error, probe_models, row_error
+from .requests import RequestSettings, iter_requests
+
+#: Sent as the key when the variable is not set: local servers want none, but the client
+#: insists on some key.
+PLACEHOLDER_KEY = "no-key"
+#: Defaults: an answer is a short sentence, asked deterministically; a slow model gets a
+#: minute per attempt, and a server's bad patch (429 / 5xx, backoff up to 8 s) gets 5 retries.
+MAX_TOKENS, TEMPERATURE, TIMEOUT, MAX_RETRIES, CONCURRENCY = 64, 0.0, 60.0, 5, 8
+
+Request = tuple[str, dict[str, Any]]
+
+
+@dataclass
+class PredictSummary:
+    """What a run did: answers written, rows failed, rows skipped as answered before."""
+
+    answered: int
+    failed: int
+    skipped: int
+    #: Tokens in and out over the answers of this run; None when the server reported no usage.
+    tokens_in: int | None
+    tokens_out: int | None
+    seconds: float
+    output: Path
+    errors: Path | None
+
+
+def endpoint_for(base_url: str, model: str, api_key_env: str = "OPENAI_API_KEY") -> Endpoint:
+    """The endpoint with its key read from ``api_key_env`` (a placeholder when it is unset)."""
+    key = os.environ.get(api_key_env, "")
+    return Endpoint(base_url.rstrip("/"), model, api_key_env, bool(key), key or PLACEHOLDER_KEY)
+
+
+def run_record(dataset: str, split: str, endpoint: Endpoint, settings: RequestSettings) -> dict:
+    """What the answers of a run are asked of (never the key), recorded beside them."""
+    name = str(Path(dataset).expanduser().resolve()) if is_local(dataset) else dataset
+    return {
+        "dataset": name, "split": split, "base_url": endpoint.base_url, "model": endpoint.model,
+        "system": settings.system, "max_side": settings.max_side,
+        "max_tokens": settings.max_tokens, "temperature": settings.temperature,
+    }  # fmt: skip
+
+
+def open_rows(dataset: str, split: str, limit: int | None = None) -> AnyDataset:
+    """The split to ask (its first ``limit`` rows), streamed: nothing copied or decoded."""
+    rows = open_source(dataset, split, streaming=True)
+    return rows.take(limit) if limit is not None else rows
+
+
+def first_request(
+    dataset: str, split: str, settings: RequestSettings, limit: int | None = None
+) -> dict[str, Any] | None:
+    """The request for the split's first row (what ``--dry-run`` shows); None for no rows."""
+    for batch in iter_requests(open_rows(dataset, split, limit), settings):
+        if batch:
+            return batch[0][1]
+    return None
+
+
+def pending_ids(rows: AnyDataset, answered: set[str]) -> tuple[int, int]:
+    """``(rows to ask, rows answered already)`` of a split, from its id column alone."""
+    pending = skipped = 0
+    for batch in iter_batches(rows, ("id",)):
+        for row_id in batch.column("id").to_pylist():
+            skipped += row_id in answered
+            pending += row_id not in answered
+    return pending, skipped
+
+
+def predict(
+    dataset: str,
+    output: str | Path,
+    *,
+    base_url: str,
+    model: str,
+    split: str = "test",
+    system: str | None = None,
+    max_side: int | None = None,
+    max_tokens: int = MAX_TOKENS,
+    temperature: float = TEMPERATURE,
+    limit: int | None = None,
+    timeout: float = TIMEOUT,
+    max_retries: int = MAX_RETRIES,
+    concurrency: int = CONCURRENCY,
+    api_key_env: str = "OPENAI_API_KEY",
+    progress: bool = True,
+) -> PredictSummary:
+    """Ask ``model`` at ``base_url`` each question of ``split`` of ``dataset``; append answers.
+
+    Answers go to ``output`` as ``{"id", "answer"}`` lines (what ``score`` reads); rows that
+    fail after ``max_retries`` retries go to ``NAME.errors.jsonl`` beside it. A rerun with the
+    same ``output`` asks only the rows not answered yet. Raises :class:`UserError` (one line,
+    before any row is sent where the server allows) for an unreachable server, a refused key,
+    an unknown model, or an ``output`` made against another dataset, split, endpoint or model.
+    """
+    for name, value in (("concurrency", concurrency), ("timeout", timeout), ("limit", limit),
+                        ("max_tokens", max_tokens), ("max_side", max_side)):  # fmt: skip
+        if value is not None and value <= 0:
+            raise UserError(f"{name} must be positive, got {value}")
+    if max_retries < 0:
+        raise UserError(f"max_retries must be 0 or more, got {max_retries}")
+    endpoint = endpoint_for(base_url, model, api_key_env)
+    settings = RequestSettings(model, system, max_side, max_tokens, temperature)
+    output = Path(output)
+    rows = open_rows(dataset, split, limit)
+    started = time.perf_counter()
+    with AnswerLog(output, run_record(dataset, split, endpoint, settings)) as log:
+        pending, skipped = pending_ids(rows, log.earlier)
+        tally = _Tally()
+        if pending:
+            with tqdm(total=pending, unit=" rows", desc="predict", disable=not progress or None) as bar:
+                run = _Run(endpoint, log, tally, bar, concurrency)
+                asyncio.run(run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries))
+        return PredictSummary(
+            log.answered, log.failed, skipped, tally.tokens_in, tally.tokens_out,
+            time.perf_counter() - started, output, log.errors_path if log.failed else None,
+        )  # fmt: skip
+
+
+@dataclass
+class _Tally:
+    """Tokens the server reported, summed over the answers."""
+
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+
+    def add(self, usage: Any) -> None:
+        if usage is None:
+            return
+        self.tokens_in = (self.tokens_in or 0) + (usage.prompt_tokens or 0)
+        self.tokens_out = (self.tokens_out or 0) + (usage.completion_tokens or 0)
+
+
+class _Run:
+    """One run's asking: the probe, then bounded concurrent requests, answers logged."""
+
+    def __init__(
+        self, endpoint: Endpoint, log: AnswerLog, tally: _Tally, bar: tqdm, concurrency: int
+    ) -> None:
+        self.endpoint, self.log, self.tally, self.bar = endpoint, log, tally, bar
+        self.concurrency = concurrency
+
+    async def ask_all(self, batches: Iterator[list[Request]], timeout: float, retries: int) -> None:
+        """Probe the endpoint, then ask every request of ``batches``."""
+        client = openai.AsyncOpenAI(
+            api_key=self.endpoint.api_key, base_url=self.endpoint.base_url,
+            timeout=timeout, max_retries=retries,
+        )  # fmt: skip
+        async with client:
+            self.client = client
+            requests = _in_thread(batches)
+            listed = await self._probe()
+            if listed is None or self.endpoint.model not in listed:
+                async for first in requests:  # the first row is the probe
+                    await self.ask(first, probe=True, listed=listed)
+                    break
+            await _all_or_none(self._feed(requests, queue := asyncio.Queue(self.concurrency)),
+                               *(self._work(queue) for _ in range(self.concurrency)))  # fmt: skip
+
+    async def _probe(self) -> list[str] | None:
+        try:
+            return await probe_models(self.client, self.endpoint)
+        except openai.APIError as err:
+            raise UserError(endpoint_error(err, self.endpoint) or row_error(err, self.endpoint)) from None
+
+    async def _feed(self, requests: AsyncIterator[Request], queue: asyncio.Queue) -> None:
+        async for request in requests:
+            await queue.put(request)  # waits while the queue is full: a bounded window
+        for _ in range(self.concurrency):
+            await queue.put(None)
+
+    async def _work(self, queue: asyncio.Queue) -> None:
+        while (request := await queue.get()) is not None:
+            await self.ask(request)
+
+    async def ask(self, request: Request, probe: bool = False, listed: list[str] | None = None) -> None:
+        """Send one request; log its answer, or its failure (the probe's ends the run)."""
+        row_id, body = request
+        try:
+            completion = await self.client.chat.completions.create(**body)
+        except openai.APIError as err:
+            fatal = endpoint_error(err, self.endpoint, listed) if probe else None
+            if fatal is not None:
+                raise UserError(fatal) from None
+            self.log.fail(row_id, row_error(err, self.endpoint))
+        else:
+            choices = completion.choices or []
+            self.log.answer(row_id, (choices[0].message.content if choices else None) or "")
+            self.tally.add(completion.usage)
+        self.bar.update(1)
+
+
+async def _in_thread(batches: Iterator[list[Request]]) -> AsyncIterator[Request]:
+    """The requests of ``batches``, each batch read and built in a worker thread.
+
+    Reading Parquet and base64-encoding (or resizing) photos would otherwise stall the event
+    loop, and with it every answer in flight.
+    """
+    while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+        for request in batch:
+            yield request
+
+
+async def _all_or_none(*coroutines: Awaitable[None]) -> None:
+    """Run ``coroutines`` together; when one fails, cancel the others and raise its error."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

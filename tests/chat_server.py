@@ -1,0 +1,219 @@
+"""A small OpenAI-compatible chat-completions server on 127.0.0.1, for the tests and the benchmark.
+
+It speaks just enough HTTP/1.1 (keep-alive, ``Content-Length`` bodies) for the ``openai``
+client: ``GET /v1/models`` and ``POST /v1/chat/completions``. What it does with each chat
+request is decided by ``behave(request) -> Action``, so a test can make it answer, answer
+slowly, return 429 with ``Retry-After``, return 500, stall past the client's timeout or drop
+the connection, and then look at what it received (:attr:`ChatServer.requests`) and at the
+most requests it had in flight at once (:attr:`ChatServer.max_in_flight`).
+
+Run as a script it serves in its own process (the benchmark's server): it prints its port,
+then answers every chat request after ``--delay`` seconds until it is killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+           500: "Internal Server Error"}
+
+
+@dataclass
+class Action:
+    """What the server does with one chat request."""
+
+    #: "answer" (status 200 with ``text``), "status" (``status`` with an error body),
+    #: "stall" (say nothing for ``delay`` seconds, then close), "drop" (close at once).
+    kind: str = "answer"
+    text: str = "This is a cat."
+    delay: float = 0.0
+    status: int = 200
+    #: The error message of a "status" action.
+    message: str = "server error"
+    headers: dict[str, str] = field(default_factory=dict)
+    usage: bool = True
+
+
+@dataclass
+class ChatRequest:
+    """One chat request as received: its headers, its JSON body, and its attempt number."""
+
+    headers: dict[str, str]
+    body: dict[str, Any]
+    #: 0 for the first request carrying this image and question, 1 for the next, ...
+    attempt: int
+    #: When it arrived (``time.monotonic``).
+    at: float = 0.0
+
+
+def answer_all(_: ChatRequest) -> Action:
+    """The default behaviour: answer every request at once."""
+    return Action()
+
+
+class ChatServer:
+    """An OpenAI-compatible server in a background thread (``with ChatServer() as server``)."""
+
+    def __init__(
+        self,
+        behave: Callable[[ChatRequest], Action] = answer_all,
+        *,
+        models: tuple[str, ...] | None = ("test-model",),
+        list_models: bool = True,
+        api_key: str | None = None,
+        record: bool = True,
+    ) -> None:
+        self.behave = behave
+        #: The models served (None: any name is served).
+        self.models = models
+        #: Whether ``GET /v1/models`` lists them (else it is a 404, as on some servers).
+        self.list_models = list_models
+        self.api_key = api_key
+        self.record = record
+        self.requests: list[ChatRequest] = []
+        self.paths: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._attempts: Counter[str] = Counter()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """The URL to give the client (``/v1`` included, like every hosted endpoint)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> ChatServer:
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(started,), daemon=True)
+        self._thread.start()
+        started.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._thread is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def _run(self, started: threading.Event) -> None:
+        asyncio.run(self._serve(started.set))
+
+    async def _serve(self, ready: Callable[[], None], port: int = 0) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(self._connection, "127.0.0.1", port, backlog=1024)
+        self.port = server.sockets[0].getsockname()[1]
+        ready()
+        async with server:
+            await self._stop.wait()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await self._exchange(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the client went away, or the server is stopping
+        finally:
+            writer.close()
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Serve one request; False when the connection is to be closed."""
+        line = await reader.readline()
+        if not line:
+            return False
+        method, path, _ = line.decode("latin-1").split(" ", 2)
+        headers = {}
+        while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = header.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", 0)))
+        self.paths.append(f"{method} {path}")
+        if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
+            error = {"message": "Incorrect API key provided.", "code": "invalid_api_key"}
+            return await _respond(writer, 401, {"error": error})
+        listing = self.list_models and self.models is not None
+        if method == "GET" and path.rstrip("/").endswith("/models") and listing:
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]
+            return await _respond(writer, 200, {"object": "list", "data": data})
+        if method == "POST" and path.endswith("/chat/completions"):
+            return await self._chat(json.loads(body), headers, writer)
+        return await _respond(writer, 404, {"error": {"message": f"no route {path}"}})
+
+    async def _chat(self, body: dict[str, Any], headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
+        if self.models is not None and body.get("model") not in self.models:
+            error = {"message": f"The model `{body.get('model')}` does not exist.", "code": 404}
+            return await _respond(writer, 404, {"error": error})
+        key = hashlib.sha256(json.dumps(body["messages"], sort_keys=True).encode()).hexdigest()
+        request = ChatRequest(headers, body if self.record else {}, self._attempts[key], time.monotonic())
+        self._attempts[key] += 1
+        if self.record:
+            self.requests.append(request)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            action = self.behave(ChatRequest(headers, body, request.attempt, request.at))
+            if action.delay:
+                await asyncio.sleep(action.delay)
+            if action.kind == "drop" or action.kind == "stall":
+                writer.transport.abort()
+                return False
+            if action.kind == "status":
+                error = {"message": action.message, "code": action.status}
+                return await _respond(writer, action.status, {"error": error}, action.headers)
+            return await _respond(writer, 200, _completion(body, action), action.headers)
+        finally:
+            self.in_flight -= 1
+
+
+def _completion(body: dict[str, Any], action: Action) -> dict[str, Any]:
+    """A chat.completion object answering ``body`` with ``action.text``."""
+    message = {"role": "assistant", "content": action.text}
+    completion: dict[str, Any] = {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0,
+        "model": body.get("model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+    }
+    if action.usage:
+        completion["usage"] = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    return completion
+
+
+async def _respond(
+    writer: asyncio.StreamWriter, status: int, payload: Any, headers: dict[str, str] | None = None
+) -> bool:
+    data = json.dumps(payload).encode()
+    head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", "Content-Type: application/json",
+            f"Content-Length: {len(data)}"]
+    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+    await writer.drain()
+    return True
+
+
+def main() -> None:
+    """Serve in this process: print the port, answer every chat request after ``--delay``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    action = Action(delay=args.delay)
+    server = ChatServer(lambda _: action, models=None, record=False)
+
+    def ready() -> None:
+        print(server.port, flush=True)
+
+    asyncio.run(server._serve(ready, args.port))
+
+
+if __name__ == "__main__":
+    main()

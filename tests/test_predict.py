@@ -1,0 +1,182 @@
+"""``predict`` against a real OpenAI-compatible server on 127.0.0.1 (tests/chat_server.py).
+
+Real sockets and the real ``openai`` client, nothing patched: the server answers, answers
+slowly, returns 429 with Retry-After or 500, stalls past the timeout or drops the connection,
+and records what it received.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import datasets
+import pytest
+from chat_server import Action, ChatRequest, ChatServer
+from click.testing import CliRunner
+
+from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
+from cat_breeds_vlm.evaluate.predict import predict
+from cat_breeds_vlm.evaluate.score import score
+from cat_breeds_vlm.export.fireworks import export_fireworks
+from cat_breeds_vlm.export.images import decode_strict
+from cat_breeds_vlm.export.source import ParquetSplit
+
+MODEL = "test-model"
+SECRET = "sk-test-5ecret-never-shown"
+#: Fast settings for every run: short timeout, few retries.
+FAST = {"model": MODEL, "timeout": 2.0, "max_retries": 2, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def rows(small_build: Path) -> list[dict]:
+    """The test split's rows: id, image bytes, breed name, first question turn."""
+    split = datasets.load_dataset(str(small_build), split="test")
+    split = split.cast_column("image", datasets.Image(decode=False))
+    names = split.features["breed"].names
+    return [
+        {"id": r["id"], "image": r["image"]["bytes"], "breed": names[r["breed"]],
+         "conversations": r["conversations"]}
+        for r in split
+    ]  # fmt: skip
+
+
+def sent_image(request: ChatRequest) -> bytes:
+    """The image bytes a chat request carries."""
+    url = request.body["messages"][-1]["content"][0]["image_url"]["url"]
+    return base64.b64decode(url.partition(",")[2], validate=True)
+
+
+def breed_answers(rows: list[dict]):
+    """A behaviour answering each request with the true breed of its photo."""
+    breeds = {hashlib.sha256(r["image"]).digest(): r["breed"] for r in rows}
+
+    def behave(request: ChatRequest) -> Action:
+        return Action(text=f"This is a {breeds[hashlib.sha256(sent_image(request)).digest()]}.")
+
+    return behave
+
+
+def answers_in(path: Path) -> list[str]:
+    """The ids of a predictions file, in order (duplicates kept, so they can be seen)."""
+    return [json.loads(line)["id"] for line in path.read_text().splitlines()]
+
+
+def chats(server: ChatServer) -> int:
+    return sum(p.endswith("/chat/completions") for p in server.paths)
+
+
+def test_predict_then_score_end_to_end(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
+    out = tmp_path / "predictions.jsonl"
+    with ChatServer(breed_answers(rows)) as server:
+        summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+    assert sorted(answers_in(out)) == sorted(r["id"] for r in rows)
+    assert (summary.answered, summary.failed, summary.skipped) == (len(rows), 0, 0)
+    assert (summary.tokens_in, summary.tokens_out) == (10 * len(rows), 5 * len(rows))
+    assert server.paths[0] == "GET /v1/models" and chats(server) == len(rows)
+    report = score(datasets.load_dataset(str(small_build), split="test", streaming=True), out)
+    assert report.accuracy == 1.0 and not report.missing and not report.unparseable
+    record = json.loads(run_record_path(out).read_text())
+    assert record["model"] == MODEL and record["split"] == "test"
+    assert record["base_url"] == server.base_url and not errors_path(out).exists()
+
+
+def test_requests_are_the_fireworks_records_without_the_answer(
+    small_build: Path, rows: list[dict], tmp_path: Path
+) -> None:
+    system = "You name cat breeds."
+    exported = tmp_path / "test.jsonl"
+    export_fireworks(ParquetSplit.open(small_build, "test"), exported, system=system, progress=False)
+    records = [json.loads(line)["messages"] for line in exported.read_text().splitlines()]
+    with ChatServer() as server:
+        predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
+                system=system, max_tokens=7, **FAST)  # fmt: skip
+    by_image = {sent_image(r): r.body for r in server.requests}
+    assert len(by_image) == len(rows) == len(records)
+    for row, messages in zip(rows, records, strict=True):
+        body = by_image[row["image"]]  # the dataset's own bytes, not a re-encoding
+        assert body["messages"] == messages[:2]  # system, then the user's image and question
+        assert messages[1]["content"][1]["text"] == body["messages"][1]["content"][1]["text"]
+        url = body["messages"][1]["content"][0]["image_url"]["url"]
+        assert url.startswith(f"data:{decode_strict(row['image'])};base64,")
+        assert (body["model"], body["max_tokens"], body["temperature"]) == (MODEL, 7, 0)
+
+
+def test_429_with_retry_after_is_retried_after_the_wait(small_build: Path, tmp_path: Path) -> None:
+    def behave(request: ChatRequest) -> Action:
+        if request.attempt == 0:
+            return Action("status", status=429, headers={"Retry-After": "1"})
+        return Action(text="A Bengal.")
+
+    out = tmp_path / "p.jsonl"
+    with ChatServer(behave) as server:
+        summary = predict(str(small_build), out, base_url=server.base_url, limit=3, **FAST)
+    assert summary.answered == 3 and len(answers_in(out)) == 3
+    by_image: dict[bytes, list[float]] = {}
+    for request in server.requests:
+        by_image.setdefault(sent_image(request), []).append(request.at)
+    assert len(by_image) == 3
+    for first, second in by_image.values():
+        assert second - first >= 0.95  # the client's own backoff would wait about 0.5 s
+
+
+def test_a_row_failing_after_the_retries_goes_to_the_errors_file_and_a_rerun_asks_only_it(
+    small_build: Path, rows: list[dict], tmp_path: Path
+) -> None:
+    broken, out = [rows[1]["image"]], tmp_path / "p.jsonl"
+
+    def behave(request: ChatRequest) -> Action:
+        if sent_image(request) in broken:
+            return Action("status", status=500, message="model crashed")
+        return Action(text="A Bengal.")
+
+    with ChatServer(behave) as server:
+        summary = predict(str(small_build), out, base_url=server.base_url,
+                          **{**FAST, "max_retries": 1})  # fmt: skip
+        assert (summary.answered, summary.failed) == (len(rows) - 1, 1)
+        assert sum(sent_image(r) == broken[0] for r in server.requests) == 2  # asked, retried
+        assert rows[1]["id"] not in answers_in(out)
+        errors = [json.loads(line) for line in errors_path(out).read_text().splitlines()]
+        assert errors == [{"id": rows[1]["id"], "error": "InternalServerError: model crashed"}]
+        broken.clear()  # the server recovers
+        sent_before = chats(server)
+        summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+    assert (summary.answered, summary.failed, summary.skipped) == (1, 0, len(rows) - 1)
+    assert chats(server) - sent_before == 1  # only the missing row was asked again
+    assert sorted(answers_in(out)) == sorted(r["id"] for r in rows)
+    assert not errors_path(out).exists()
+
+
+def test_stalls_past_the_timeout_and_dropped_connections_are_retried(
+    small_build: Path, rows: list[dict], tmp_path: Path
+) -> None:
+    def behave(request: ChatRequest) -> Action:
+        if request.attempt == 0:
+            index = next(i for i, r in enumerate(rows) if r["image"] == sent_image(request))
+            return Action("stall", delay=5) if index % 2 else Action("drop")
+        return Action(text="A Bengal.")
+
+    out = tmp_path / "p.jsonl"
+    started = time.monotonic()
+    with ChatServer(behave) as server:
+        summary = predict(str(small_build), out, base_url=server.base_url,
+                          **{**FAST, "timeout": 0.5}, concurrency=len(rows))  # fmt: skip
+    assert summary.answered == len(rows) and sorted(answers_in(out)) == sorted(r["id"] for r in rows)
+    assert chats(server) == 2 * len(rows)  # each row: one stall or drop, then its answer
+    assert time.monotonic() - started < 4  # the stalls were cut at the timeout, not waited out
+
+
+def test_no_more_requests_in_flight_than_the_concurrency(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
+    with ChatServer(lambda _: Action(delay=0.05)) as server:
+        predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
+                concurrency=3, **FAST)  # fmt: skip
+    assert len(rows) > 3 and server.max_in_flight == 3
