@@ -10,20 +10,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import datasets
 import pytest
 from chat_server import Action, ChatRequest, ChatServer
-from click.testing import CliRunner
 
-from cat_breeds_vlm.cli import main
-from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
 from cat_breeds_vlm.evaluate.predict import predict
 from cat_breeds_vlm.evaluate.score import score
@@ -79,8 +72,11 @@ def test_predict_then_score_end_to_end(small_build: Path, rows: list[dict], tmp_
     out = tmp_path / "predictions.jsonl"
     with ChatServer(breed_answers(rows)) as server:
         summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+        sent = list(server.paths)
+        again = predict(str(small_build), out, base_url=server.base_url, **FAST)
     assert sorted(answers_in(out)) == sorted(r["id"] for r in rows)
     assert (summary.answered, summary.failed, summary.skipped) == (len(rows), 0, 0)
+    assert (again.answered, again.skipped) == (0, len(rows)) and server.paths == sent  # no probe
     assert (summary.tokens_in, summary.tokens_out) == (10 * len(rows), 5 * len(rows))
     assert server.paths[0] == "GET /v1/models" and chats(server) == len(rows)
     report = score(datasets.load_dataset(str(small_build), split="test", streaming=True), out)

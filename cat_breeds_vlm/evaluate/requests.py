@@ -76,10 +76,12 @@ def batch_requests(
 
 def iter_requests(
     dataset: AnyDataset, settings: RequestSettings, skip: Container[str] = ()
-) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """The requests of a split, a batch of rows at a time (none is built for a skipped id)."""
+) -> Iterator[tuple[list[tuple[str, dict[str, Any]]], int]]:
+    """The requests of a split a batch of rows at a time, each with how many rows it skipped
+    (none is built for an id in ``skip``)."""
     for batch in iter_batches(dataset, REQUEST_COLUMNS):
-        yield batch_requests(batch, settings, skip)
+        requests = batch_requests(batch, settings, skip)
+        yield requests, batch.num_rows - len(requests)
 
 
 def shortened(request: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,221 @@
+"""The ``predict`` command: one-line errors before any row is sent, the key kept out of every
+output, refusals to mix runs, resuming after a kill, ``--dry-run``; ``export prompts``' images.
+
+Against a real OpenAI-compatible server on 127.0.0.1 (tests/chat_server.py) and the real
+``openai`` client; the kill is a real ``python -m cat_breeds_vlm predict`` process.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import datasets
+import pytest
+from chat_server import Action, ChatRequest, ChatServer
+from click.testing import CliRunner, Result
+
+from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
+from cat_breeds_vlm.evaluate.predict import predict
+
+MODEL = "test-model"
+SECRET = "sk-test-5ecret-never-shown"
+FAST = {"model": MODEL, "timeout": 2.0, "max_retries": 1, "progress": False}
+
+
+def run_cli(build: Path, out: Path, base_url: str, *extra: str, env: dict | None = None) -> Result:
+    """``cat-breeds-vlm predict`` in this process, its stdout and stderr apart."""
+    args = ["predict", str(build), "--base-url", base_url, "--model", MODEL, "-o", str(out),
+            "--timeout", "2", "--max-retries", "1", *extra]  # fmt: skip
+    return CliRunner().invoke(main, args, env=env)
+
+
+def one_line_error(result: Result) -> str:
+    """The command failed with exit code 1 and one line on stderr, no traceback."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+def ids_in(path: Path) -> list[str]:
+    return [json.loads(line)["id"] for line in path.read_text().splitlines()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_server_is_one_line_and_nothing_is_written(
+    small_build: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    line = one_line_error(run_cli(small_build, out, url))
+    assert line.startswith(f"Error: cannot reach the server at {url}")
+    assert not out.exists() or out.read_text() == ""
+
+
+def test_a_refused_key_is_one_line_before_any_row_and_the_key_is_never_shown(
+    small_build: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    with ChatServer(api_key="the-right-key") as server:
+        result = run_cli(small_build, out, server.base_url, env={"OPENAI_API_KEY": SECRET})
+        unset = run_cli(small_build, out, server.base_url, "--api-key-env", "NO_SUCH_VAR")
+    line = one_line_error(result)
+    assert "refused the API key in $OPENAI_API_KEY (401" in line and SECRET not in result.output
+    assert "wants an API key (401): set $NO_SUCH_VAR" in one_line_error(unset)
+    assert server.paths == ["GET /v1/models"] * 2  # no row was sent
+
+
+def test_an_unknown_model_is_one_line_before_any_row_is_sent(
+    small_build: Path, tmp_path: Path
+) -> None:
+    with ChatServer(models=("other-model",), list_models=True) as server:
+        line = one_line_error(run_cli(small_build, tmp_path / "p.jsonl", server.base_url))
+    assert line == (
+        f"Error: the server at {server.base_url} has no model 'test-model' (it lists: other-model)"
+    )
+    # the list lacks the model: one row asked it (Fireworks serves deployments no list shows)
+    assert server.paths == ["GET /v1/models", "POST /v1/chat/completions"]
+
+
+def test_without_a_model_list_the_first_row_is_the_probe_and_its_answer_is_kept(
+    small_build: Path, tmp_path: Path
+) -> None:
+    with ChatServer(models=("other-model",), list_models=False) as server:
+        line = one_line_error(run_cli(small_build, tmp_path / "bad.jsonl", server.base_url))
+        assert line == f"Error: the server at {server.base_url} has no model 'test-model'"
+        assert server.paths == ["GET /v1/models", "POST /v1/chat/completions"]
+        out = tmp_path / "p.jsonl"
+        summary = predict(str(small_build), out, base_url=server.base_url,
+                          **{**FAST, "model": "other-model"}, limit=4)  # fmt: skip
+    assert summary.answered == 4 and len(set(ids_in(out))) == 4
+    assert server.paths[2:].count("POST /v1/chat/completions") == 4  # the probe's answer kept
+
+
+def test_the_key_is_sent_but_never_written_or_printed(small_build: Path, tmp_path: Path) -> None:
+    def behave(request: ChatRequest) -> Action:  # a careless server echoing the key back
+        echo = f"bad request from {request.headers['authorization']}"
+        return Action("status", status=500, message=echo) if request.attempt < 9 else Action()
+
+    out = tmp_path / "p.jsonl"
+    with ChatServer(behave, api_key=SECRET) as server:
+        result = run_cli(small_build, out, server.base_url, "--limit", "2",
+                         env={"OPENAI_API_KEY": SECRET})  # fmt: skip
+    assert result.exit_code == 1 and "2 rows failed" in result.stderr
+    assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in server.requests)
+    errors = errors_path(out).read_text()
+    assert "bad request from Bearer ***" in errors
+    for text in (result.output, errors, out.read_text(), run_record_path(out).read_text()):
+        assert SECRET not in text
+
+
+def test_a_file_of_another_run_is_refused(small_build: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.jsonl"
+    with ChatServer(models=(MODEL, "other-model")) as server:
+        assert run_cli(small_build, out, server.base_url, "--limit", "2").exit_code == 0
+        before = out.read_bytes()
+        other = ["--model", "other-model"]
+        line = one_line_error(run_cli(small_build, out, server.base_url, "--limit", "2", *other))
+        assert "holds answers for model 'test-model', not 'other-model'" in line
+        line = one_line_error(run_cli(small_build, out, server.base_url, "-s", "train"))
+        assert "holds answers for split 'test', not 'train'" in line
+        sent = len(server.paths)
+    with ChatServer() as elsewhere:
+        line = one_line_error(run_cli(small_build, out, elsewhere.base_url))
+        assert "holds answers for base_url" in line and not elsewhere.paths
+    assert len(server.paths) == sent and out.read_bytes() == before
+
+
+def test_a_torn_last_line_is_dropped_and_its_row_asked_again(
+    small_build: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    with ChatServer() as server:
+        predict(str(small_build), out, base_url=server.base_url, limit=2, **FAST)
+        first_two = ids_in(out)
+        with out.open("a") as torn:  # what a kill in the middle of a write leaves
+            torn.write('{"id": "Bengal/no_such_row.jp')
+        summary = predict(str(small_build), out, base_url=server.base_url, limit=5, **FAST)
+    assert (summary.answered, summary.skipped) == (3, 2)
+    ids = ids_in(out)
+    assert ids[:2] == first_two and len(ids) == len(set(ids)) == 5
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
+    small_build: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
+    out = tmp_path / "p.jsonl"
+    rows = datasets.load_dataset(str(small_build), split="test").num_rows
+    with ChatServer(lambda _: Action(delay=0.15)) as server:
+        args = [sys.executable, "-m", "cat_breeds_vlm", "predict", str(small_build), "--base-url",
+                server.base_url, "--model", MODEL, "-o", str(out), "--concurrency", "2"]  # fmt: skip
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while (not out.exists() or len(out.read_text().splitlines()) < 3) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(stop)  # a kill, or Ctrl-C
+        _, stderr = process.communicate(timeout=30)
+        kept = ids_in(out)  # every line whole (a torn one would not parse)
+        assert 3 <= len(kept) < rows  # stopped part-way
+        if stop == signal.SIGINT:
+            assert process.returncode == 130 and "Interrupted: every answer received" in stderr
+            assert "Traceback" not in stderr
+        sent = server.paths.count("POST /v1/chat/completions")
+        summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+    ids = ids_in(out)
+    assert ids[: len(kept)] == kept and len(ids) == len(set(ids)) == rows
+    assert summary.skipped == len(kept) and summary.answered == rows - len(kept)
+    assert server.paths.count("POST /v1/chat/completions") - sent == rows - len(kept)
+
+
+def test_dry_run_prints_the_first_request_and_sends_nothing(small_build: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.jsonl"
+    with ChatServer() as server:
+        result = run_cli(small_build, out, server.base_url, "--dry-run", "--system", "Be brief.")
+    assert result.exit_code == 0, result.output
+    assert server.paths == [] and not out.exists() and not run_record_path(out).exists()
+    body = json.loads(result.output[result.output.index("{") : result.output.rindex("}") + 1])
+    url = body["messages"][1]["content"][0]["image_url"]["url"]
+    assert url.startswith("data:image/") and url.endswith(" base64 characters)")
+    assert len(url) < 100 and body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert "Dry run: nothing was sent" in result.output
+
+
+def test_bad_values_are_usage_errors(small_build: Path, tmp_path: Path) -> None:
+    result = run_cli(small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", "--concurrency", "0")
+    assert result.exit_code == 2 and "concurrency" in result.output
+    with pytest.raises(UserError, match="concurrency must be positive"):
+        predict(str(small_build), tmp_path / "p.jsonl", base_url="http://x", model=MODEL,
+                concurrency=0)  # fmt: skip
+
+
+def test_export_prompts_can_write_the_images_beside_the_file(
+    small_build: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "prompts" / "test.jsonl"
+    result = CliRunner().invoke(main, ["export", "prompts", str(small_build), "-o", str(out),
+                                       "--write-images"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    split = datasets.load_dataset(str(small_build), split="test")
+    split = split.cast_column("image", datasets.Image(decode=False))
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == split["id"]
+    for record, row in zip(records, split, strict=True):
+        assert set(record) == {"id", "question", "image"}
+        assert record["image"] == f"images/{row['source']}"  # the test photos are plain JPEGs
+        assert (out.parent / record["image"]).read_bytes() == row["image"]["bytes"]
+    help_text = CliRunner().invoke(main, ["export", "prompts", "--help"]).output
+    assert "relative to the" in help_text and "image folder the dataset was built from" in help_text
