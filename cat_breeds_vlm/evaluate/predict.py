@@ -4,9 +4,9 @@ Fireworks, OpenAI, vLLM, TGI, Ollama and ``transformers serve`` all speak the pr
 client (the official ``openai`` one, async: retries with backoff, ``Retry-After``, timeouts)
 covers a hosted model and a local one. :func:`predict` probes the endpoint
 (:mod:`.probe`), then streams the split's rows into requests (:mod:`.requests`, built in a
-background thread, a batch at a time) through a queue of ``concurrency`` slots to as many
-workers: at most ``concurrency`` requests are in flight and as many queued, whatever the
-split's size. Each answer is appended to the predictions file as it arrives (:mod:`.answers`),
+background thread, a batch of 64 rows at a time) through a queue of ``concurrency`` slots to as
+many workers: at most ``concurrency`` requests are in flight, as many queued and one batch
+waiting, whatever the split's size. Each answer is appended to the predictions file as it arrives (:mod:`.answers`),
 so an interrupted run loses nothing and a rerun asks only the rows still missing.
 """
 
