@@ -69,6 +69,17 @@ def run_child(args: argparse.Namespace, url: str, rows: int, work: str) -> dict:
     return result
 
 
+def describe(run: dict, ideal: float) -> str:
+    """One run in one line: rows, time, rate and its share of the ideal, memory, CPU, load."""
+    rate, cpu = run["rows"] / run["seconds"], run["cpu"] / run["rows"] * 1000
+    return (
+        f"{run['rows']:6,} rows in {run['seconds']:6.1f} s = {rate:6.1f} rows/s "
+        f"({rate / ideal:4.0%} of {ideal:.0f}), peak RSS {run['peak_kib'] / 1024:5.0f} MiB, "
+        f"CPU {cpu:.2f} ms/row (start-up included), failed {run['failed']}, "
+        f"load {run['load']:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dataset", help="a built folder")
@@ -87,12 +98,7 @@ def main() -> None:
             for size, rows in (("small", args.small), ("whole", 0)):
                 run = run_child(args, url, rows, args.work or tempfile.gettempdir())
                 results[size].append(run)
-                rate = run["rows"] / run["seconds"]
-                print(f"round {round_ + 1} {size:5}: {run['rows']:6,} rows in {run['seconds']:6.1f} s"
-                      f" = {rate:6.1f} rows/s ({rate / ideal:4.0%} of {ideal:.0f}), peak RSS "
-                      f"{run['peak_kib'] / 1024:5.0f} MiB, CPU {run['cpu'] / run['rows'] * 1000:.2f} ms/row "
-                      f"(with start-up), failed {run['failed']}, "
-                      f"load {run['load']:.2f}", flush=True)  # fmt: skip
+                print(f"round {round_ + 1} {size:5}: {describe(run, ideal)}", flush=True)
     finally:
         server.kill()
     print(f"\n| run | rows | rows/s (median) | % of ideal {ideal:.0f}/s | peak RSS MiB (max) |")

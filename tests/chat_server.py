@@ -23,8 +23,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-           500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 
 
 @dataclass
@@ -143,18 +148,24 @@ class ChatServer:
             return await _respond(writer, 401, {"error": error})
         listing = self.list_models and self.models is not None
         if method == "GET" and path.rstrip("/").endswith("/models") and listing:
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]
+            data = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models
+            ]
             return await _respond(writer, 200, {"object": "list", "data": data})
         if method == "POST" and path.endswith("/chat/completions"):
             return await self._chat(json.loads(body), headers, writer)
         return await _respond(writer, 404, {"error": {"message": f"no route {path}"}})
 
-    async def _chat(self, body: dict[str, Any], headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
+    async def _chat(
+        self, body: dict[str, Any], headers: dict[str, str], writer: asyncio.StreamWriter
+    ) -> bool:
         if self.models is not None and body.get("model") not in self.models:
             error = {"message": f"The model `{body.get('model')}` does not exist.", "code": 404}
             return await _respond(writer, 404, {"error": error})
         key = hashlib.sha256(json.dumps(body["messages"], sort_keys=True).encode()).hexdigest()
-        request = ChatRequest(headers, body if self.record else {}, self._attempts[key], time.monotonic())
+        request = ChatRequest(
+            headers, body if self.record else {}, self._attempts[key], time.monotonic()
+        )
         self._attempts[key] += 1
         if self.record:
             self.requests.append(request)
@@ -179,7 +190,9 @@ def _completion(body: dict[str, Any], action: Action) -> dict[str, Any]:
     """A chat.completion object answering ``body`` with ``action.text``."""
     message = {"role": "assistant", "content": action.text}
     completion: dict[str, Any] = {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 0,
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
         "model": body.get("model"),
         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
     }
@@ -192,8 +205,11 @@ async def _respond(
     writer: asyncio.StreamWriter, status: int, payload: Any, headers: dict[str, str] | None = None
 ) -> bool:
     data = json.dumps(payload).encode()
-    head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", "Content-Type: application/json",
-            f"Content-Length: {len(data)}"]
+    head = [
+        f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(data)}",
+    ]
     head += [f"{name}: {value}" for name, value in (headers or {}).items()]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
     await writer.drain()

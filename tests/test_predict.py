@@ -91,7 +91,9 @@ def test_requests_are_the_fireworks_records_without_the_answer(
 ) -> None:
     system = "You name cat breeds."
     exported = tmp_path / "test.jsonl"
-    export_fireworks(ParquetSplit.open(small_build, "test"), exported, system=system, progress=False)
+    export_fireworks(
+        ParquetSplit.open(small_build, "test"), exported, system=system, progress=False
+    )
     records = [json.loads(line)["messages"] for line in exported.read_text().splitlines()]
     with ChatServer() as server:
         predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
@@ -166,12 +168,16 @@ def test_stalls_past_the_timeout_and_dropped_connections_are_retried(
     with ChatServer(behave) as server:
         summary = predict(str(small_build), out, base_url=server.base_url,
                           **{**FAST, "timeout": 0.5}, concurrency=len(rows))  # fmt: skip
-    assert summary.answered == len(rows) and sorted(answers_in(out)) == sorted(r["id"] for r in rows)
+    assert summary.answered == len(rows) and sorted(answers_in(out)) == sorted(
+        r["id"] for r in rows
+    )
     assert chats(server) == 2 * len(rows)  # each row: one stall or drop, then its answer
     assert time.monotonic() - started < 4  # the stalls were cut at the timeout, not waited out
 
 
-def test_no_more_requests_in_flight_than_the_concurrency(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
+def test_no_more_requests_in_flight_than_the_concurrency(
+    small_build: Path, rows: list[dict], tmp_path: Path
+) -> None:
     with ChatServer(lambda _: Action(delay=0.05)) as server:
         predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
                 concurrency=3, **FAST)  # fmt: skip

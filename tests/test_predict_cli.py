@@ -160,11 +160,16 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
     out = tmp_path / "p.jsonl"
     rows = datasets.load_dataset(str(small_build), split="test").num_rows
     with ChatServer(lambda _: Action(delay=0.15)) as server:
-        args = [sys.executable, "-m", "cat_breeds_vlm", "predict", str(small_build), "--base-url",
-                server.base_url, "--model", MODEL, "-o", str(out), "--concurrency", "2"]  # fmt: skip
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        args = [sys.executable, "-m", "cat_breeds_vlm", "predict", str(small_build),
+                "--base-url", server.base_url, "--model", MODEL, "-o", str(out),
+                "--concurrency", "2"]  # fmt: skip
+        process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + 60
-        while (not out.exists() or len(out.read_text().splitlines()) < 3) and time.monotonic() < deadline:
+        while (
+            not out.exists() or len(out.read_text().splitlines()) < 3
+        ) and time.monotonic() < deadline:
             time.sleep(0.02)
         process.send_signal(stop)  # a kill, or Ctrl-C
         _, stderr = process.communicate(timeout=30)
@@ -181,7 +186,9 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
     assert server.paths.count("POST /v1/chat/completions") - sent == rows - len(kept)
 
 
-def test_dry_run_prints_the_first_request_and_sends_nothing(small_build: Path, tmp_path: Path) -> None:
+def test_dry_run_prints_the_first_request_and_sends_nothing(
+    small_build: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "p.jsonl"
     with ChatServer() as server:
         result = run_cli(small_build, out, server.base_url, "--dry-run", "--system", "Be brief.")
@@ -195,7 +202,9 @@ def test_dry_run_prints_the_first_request_and_sends_nothing(small_build: Path, t
 
 
 def test_bad_values_are_usage_errors(small_build: Path, tmp_path: Path) -> None:
-    result = run_cli(small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", "--concurrency", "0")
+    result = run_cli(
+        small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", "--concurrency", "0"
+    )
     assert result.exit_code == 2 and "concurrency" in result.output
     with pytest.raises(UserError, match="concurrency must be positive"):
         predict(str(small_build), tmp_path / "p.jsonl", base_url="http://x", model=MODEL,

@@ -1,13 +1,14 @@
-"""Ask a model every question of a split through any OpenAI-compatible chat-completions endpoint.
+"""Ask a model every question of a split through any OpenAI-compatible chat-completions API.
 
 Fireworks, OpenAI, vLLM, TGI, Ollama and ``transformers serve`` all speak the protocol, so one
 client (the official ``openai`` one, async: retries with backoff, ``Retry-After``, timeouts)
-covers a hosted model and a local one. :func:`predict` probes the endpoint
-(:mod:`.probe`), then streams the split's rows into requests (:mod:`.requests`, built in a
-background thread, a batch of 64 rows at a time) through a queue of ``concurrency`` slots to as
-many workers: at most ``concurrency`` requests are in flight, as many queued and one batch
-waiting, whatever the split's size. Each answer is appended to the predictions file as it arrives (:mod:`.answers`),
-so an interrupted run loses nothing and a rerun asks only the rows still missing.
+covers a hosted model and a local one. :func:`predict` probes the endpoint (:mod:`.probe`),
+then streams the split's rows into requests (:mod:`.requests`, built in a background thread, a
+batch of 64 rows at a time) through a queue of ``concurrency`` slots to as many workers: at
+most ``concurrency`` requests are in flight, as many queued and one batch waiting, whatever
+the split's size. Each answer is appended to the predictions file as it arrives
+(:mod:`.answers`), so an interrupted run loses nothing and a rerun asks only the rows still
+missing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tqdm.auto import tqdm
 from ..dataset.loading import is_local
 from ..errors import UserError
 from ..export.source import AnyDataset, open_source, row_count
-from .answers import AnswerLog, read_answered
+from .answers import AnswerLog
 from .probe import Endpoint, endpoint_error, probe_models, row_error
 from .requests import RequestSettings, iter_requests
 
@@ -136,7 +137,9 @@ def predict(
         pending = None if rows_in_scope is None else max(rows_in_scope - len(log.earlier), 0)
         with tqdm(total=pending, unit=" rows", desc="predict", disable=not progress or None) as bar:
             run = _Run(endpoint, log, bar, concurrency)
-            asyncio.run(run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries))
+            asyncio.run(
+                run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries)
+            )
         return PredictSummary(
             log.answered, log.failed, run.skipped, run.tokens_in, run.tokens_out,
             time.perf_counter() - started, output, log.errors_path if log.failed else None,
@@ -172,7 +175,8 @@ class _Run:
                 first = None
             queue: asyncio.Queue[Request | None] = asyncio.Queue(self.concurrency)
             await _all_or_none(
-                self._feed(first, requests, queue), *(self._work(queue) for _ in range(self.concurrency))
+                self._feed(first, requests, queue),
+                *(self._work(queue) for _ in range(self.concurrency)),
             )
 
     async def _in_thread(self, batches: Iterator[RequestBatch]) -> AsyncIterator[Request]:
@@ -191,7 +195,9 @@ class _Run:
         try:
             return await probe_models(self.client, self.endpoint)
         except openai.APIError as err:
-            raise UserError(endpoint_error(err, self.endpoint) or row_error(err, self.endpoint)) from None
+            raise UserError(
+                endpoint_error(err, self.endpoint) or row_error(err, self.endpoint)
+            ) from None
 
     async def _feed(
         self, first: Request | None, requests: AsyncIterator[Request], queue: asyncio.Queue
@@ -207,7 +213,9 @@ class _Run:
         while (request := await queue.get()) is not None:
             await self.ask(request)
 
-    async def ask(self, request: Request, probe: bool = False, listed: list[str] | None = None) -> None:
+    async def ask(
+        self, request: Request, probe: bool = False, listed: list[str] | None = None
+    ) -> None:
         """Send one request; log its answer, or its failure (the probe's ends the run)."""
         row_id, body = request
         try:
