@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import datasets
 import pytest
 from chat_server import Action, ChatRequest, ChatServer
+from PIL import Image
 
 from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
 from cat_breeds_vlm.evaluate.predict import predict
@@ -86,27 +88,32 @@ def test_predict_then_score_end_to_end(small_build: Path, rows: list[dict], tmp_
     assert record["base_url"] == server.base_url and not errors_path(out).exists()
 
 
+@pytest.mark.parametrize("max_side", [None, 40])
 def test_requests_are_the_fireworks_records_without_the_answer(
-    small_build: Path, rows: list[dict], tmp_path: Path
+    small_build: Path, rows: list[dict], tmp_path: Path, max_side: int | None
 ) -> None:
     system = "You name cat breeds."
     exported = tmp_path / "test.jsonl"
-    export_fireworks(
-        ParquetSplit.open(small_build, "test"), exported, system=system, progress=False
-    )
+    split = ParquetSplit.open(small_build, "test")
+    export_fireworks(split, exported, system=system, max_side=max_side, progress=False)
     records = [json.loads(line)["messages"] for line in exported.read_text().splitlines()]
     with ChatServer() as server:
         predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
-                system=system, max_tokens=7, **FAST)  # fmt: skip
-    by_image = {sent_image(r): r.body for r in server.requests}
-    assert len(by_image) == len(rows) == len(records)
+                system=system, max_side=max_side, max_tokens=7, **FAST)  # fmt: skip
+    by_text = {json.dumps(r.body["messages"]): r.body for r in server.requests}
+    assert len(by_text) == len(rows) == len(records) == len(server.requests)
     for row, messages in zip(rows, records, strict=True):
-        body = by_image[row["image"]]  # the dataset's own bytes, not a re-encoding
-        assert body["messages"] == messages[:2]  # system, then the user's image and question
-        assert messages[1]["content"][1]["text"] == body["messages"][1]["content"][1]["text"]
-        url = body["messages"][1]["content"][0]["image_url"]["url"]
-        assert url.startswith(f"data:{decode_strict(row['image'])};base64,")
+        # system, then the user's image (the very same data URI) and question; no answer
+        body = by_text.pop(json.dumps(messages[:2]))
+        assert [m["role"] for m in messages] == ["system", "user", "assistant"]
         assert (body["model"], body["max_tokens"], body["temperature"]) == (MODEL, 7, 0)
+        url = body["messages"][1]["content"][0]["image_url"]["url"]
+        sent = base64.b64decode(url.partition(",")[2], validate=True)
+        assert url.startswith(f"data:{decode_strict(sent)};base64,")  # the MIME the bytes are
+        if max_side is None:
+            assert sent == row["image"]  # the dataset's own bytes, not a re-encoding
+        else:
+            assert max(Image.open(io.BytesIO(sent)).size) <= max_side
 
 
 def test_429_with_retry_after_is_retried_after_the_wait(small_build: Path, tmp_path: Path) -> None:

@@ -38,6 +38,9 @@ PLACEHOLDER_KEY = "no-key"
 #: Defaults: an answer is a short sentence, asked deterministically; a slow model gets a
 #: minute per attempt, and a server's bad patch (429 / 5xx, backoff up to 8 s) gets 5 retries.
 MAX_TOKENS, TEMPERATURE, TIMEOUT, MAX_RETRIES, CONCURRENCY = 64, 0.0, 60.0, 5, 8
+#: Longest wait for a connection (within the timeout): a server that is down but drops
+#: packets is reported in seconds, not after the full timeout of every attempt.
+CONNECT_TIMEOUT = 10.0
 
 Request = tuple[str, dict[str, Any]]
 #: A batch's requests, and how many of its rows were skipped as answered before.
@@ -165,7 +168,8 @@ class _Run:
             return
         client = openai.AsyncOpenAI(
             api_key=self.endpoint.api_key, base_url=self.endpoint.base_url,
-            timeout=timeout, max_retries=retries,
+            timeout=openai.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
+            max_retries=retries,
         )  # fmt: skip
         async with client:
             self.client = client
