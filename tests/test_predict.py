@@ -19,6 +19,7 @@ import pytest
 from chat_server import Action, ChatRequest, ChatServer
 from PIL import Image
 
+from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
 from cat_breeds_vlm.evaluate.predict import predict
 from cat_breeds_vlm.evaluate.score import score
@@ -27,7 +28,6 @@ from cat_breeds_vlm.export.images import decode_strict
 from cat_breeds_vlm.export.source import ParquetSplit
 
 MODEL = "test-model"
-SECRET = "sk-test-5ecret-never-shown"
 #: Fast settings for every run: short timeout, few retries.
 FAST = {"model": MODEL, "timeout": 2.0, "max_retries": 2, "progress": False}
 
@@ -189,3 +189,16 @@ def test_no_more_requests_in_flight_than_the_concurrency(
         predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
                 concurrency=3, **FAST)  # fmt: skip
     assert len(rows) > 3 and server.max_in_flight == 3
+
+
+def test_a_run_stops_when_rows_keep_failing(
+    small_build: Path, rows: list[dict], tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    with ChatServer(lambda _: Action("status", status=500, message="down")) as server:
+        with pytest.raises(UserError, match="stopped: 10 rows in a row failed, the last with "
+                           "InternalServerError: down"):  # fmt: skip
+            predict(str(small_build), out, base_url=server.base_url,
+                    **{**FAST, "max_retries": 0}, concurrency=1)  # fmt: skip
+    assert len(rows) > 10 and chats(server) == 10 and out.read_text() == ""
+    assert len(errors_path(out).read_text().splitlines()) == 10

@@ -38,6 +38,9 @@ PLACEHOLDER_KEY = "no-key"
 #: Defaults: an answer is a short sentence, asked deterministically; a slow model gets a
 #: minute per attempt, and a server's bad patch (429 / 5xx, backoff up to 8 s) gets 5 retries.
 MAX_TOKENS, TEMPERATURE, TIMEOUT, MAX_RETRIES, CONCURRENCY = 64, 0.0, 60.0, 5, 8
+#: A run stops after this many rows failed in a row (or twice the concurrency, if more): a
+#: server that went down or refuses everything would otherwise be retried row after row.
+FAILURES_IN_A_ROW = 10
 #: Longest wait for a connection (within the timeout): a server that is down but drops
 #: packets is reported in seconds, not after the full timeout of every attempt.
 CONNECT_TIMEOUT = 10.0
@@ -159,6 +162,8 @@ class _Run:
         #: Tokens in and out the server reported, summed (None: it reported none).
         self.tokens_in: int | None = None
         self.tokens_out: int | None = None
+        self.failures_in_a_row = 0
+        self.give_up_after = max(FAILURES_IN_A_ROW, 2 * concurrency)
 
     async def ask_all(self, batches: Iterator[RequestBatch], timeout: float, retries: int) -> None:
         """Probe the endpoint, then ask every request of ``batches`` (nothing when none)."""
@@ -232,12 +237,24 @@ class _Run:
             fatal = endpoint_error(err, self.endpoint, listed) if probe else None
             if fatal is not None:
                 raise UserError(fatal) from None
-            self.log.fail(row_id, row_error(err, self.endpoint))
+            self._fail(row_id, row_error(err, self.endpoint))
         else:
+            self.failures_in_a_row = 0
             choices = completion.choices or []
             self.log.answer(row_id, (choices[0].message.content if choices else None) or "")
             self._count(completion.usage)
         self.bar.update(1)
+
+    def _fail(self, row_id: str, error: str) -> None:
+        """Log a failed row; stop the run when too many failed in a row."""
+        self.log.fail(row_id, error)
+        self.failures_in_a_row += 1
+        if self.failures_in_a_row >= self.give_up_after:
+            raise UserError(
+                f"stopped: {self.failures_in_a_row} rows in a row failed, the last with {error} "
+                f"(all in {self.log.errors_path}); the answers so far are kept: run the same "
+                "command again to go on"
+            )
 
     def _count(self, usage: Any) -> None:
         """Add the tokens of one answer, when the server reported them."""
