@@ -8,6 +8,7 @@ Against a real OpenAI-compatible server on 127.0.0.1 (tests/chat_server.py) and 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,6 +132,9 @@ def test_a_file_of_another_run_is_refused(small_build: Path, tmp_path: Path) -> 
         assert "holds answers for model 'test-model', not 'other-model'" in line
         line = one_line_error(run_cli(small_build, out, server.base_url, "-s", "train"))
         assert "holds answers for split 'test', not 'train'" in line
+        copy = shutil.copytree(small_build, tmp_path / "copy")
+        line = one_line_error(run_cli(copy, out, server.base_url))
+        assert f"holds answers for dataset '{small_build}', not '{copy}'" in line
         sent = len(server.paths)
     with ChatServer() as elsewhere:
         line = one_line_error(run_cli(small_build, out, elsewhere.base_url))

@@ -44,7 +44,7 @@ def row_request(
     row_id: str, turns: Any, image: bytes | memoryview | None, path: str | None,
     settings: RequestSettings,
 ) -> dict[str, Any]:  # fmt: skip
-    """The keyword arguments of ``chat.completions.create`` that ask row ``row_id``'s question.
+    """The chat-completions request body that asks row ``row_id``'s question.
 
     Raises :class:`~cat_breeds_vlm.errors.UserError` naming the row when its conversation
     breaks the rules or its image does not decode.
