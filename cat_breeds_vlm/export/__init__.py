@@ -8,8 +8,9 @@ renamed into place at the end, and returns an :class:`ExportSummary`.
 (:mod:`.fireworks`, :mod:`.llava`, :mod:`.trl`), image encoding (:mod:`.images`), image files
 (:mod:`.imagefiles`), the record writer (:mod:`.writer`), where rows come from
 (:mod:`.source`), the streaming loop (:mod:`.stream`) and its workers writing segments
-(:mod:`.segments`), and the shared conversation rules (:mod:`.rules`). The
-commands are in :mod:`cat_breeds_vlm.cli.export`.
+(:mod:`.segments`), the shared conversation rules (:mod:`.rules`), and a row's chat messages
+(:mod:`.chat`: what the Fireworks export writes and ``predict`` sends). The commands are in
+:mod:`cat_breeds_vlm.cli.export`.
 """
 
 from __future__ import annotations
