@@ -12,7 +12,8 @@ rounds, so the machine's drift hits both alike. For each run: rows/s over the ru
 time (the probe, reading the ids and asking every row; not the interpreter's start), the
 share of the ideal, and the process's peak RSS (its VmHWM). Targets: throughput at least 90%
 of the ideal; peak RSS under 500 MiB and flat from the small run to the whole split. The load
-average is printed beside each run: the 2 cores are shared, and another agent's build shows.
+average is printed beside each run, and how long the event loop's thread waited for a CPU
+while it had work (the 2 cores are shared: another agent's build shows there).
 
 Answers go to a temporary folder under ``--work`` (default: the system's), removed at once.
 Run by hand; not part of the test suite.
@@ -33,19 +34,26 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "tests" / "chat_server.py"
 
 # Run in a child process: predict N rows (0 = all) and print a JSON summary, with the
-# process's peak RSS from its own VmHWM (ru_maxrss would survive fork+exec from the parent).
+# process's peak RSS from its own VmHWM (ru_maxrss would survive fork+exec from the parent),
+# and how long its main thread (the event loop) waited for a CPU while runnable
+# (/proc/self/schedstat, second field, ns): time the shared machine took from it.
 CHILD = """
 import json, resource, sys
 sys.path.insert(0, sys.argv[1])
 from cat_breeds_vlm.evaluate.predict import predict
+def waited():
+    with open("/proc/self/schedstat") as stat:
+        return int(stat.read().split()[1]) / 1e9
 dataset, out, url, split, rows, concurrency = sys.argv[2:8]
+before = waited()
 summary = predict(dataset, out, base_url=url, model="bench", split=split,
                   limit=int(rows) or None, concurrency=int(concurrency), progress=False)
+wait = waited() - before
 with open("/proc/self/status") as status:
     peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"rows": summary.answered, "failed": summary.failed, "seconds": summary.seconds,
-                  "peak_kib": peak, "cpu": usage.ru_utime + usage.ru_stime}))
+                  "peak_kib": peak, "cpu": usage.ru_utime + usage.ru_stime, "wait": wait}))
 """
 
 
@@ -75,8 +83,8 @@ def describe(run: dict, ideal: float) -> str:
     return (
         f"{run['rows']:6,} rows in {run['seconds']:6.1f} s = {rate:6.1f} rows/s "
         f"({rate / ideal:4.0%} of {ideal:.0f}), peak RSS {run['peak_kib'] / 1024:5.0f} MiB, "
-        f"CPU {cpu:.2f} ms/row (start-up included), failed {run['failed']}, "
-        f"load {run['load']:.2f}"
+        f"CPU {cpu:.2f} ms/row (start-up included), waited for a CPU {run['wait']:.1f} s, "
+        f"failed {run['failed']}, load {run['load']:.2f}"
     )
 
 
