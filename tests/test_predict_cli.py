@@ -157,7 +157,7 @@ def test_a_torn_last_line_is_dropped_and_its_row_asked_again(
     assert ids[:2] == first_two and len(ids) == len(set(ids)) == 5
 
 
-@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
 def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
     small_build: Path, tmp_path: Path, stop: signal.Signals
 ) -> None:
