@@ -7,6 +7,7 @@ and records what it received.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -180,6 +181,17 @@ def test_stalls_past_the_timeout_and_dropped_connections_are_retried(
     )
     assert chats(server) == 2 * len(rows)  # each row: one stall or drop, then its answer
     assert time.monotonic() - started < 4  # the stalls were cut at the timeout, not waited out
+
+
+def test_predict_runs_where_an_event_loop_already_runs(small_build: Path, tmp_path: Path) -> None:
+    async def notebook_cell() -> int:  # a Jupyter cell runs inside the kernel's event loop
+        with ChatServer() as server:
+            out = tmp_path / "p.jsonl"
+            return predict(
+                str(small_build), out, base_url=server.base_url, limit=2, **FAST
+            ).answered
+
+    assert asyncio.run(notebook_cell()) == 2
 
 
 def test_no_more_requests_in_flight_than_the_concurrency(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def predict(
         pending = None if rows_in_scope is None else max(rows_in_scope - len(log.earlier), 0)
         with tqdm(total=pending, unit=" rows", desc="predict", disable=not progress or None) as bar:
             run = _Run(endpoint, log, bar, concurrency)
-            asyncio.run(
+            _run_to_end(
                 run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries)
             )
         return PredictSummary(
@@ -261,6 +262,18 @@ class _Run:
         if usage is not None:
             self.tokens_in = (self.tokens_in or 0) + (usage.prompt_tokens or 0)
             self.tokens_out = (self.tokens_out or 0) + (usage.completion_tokens or 0)
+
+
+def _run_to_end(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` in a new event loop; in a thread of its own when this thread already
+    runs one (a Jupyter notebook does), where ``asyncio.run`` would refuse."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict") as thread:
+        thread.submit(asyncio.run, coroutine).result()
 
 
 async def _all_or_none(*coroutines: Awaitable[None]) -> None:
