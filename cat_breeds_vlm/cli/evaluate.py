@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UserError, friendly_errors
+from ..evaluate.settings import ClientSettings, RequestSettings
 from .options import labels_option, split_option, with_options
 
 if TYPE_CHECKING:  # predict imports datasets and openai: loaded when a command runs
     from ..evaluate.predict import PredictSummary
 
 _SPLIT = split_option(default="test")
-#: predict's defaults, repeated here so that --help imports neither datasets nor openai
-#: (tests/test_predict_cli.py checks they are the same as evaluate/predict.py's).
-MAX_TOKENS, TEMPERATURE, TIMEOUT, MAX_RETRIES, CONCURRENCY = 64, 0.0, 60.0, 5, 8
+#: Every predict setting's default, from its one home.
+_ASK, _CLIENT = RequestSettings, ClientSettings()
 
 
 @click.command("prompts")
@@ -77,21 +77,21 @@ _PREDICT_OPTIONS = [
     click.option("--system", help="A system prompt to put first (the one used for fine-tuning)."),
     click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
                  help="Shrink photos whose longer side is over PX pixels, as the export did."),
-    click.option("--max-tokens", type=click.IntRange(min=1), default=MAX_TOKENS,
+    click.option("--max-tokens", type=click.IntRange(min=1), default=_ASK.max_tokens,
                  show_default=True, help="Longest answer, in tokens."),
-    click.option("--temperature", type=click.FloatRange(min=0), default=TEMPERATURE,
+    click.option("--temperature", type=click.FloatRange(min=0), default=_ASK.temperature,
                  show_default=True, help="Sampling temperature (0: the most likely answer)."),
     click.option("--limit", type=click.IntRange(min=1), metavar="N",
                  help="Ask the first N rows only."),
-    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=TIMEOUT,
+    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=_CLIENT.timeout,
                  show_default=True, metavar="SECONDS",
                  help="Seconds to wait for the server on one attempt (then it is retried)."),
-    click.option("--max-retries", type=click.IntRange(min=0), default=MAX_RETRIES,
+    click.option("--max-retries", type=click.IntRange(min=0), default=_CLIENT.max_retries,
                  show_default=True, help="Retries of a row after a connection error, timeout, "
                  "429 or 5xx (with backoff; a server's Retry-After is honoured)."),
-    click.option("--concurrency", type=click.IntRange(min=1), default=CONCURRENCY,
+    click.option("--concurrency", type=click.IntRange(min=1), default=_CLIENT.concurrency,
                  show_default=True, help="Requests in flight at once."),
-    click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="VAR",
+    click.option("--api-key-env", default=_CLIENT.api_key_env, show_default=True, metavar="VAR",
                  help="Environment variable holding the API key (a local server needs none)."),
     click.option("--dry-run", is_flag=True,
                  help="Print the first request (image data shortened) and send nothing."),
@@ -135,7 +135,7 @@ def _dry_run(source: Any, split: str, output: Path, options: dict[str, Any]) -> 
     """Print the first request as it would be sent (image data shortened), and how many."""
     from ..evaluate.answers import read_answered
     from ..evaluate.predict import endpoint_for, first_request, open_rows
-    from ..evaluate.requests import RequestSettings, shortened
+    from ..evaluate.requests import shortened
     from ..export.source import row_count
 
     settings = RequestSettings(options["model"], options["system"], options["max_side"],

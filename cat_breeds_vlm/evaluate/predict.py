@@ -26,19 +26,17 @@ import openai
 from openai.types.chat import ChatCompletion
 from tqdm.auto import tqdm
 
-from ..dataset.loading import is_local
-from ..errors import UserError
+from ..dataset.locate import Located, locate
+from ..errors import SettingsError, UserError
 from ..export.source import AnyDataset, open_source, row_count
 from .answers import AnswerLog
 from .probe import Endpoint, endpoint_error, probe_models, row_error
-from .requests import RequestSettings, iter_requests
+from .requests import iter_requests
+from .settings import ClientSettings, RequestSettings
 
 #: Sent as the key when the variable is not set: local servers want none, but the client
 #: insists on some key.
 PLACEHOLDER_KEY = "no-key"
-#: Defaults: an answer is a short sentence, asked deterministically; a slow model gets a
-#: minute per attempt, and a server's bad patch (429 / 5xx, backoff up to 8 s) gets 5 retries.
-MAX_TOKENS, TEMPERATURE, TIMEOUT, MAX_RETRIES, CONCURRENCY = 64, 0.0, 60.0, 5, 8
 #: A run stops after this many rows failed in a row (or twice the concurrency, if more): a
 #: server that went down or refuses everything would otherwise be retried row after row.
 FAILURES_IN_A_ROW = 10
@@ -68,15 +66,19 @@ class PredictSummary:
     errors: Path | None
 
 
-def endpoint_for(base_url: str, model: str, api_key_env: str = "OPENAI_API_KEY") -> Endpoint:
+def endpoint_for(
+    base_url: str, model: str, api_key_env: str = ClientSettings.api_key_env
+) -> Endpoint:
     """The endpoint with its key read from ``api_key_env`` (a placeholder when it is unset)."""
     key = os.environ.get(api_key_env, "")
     return Endpoint(base_url.rstrip("/"), model, api_key_env, bool(key), key or PLACEHOLDER_KEY)
 
 
-def run_record(dataset: str, split: str, endpoint: Endpoint, settings: RequestSettings) -> dict:
-    """What the answers of a run are asked of (never the key), recorded beside them."""
-    name = str(Path(dataset).expanduser().resolve()) if is_local(dataset) else dataset
+def run_record(source: Located, split: str, endpoint: Endpoint, settings: RequestSettings) -> dict:
+    """What the answers of a run are asked of (never the key), recorded beside them: a local
+    build by its absolute path, a Hub repo by its id (also when read from the local cache)."""
+    local = source.local and not source.cached
+    name = str(Path(source.path).expanduser().resolve()) if local else source.name
     return {
         "dataset": name, "split": split, "base_url": endpoint.base_url, "model": endpoint.model,
         "system": settings.system, "max_side": settings.max_side,
@@ -84,14 +86,14 @@ def run_record(dataset: str, split: str, endpoint: Endpoint, settings: RequestSe
     }  # fmt: skip
 
 
-def open_rows(dataset: str, split: str, limit: int | None = None) -> AnyDataset:
+def open_rows(dataset: str | Located, split: str, limit: int | None = None) -> AnyDataset:
     """The split to ask (its first ``limit`` rows), streamed: nothing copied or decoded."""
     rows = open_source(dataset, split, streaming=True)
     return rows.take(limit) if limit is not None else rows
 
 
 def first_request(
-    dataset: str, split: str, settings: RequestSettings, limit: int | None = None
+    dataset: str | Located, split: str, settings: RequestSettings, limit: int | None = None
 ) -> dict[str, Any] | None:
     """The request for the split's first row (what ``--dry-run`` shows); None for no rows."""
     for requests, _ in iter_requests(open_rows(dataset, split, limit), settings):
@@ -101,7 +103,7 @@ def first_request(
 
 
 def predict(
-    dataset: str,
+    dataset: str | Located,
     output: str | Path,
     *,
     base_url: str,
@@ -109,13 +111,13 @@ def predict(
     split: str = "test",
     system: str | None = None,
     max_side: int | None = None,
-    max_tokens: int = MAX_TOKENS,
-    temperature: float = TEMPERATURE,
+    max_tokens: int = RequestSettings.max_tokens,
+    temperature: float = RequestSettings.temperature,
     limit: int | None = None,
-    timeout: float = TIMEOUT,
-    max_retries: int = MAX_RETRIES,
-    concurrency: int = CONCURRENCY,
-    api_key_env: str = "OPENAI_API_KEY",
+    timeout: float = ClientSettings.timeout,
+    max_retries: int = ClientSettings.max_retries,
+    concurrency: int = ClientSettings.concurrency,
+    api_key_env: str = ClientSettings.api_key_env,
     progress: bool = True,
 ) -> PredictSummary:
     """Ask ``model`` at ``base_url`` each question of ``split`` of ``dataset``; append answers.
@@ -129,15 +131,16 @@ def predict(
     for name, value in (("concurrency", concurrency), ("timeout", timeout), ("limit", limit),
                         ("max_tokens", max_tokens), ("max_side", max_side)):  # fmt: skip
         if value is not None and value <= 0:
-            raise UserError(f"{name} must be positive, got {value}")
+            raise SettingsError(f"{name} must be positive, got {value}")
     if max_retries < 0:
-        raise UserError(f"max_retries must be 0 or more, got {max_retries}")
+        raise SettingsError(f"max_retries must be 0 or more, got {max_retries}")
     endpoint = endpoint_for(base_url, model, api_key_env)
     settings = RequestSettings(model, system, max_side, max_tokens, temperature)
     output = Path(output)
-    rows = open_rows(dataset, split, limit)
+    source = locate(dataset)
+    rows = open_rows(source, split, limit)
     started = time.perf_counter()
-    with AnswerLog(output, run_record(dataset, split, endpoint, settings)) as log:
+    with AnswerLog(output, run_record(source, split, endpoint, settings)) as log:
         # Exact unless --limit leaves out rows answered before: the run record guarantees
         # they are all rows of this split.
         rows_in_scope = row_count(rows)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Container, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -21,23 +20,12 @@ from ..export.chat import chat_messages, data_uri
 from ..export.rules import check_conversation
 from ..export.source import AnyDataset, image_fields, iter_batches
 from ..export.stream import encode_row_image
+from .settings import RequestSettings
 
 #: The columns a request is made of.
 REQUEST_COLUMNS: tuple[str, ...] = ("id", "image", "conversations")
 #: Characters of an image's base64 shown by :func:`shortened`.
 SHOWN_BASE64 = 24
-
-
-@dataclass(frozen=True)
-class RequestSettings:
-    """What every request of a run carries besides its row: model, prompt, sampling."""
-
-    model: str
-    system: str | None = None
-    #: Shrink photos whose longer side is over this many pixels (as the exports do).
-    max_side: int | None = None
-    max_tokens: int = 64
-    temperature: float = 0.0
 
 
 def row_request(
