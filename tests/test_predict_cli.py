@@ -232,3 +232,20 @@ def test_export_prompts_can_write_the_images_beside_the_file(
         assert (out.parent / record["image"]).read_bytes() == row["image"]["bytes"]
     help_text = CliRunner().invoke(main, ["export", "prompts", "--help"]).output
     assert "relative to the" in help_text and "image folder the dataset was built from" in help_text
+
+
+def test_help_and_a_wrong_dataset_load_neither_datasets_nor_openai(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from cat_breeds_vlm.cli import main\n"
+        "help = CliRunner().invoke(main, ['predict', '--help'])\n"
+        "wrong = CliRunner().invoke(main, ['predict', sys.argv[1], '--base-url', 'http://x/v1',\n"
+        "                                  '--model', 'm', '-o', sys.argv[2]])\n"
+        "heavy = [m for m in ('datasets', 'openai', 'pyarrow') if m in sys.modules]\n"
+        "print(help.exit_code, wrong.exit_code, wrong.output.strip(), heavy, sep='|')\n"
+    )
+    missing, out = str(tmp_path / "no-such-build"), str(tmp_path / "p.jsonl")
+    result = subprocess.run([sys.executable, "-c", probe, missing, out], capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert result.stdout.strip() == f"0|1|Error: no such dataset folder: {missing}|[]"
