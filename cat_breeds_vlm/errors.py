@@ -46,6 +46,9 @@ def friendly_errors(func: F) -> F:
             raise click.UsageError(str(err)) from None
         except UserError as err:
             raise click.ClickException(str(err)) from None
+        except KeyboardInterrupt:  # Ctrl-C: every writer removes what it had not finished
+            click.echo("\nInterrupted: nothing half-written was left behind.", err=True)
+            raise SystemExit(130) from None
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stderr.close()
             raise SystemExit(0) from None

@@ -7,10 +7,13 @@ libraries instead of importing ``datasets`` again, else spawned.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.pool
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.pool import AsyncResult
@@ -34,6 +37,38 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+def ignore_interrupts() -> None:
+    """Run in every worker at start: Ctrl-C is the parent's to handle.
+
+    A worker that took the SIGINT too would print its own traceback and could die holding the
+    pool's queue lock, and the parent's clean-up would then wait for it forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back while processes are forked; it arrives as soon as they are started.
+
+    A SIGINT that lands inside ``fork``'s clean-up hooks is printed as "Exception ignored"
+    and lost, and the command would run on as if nobody had pressed Ctrl-C.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # no fork there either
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def start_pool(num_proc: int) -> multiprocessing.pool.Pool:
+    """A pool of ``num_proc`` workers that leave Ctrl-C to this process."""
+    with interrupts_held():
+        return process_context().Pool(num_proc, initializer=ignore_interrupts)
+
+
 def parallel_map(
     func: Callable[[T], R], items: Iterable[T], num_proc: int, chunksize: int = 1
 ) -> Iterator[R]:
@@ -41,14 +76,17 @@ def parallel_map(
 
     Items go to the workers ``chunksize`` at a time. Unlike ``Pool.imap``, which reads its
     whole input ahead, this hands out one window of items while the workers work on the
-    previous one, so memory is bounded by two windows whatever the input's length.
+    previous one, so memory is bounded by two windows whatever the input's length. Read it to
+    the end (``zip(..., strict=True)``), so the workers stop in the caller's frame and a Ctrl-C
+    there is raised, not lost in a garbage-collected generator.
     """
     if num_proc <= 1:
         yield from map(func, items)
         return
     window = num_proc * chunksize * WINDOW_CHUNKS_PER_PROC
     item_iter = iter(items)
-    with process_context().Pool(num_proc) as pool:
+    pool = start_pool(num_proc)
+    try:
         pending: deque[AsyncResult[list[R]]] = deque()
         while chunk := list(itertools.islice(item_iter, window)):
             pending.append(pool.map_async(func, chunk, chunksize=chunksize))
@@ -56,3 +94,7 @@ def parallel_map(
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
+    finally:
+        with interrupts_held():  # a Ctrl-C now would leave the workers half stopped
+            pool.terminate()
+            pool.join()

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from ..features import make_features
 from ..labels.catalog import Catalog
-from ..workers import process_context
+from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
 from .rows import make_record
 
@@ -74,6 +74,11 @@ _progress: multiprocessing.sharedctypes.Synchronized | None = None  # rows writt
 def _init_worker(counter) -> None:
     global _progress
     _progress = counter
+
+
+def _start_worker(counter) -> None:
+    ignore_interrupts()
+    _init_worker(counter)
 
 
 #: Parquet leaf columns stored as they are: image bytes are already compressed, and plain pages
@@ -138,10 +143,11 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
         with ProcessPoolExecutor(
             max_workers=num_proc,
             mp_context=context,
-            initializer=_init_worker,
+            initializer=_start_worker,
             initargs=(counter,),
         ) as pool:
-            futures = [pool.submit(write_shard, t) for t in tasks]
+            with interrupts_held():  # the workers are forked on the first submits
+                futures = [pool.submit(write_shard, t) for t in tasks]
             pending = set(futures)
             try:
                 while pending:

@@ -147,7 +147,7 @@ def verify_all(
     fresh: list[tuple[Candidate, Verdict]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     with bar:
-        for cand, verdict in zip(todo, parallel_map(verify_file, [c.path for c in todo], num_proc, chunksize=256)):
+        for cand, verdict in zip(todo, parallel_map(verify_file, [c.path for c in todo], num_proc, chunksize=256), strict=True):
             fresh.append((cand, verdict))
             bar.update(1)
             if len(fresh) % 5000 == 0:

@@ -93,7 +93,8 @@ def run_in_segments(
     bar = progress_bar(source.num_rows, writer.path.name, progress)
     try:
         with bar, writer:
-            for segment, lengths in zip(segments, parallel_map(write_segment, segments, min(num_proc, len(pieces)))):
+            lengths_of = parallel_map(write_segment, segments, min(num_proc, len(pieces)))
+            for segment, lengths in zip(segments, lengths_of, strict=True):
                 with open(segment.path, "rb") as lines:
                     writer.copy_lines(lines.fileno(), lengths)
                 segment.path.unlink()
