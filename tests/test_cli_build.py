@@ -60,7 +60,9 @@ def test_build_writes_a_folder_and_prints_the_table(small_tree, tmp_path):
     ],
 )
 def test_bad_image_folders(tmp_path, make, words):
-    assert_one_line_error(run("build", make(tmp_path), "-o", tmp_path / "out"), *words)
+    images = tmp_path / "images"
+    images.mkdir()
+    assert_one_line_error(run("build", make(images), "-o", tmp_path / "out"), *words)
     assert not (tmp_path / "out").exists()
 
 

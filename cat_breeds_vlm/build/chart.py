@@ -16,7 +16,9 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from ..atomic import write_bytes_atomic
-from .card import PRIORITY_MARK  # the one mark of the card, stats, chart and review page
+from .card import (
+    PRIORITY_MARK,  # the one mark of the card, stats, chart and review page
+)
 
 WIDTH = 1200
 ROW_HEIGHT = 20

@@ -50,6 +50,7 @@ def check_destination(out: Path, overwrite: bool, image_dir: Path | str = "IMAGE
     Missing parent folders are fine (the build makes them); ``image_dir`` goes into the
     command suggested when ``out`` is a package's source folder.
     """
+    _check_apart(out, image_dir)
     if out.exists():
         if is_package_source(out):
             note = package_source_note(out, out.name, image_dir)
@@ -66,3 +67,36 @@ def check_destination(out: Path, overwrite: bool, image_dir: Path | str = "IMAGE
         raise UserError(f"cannot write {out}: {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"cannot write {out}: folder {parent} is not writable")
+
+
+def _check_apart(out: Path, image_dir: Path | str) -> None:
+    """Refuse an output inside the image folder (the next build would read it as photos)."""
+    if not isinstance(image_dir, Path) or not image_dir.is_dir():
+        return
+    out, images = Path(out).resolve(), image_dir.resolve()
+    if out == images or images in out.parents:
+        raise UserError(
+            f"refusing to write {out} inside the image folder {image_dir}: the next build would"
+            " read its files as photos (choose an -o outside it)"
+        )
+    if out in images.parents:
+        raise UserError(f"refusing to write {out}: it holds the image folder {image_dir}")
+
+
+#: What a demo folder holds: its photos, its build, and the photos being made.
+DEMO_ENTRIES = frozenset({"images", DEFAULT_OUT, ".images.partial"})
+
+
+def check_demo_folder(out: Path) -> None:
+    """Refuse a demo ``-o`` that holds anything but an earlier demo: touches nothing."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UserError(f"refusing to use {out} for the demo: it is a file (choose a new folder)")
+    others = sorted(p.name for p in out.iterdir() if p.name not in DEMO_ENTRIES)
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise UserError(
+            f"refusing to use {out} for the demo: it holds other files ({shown}); choose a new"
+            " folder, or an earlier demo's"
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,24 @@ def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
         skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
     if not candidates:
         raise UserError(f"no images (.jpg .jpeg .png .webp) below {image_dir}")
+    _check_level(image_dir, candidates)
     return ScanResult(breeds, candidates, ignored, skipped)
+
+
+def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
+    """Refuse a folder one level too high: no photo lies directly in any of its folders.
+
+    Scrapes nest a few photos deeper, but when every photo is two folders down or more, the
+    folders found are not breeds (``data`` instead of ``data/images``, or an export's folder).
+    """
+    if any(c.source.count("/") == 1 for c in candidates):
+        return
+    folders = Counter(c.source.split("/", 1)[0] for c in candidates)
+    top = max(sorted(folders), key=folders.__getitem__)  # the one holding most photos
+    raise UserError(
+        f"no photo lies directly in a folder of {image_dir} (e.g. {candidates[0].source}): its"
+        f" sub-folders must be the breeds; did you mean {image_dir / top}?"
+    )
 
 
 def _printable(source: str) -> str:

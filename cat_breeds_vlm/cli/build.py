@@ -127,15 +127,14 @@ def run_build(
     heavy modules load: a mistake is answered at once.
     """
     from ..build.output import check_destination
-    from ..build.settings import ratio_problem
     from ..build.scan import find_breeds
+    from ..build.settings import ratio_problem
 
     problem = ratio_problem(settings["val_ratio"], settings["test_ratio"], ("--val-ratio", "--test-ratio"))
     if problem:
         raise OptionError(problem)
-    if not dry_run:
-        check_destination(Path(out).absolute(), overwrite, image_dir)
     find_breeds(image_dir)
+    check_destination(Path(out).absolute(), overwrite, image_dir)  # a dry run previews the same
     from ..build import folder
 
     config = _settings(**settings)
@@ -165,7 +164,7 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
     )
     if report.get("uncatalogued"):
         lines.append(
-            f"In no label catalogue (answers name them, state no fact; describe them with --labels): "
+            "In no label catalogue (answers name them, state no fact; describe them with --labels): "
             + ", ".join(report["uncatalogued"])
         )
     empty = report.get("empty_folders") or []
@@ -199,8 +198,10 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
+    from ..build.output import check_demo_folder
     from ..demo import make_tree, scaled_counts
 
+    check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT
     if not images.exists():
         click.echo(f"Making about {photos} synthetic photos in {images} ...")

@@ -205,7 +205,13 @@ def score_command(
         raise UserError(f"no such file: {predictions}")
     source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
     from ..dataset.loading import open_split
-    from ..evaluate.score import catalog_for, format_report, priority_breeds_for, score, write_json_report
+    from ..evaluate.score import (
+        catalog_for,
+        format_report,
+        priority_breeds_for,
+        score,
+        write_json_report,
+    )
 
     report = score(
         open_split(source, split, streaming=True),

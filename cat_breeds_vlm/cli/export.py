@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-
-from typing import TYPE_CHECKING
 
 from ..errors import OptionError, friendly_errors
 from ..export.validator import KINDS
@@ -84,7 +82,9 @@ def fireworks_command(system: str | None, max_file_mb: float | None, **source: A
     """Fireworks AI fine-tuning JSONL: messages with the image as a base64 data URI."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
-        from ..export.fireworks import export_fireworks  # here: DATASET is checked before this loads
+        from ..export.fireworks import (
+            export_fireworks,  # here: DATASET is checked before this loads
+        )
 
         return export_fireworks(dataset, path, system=system, max_file_mb=max_file_mb, **common)
 
@@ -110,7 +110,9 @@ def llava_command(
     """LLaVA JSON: one array of {id, image, conversations}, with the images beside it."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
-        from ..export.llava import export_llava  # here: DATASET is checked before this loads
+        from ..export.llava import (
+            export_llava,  # here: DATASET is checked before this loads
+        )
 
         return export_llava(
             dataset, path, image_folder=image_folder, link_source=link_source,
@@ -131,7 +133,9 @@ def trl_command(
     """TRL JSONL: prompt/completion with typed content and an images column of paths."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
-        from ..export.trl import export_trl  # here: DATASET is checked before this loads
+        from ..export.trl import (
+            export_trl,  # here: DATASET is checked before this loads
+        )
 
         return export_trl(
             dataset,

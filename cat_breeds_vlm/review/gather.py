@@ -23,7 +23,9 @@ from tqdm.auto import tqdm
 from ..build.plan import breed_rng
 from ..build.report import read_report
 from ..dataset.locate import Located
-from ..dataset.locate import locate as locate_dataset  # this module's locate finds photos
+from ..dataset.locate import (
+    locate as locate_dataset,  # this module's locate finds photos
+)
 from ..dataset.stats import count_report
 from ..errors import UserError
 from ..export.source import ParquetSplit, RowGroup

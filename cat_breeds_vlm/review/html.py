@@ -36,6 +36,10 @@ SECTIONS = (
 )
 
 
+#: Marks a page as ours, so ``review`` replaces its own pages and nothing else.
+GENERATOR = "cat-breeds-vlm review"
+
+
 def esc(text: Any) -> str:
     """Text safe in HTML content and in quoted attributes."""
     return html.escape(str(text), quote=True)
@@ -63,6 +67,7 @@ def render(page: Page) -> str:
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f'<meta name="generator" content="{GENERATOR}">',
             f"<title>Review of {esc(page.name)}</title>",
             f"<style>\n{css}</style></head><body>",
             _header(page),
