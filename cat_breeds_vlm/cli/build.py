@@ -177,7 +177,7 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(short_help="Build a dataset folder from IMAGE_DIR/{breed}/*.jpg.")
 @click.argument("image_dir", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="The dataset folder to write.")
@@ -190,7 +190,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
     run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
 
 
-@click.command()
+@click.command(short_help="Make a synthetic 67-breed photo tree and build it.")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default="demo", show_default=True,
               help="Folder for the synthetic images (OUTPUT/images) and the dataset (OUTPUT/cat_breeds_vlm).")
 @click.option("--photos", type=click.IntRange(min=1), default=DEMO_PHOTOS, show_default=True, help="About how many photos to make.")

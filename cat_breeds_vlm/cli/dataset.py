@@ -9,7 +9,7 @@ import click
 from ..errors import friendly_errors
 
 
-@click.command("stats")
+@click.command("stats", short_help="Rows and photos per split and breed of DATASET.")
 @click.argument("dataset")
 @friendly_errors
 def stats_command(dataset: str) -> None:
@@ -25,7 +25,7 @@ def stats_command(dataset: str) -> None:
     click.echo(format_stats(load_report(source)))
 
 
-@click.command("push")
+@click.command("push", short_help="Upload a built folder to a Hub dataset repo (private).")
 @click.argument("dataset_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("repo_id")
 @click.option("--public", is_flag=True, help="Create the repo public (default: private).")

@@ -26,7 +26,7 @@ _SPLIT = split_option(default="test")
 _ASK, _CLIENT = RequestSettings, ClientSettings()
 
 
-@click.command("prompts")
+@click.command("prompts", short_help="Write the questions of a split, without answers.")
 @click.argument("dataset")
 @_SPLIT
 @click.option(
@@ -98,7 +98,7 @@ _PREDICT_OPTIONS = [
 ]  # fmt: skip
 
 
-@click.command("predict")
+@click.command("predict", short_help="Ask a model (OpenAI-compatible endpoint) every question.")
 @functools.partial(with_options, options=_PREDICT_OPTIONS)
 @friendly_errors
 def predict_command(dataset: str, split: str, output: Path, dry_run: bool, **options: Any) -> None:
@@ -165,7 +165,7 @@ def _summary_line(summary: PredictSummary) -> str:
     return f"{', '.join(parts).capitalize()}; {summary.seconds:.1f} s. Answers: {summary.output}"
 
 
-@click.command("score")
+@click.command("score", short_help="Score a model's answers against a split.")
 @click.argument("dataset")
 @click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
 @_SPLIT

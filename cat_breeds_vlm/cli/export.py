@@ -23,8 +23,9 @@ if TYPE_CHECKING:  # the exporters import datasets: loaded when a command runs, 
     from ..export.stream import ExportSummary
 
 _OUTPUT_HELP = (
-    "A file for one split (train.jsonl; train.json for LLaVA), or a folder that gets "
-    "{split}.jsonl (.json) for each split."
+    "The file to write when it ends in the format's suffix (.jsonl; .json or .jsonl for LLaVA) "
+    "and one split is exported; anything else is a folder that gets {split}.jsonl (.json) for "
+    "each split."
 )
 
 
@@ -42,8 +43,7 @@ def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Shrink photos whose longer side is over PX pixels (aspect kept)."),
         click.option("--num-proc", type=click.IntRange(min=1),
                      help="Worker processes decoding and resizing images with --max-side "
-                     "[default: one per CPU with --max-side, else 1]; a Fireworks export "
-                     "without --max-side is fastest in one process and ignores this."),
+                     "[default: one per CPU with --max-side, else 1]."),
     ]  # fmt: skip
     return with_options(func, options)
 
@@ -61,12 +61,13 @@ def _image_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return with_options(func, options)
 
 
-@click.group("export")
+@click.group("export", short_help="Write DATASET for Fireworks, LLaVA or TRL (or its prompts).")
 def export() -> None:
     """Write a built dataset (folder or Hub repo id) in a training service's format.
 
-    -o names a file when one split is exported (e.g. -o out/train.jsonl), otherwise a folder
-    that gets one file per split (-o out -s train -s val: out/train.jsonl, out/val.jsonl).
+    -o ending in the format's suffix names the file, for one split (-o out/train.jsonl); any
+    other -o is a folder that gets one file per split (-o out -s train -s val: out/train.jsonl,
+    out/val.jsonl).
     Files are written under temporary names and renamed into place at the end.
     """
 
@@ -79,7 +80,11 @@ def export() -> None:
               "(the API upload takes 150). Default: one file.")  # fmt: skip
 @friendly_errors
 def fireworks_command(system: str | None, max_file_mb: float | None, **source: Any) -> None:
-    """Fireworks AI fine-tuning JSONL: messages with the image as a base64 data URI."""
+    """Fireworks AI fine-tuning JSONL: messages with the image as a base64 data URI.
+
+    Without --max-side the photos are copied as they are, fastest in one process (--num-proc
+    is then not used).
+    """
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
         from ..export.fireworks import (
@@ -201,7 +206,7 @@ def json_lines(path: Path, jsonl: bool) -> bool:
     return jsonl or path.suffix.lower() == ".jsonl"
 
 
-@click.command("validate")
+@click.command("validate", short_help="Check exported files against their format's rules.")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(

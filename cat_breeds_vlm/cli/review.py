@@ -9,7 +9,7 @@ import click
 from ..errors import friendly_errors
 
 
-@click.command("review")
+@click.command("review", short_help="Write a self-contained HTML page to look at DATASET.")
 @click.argument("dataset")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default="review.html",
               show_default=True, help="The HTML file to write.")
