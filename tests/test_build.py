@@ -14,6 +14,7 @@ from pathlib import Path
 import datasets
 import pytest
 from conftest import SMALL_COUNTS, make_small_tree
+from tree_fixtures import garble
 
 from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.build.folder import build_folder
@@ -186,13 +187,6 @@ def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tm
         (other / "data" / "test-00000-of-00001.parquet").read_bytes()
         != (small_build / "data" / "test-00000-of-00001.parquet").read_bytes()
     )
-
-
-def garble(path: Path) -> None:
-    """New bytes in ``path``, same size and mtime: what the verdict cache cannot tell apart."""
-    stat = path.stat()
-    path.write_bytes(bytes(reversed(path.read_bytes())))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def copied_tree(small_tree, tmp_path: Path) -> Path:

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from tree_fixtures import make_bad_files, make_ignored_files, make_odd_but_valid_files
 
+from cat_breeds_vlm.build.scan import CONVERTIBLE_EXTENSIONS, IMAGE_EXTENSIONS
 from cat_breeds_vlm.demo import REAL_TOTAL, make_tree, photo_paths, scaled_counts
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
@@ -193,12 +194,12 @@ def test_odd_but_valid_files_decode(tmp_path: Path) -> None:
 
 def test_ignored_files_are_not_photos_by_the_rule(tmp_path: Path) -> None:
     ignored = make_ignored_files(tmp_path)
-    assert {".DS_Store", "Abyssinian/._odd_photo.jpg", "Abyssinian/picture.gif"} <= set(ignored)
+    assert {".DS_Store", "Abyssinian/._odd_photo.jpg", "Abyssinian/Thumbs.db"} <= set(ignored)
     for path in ignored:
         assert (tmp_path / path).is_file()
         name = Path(path).name
         assert (
             "/" not in path  # beside the breed folders
             or name.startswith(".")
-            or Path(name).suffix.lower() not in {".jpg", ".jpeg", ".png", ".webp"}
+            or Path(name).suffix.lower() not in IMAGE_EXTENSIONS | CONVERTIBLE_EXTENSIONS
         ), path

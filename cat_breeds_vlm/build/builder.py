@@ -78,6 +78,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
             self.prepared = prepare(
                 Path(self.config.data_dir),
                 self.config.plan_settings,
+                gate=self.config.gate_settings,
                 num_proc=default_num_proc(),
                 scanned=self._scanned,
             )

@@ -9,7 +9,6 @@ out. The text depends only on the report, so the same build gives the same bytes
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from ..atomic import write_text_atomic
 from ..features import EVAL_SPLITS, in_build_order
 from .licence import DEFAULT_LICENSE, licence_section
 from .plan import MIN_PHOTOS_TO_SPLIT
+from .report import count_reasons
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets
@@ -378,10 +378,11 @@ def _left_out_section(report: dict[str, Any]) -> str:
     conflicts = report.get("conflicts") or []
     lines = ["## Left out", "", *_empty_folders_note(report)]
     if skipped:
-        reasons = Counter(_reason_kind(item["reason"]) for item in skipped)
+        reasons = count_reasons(skipped)
         lines.append(
-            f"{_count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully ("
-            + "; ".join(f"{kind}: {n}" for kind, n in sorted(reasons.items()))
+            f"{_count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully,"
+            " or not usable photos ("
+            + "; ".join(f"{kind}: {n}" for kind, n in reasons.items())
             + ")."
         )
         lines += [""] + [f"- `{_code(i['source'])}`: {_cell(i['reason'])}" for i in skipped[:MAX_LISTED]]
@@ -429,11 +430,6 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     lines = [f"| {' | '.join(header)} |", f"| {' | '.join(align)} |"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     return "\n".join(lines)
-
-
-def _reason_kind(reason: str) -> str:
-    """The kind of a skip reason: its text before the first colon ("truncated image: ...")."""
-    return reason.split(":", 1)[0].strip() or "unknown"
 
 
 def _more(total: int) -> list[str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
+from typing import TypeVar
 
 import datasets
 
@@ -11,9 +13,11 @@ from ..errors import SettingsError
 from ..labels.catalog import Catalog, load_catalog
 from ..labels.conversations import STYLES, check_style
 from .licence import DEFAULT_LICENSE, license_problem
-from .settings import PlanSettings, ratio_problem
+from .settings import GateSettings, PlanSettings, ratio_problem
 
 __all__ = ["CatBreedsVLMConfig", "SettingsError"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,6 +34,10 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
     labels: str | None = None  # a label file adding to or overriding the built-in catalogue
     license: str = DEFAULT_LICENSE  # the card's licence: an identifier the Hub accepts
     source: str = ""  # the card's note on where the photos come from
+    strict_jpeg: bool = GateSettings.strict_jpeg
+    min_side: int = GateSettings.min_side
+    max_aspect: float = GateSettings.max_aspect
+    min_spread: float = GateSettings.min_spread
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -57,23 +65,41 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
         if problem := license_problem(self.license):
             raise SettingsError(f"license: {problem}")
         self._catalog = load_catalog(self.labels)  # a bad label file fails here, naming the line
+        self._validate_gate()
 
     @property
     def catalog(self) -> Catalog:
         """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
         return self._catalog
 
+    def _validate_gate(self) -> None:
+        """The quality gate's settings: each a number >= 0 (0 turns that gate off)."""
+        if not isinstance(self.strict_jpeg, bool):
+            raise SettingsError(f"strict_jpeg must be True or False, got {self.strict_jpeg!r}")
+        if isinstance(self.min_side, bool) or not isinstance(self.min_side, int) or self.min_side < 0:
+            raise SettingsError(f"min_side must be an integer >= 0 (0: no minimum), got {self.min_side!r}")
+        if isinstance(self.max_aspect, bool) or not isinstance(self.max_aspect, (int, float)) or not (
+            self.max_aspect == 0 or self.max_aspect >= 1
+        ):
+            raise SettingsError(f"max_aspect must be 0 (no limit) or a ratio >= 1, got {self.max_aspect!r}")
+        if isinstance(self.min_spread, bool) or not isinstance(self.min_spread, (int, float)) or not (
+            0 <= self.min_spread < 256
+        ):
+            raise SettingsError(f"min_spread must be in [0, 256) (0: keep near-blank images), got {self.min_spread!r}")
+
+    def _part(self, kind: type[T]) -> T:
+        """The settings dataclass ``kind`` filled from this config's fields of the same names."""
+        return kind(**{f.name: getattr(self, f.name) for f in dataclass_fields(kind)})
+
     @property
     def plan_settings(self) -> PlanSettings:
         """The part of the settings that decides the split."""
-        return PlanSettings(
-            seed=self.seed,
-            val_ratio=self.val_ratio,
-            test_ratio=self.test_ratio,
-            max_per_class=self.max_per_class,
-            priority_breeds=self.priority_breeds,
-            priority_oversample=self.priority_oversample,
-        )
+        return self._part(PlanSettings)
+
+    @property
+    def gate_settings(self) -> GateSettings:
+        """The part of the settings that decides which decodable files are usable photos."""
+        return self._part(GateSettings)
 
     def settings(self) -> dict:
         """The settings as plain JSON-able values, for the build report."""
@@ -83,4 +109,5 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
         fields["labels"] = Path(self.labels).name if self.labels else None
         fields["license"] = self.license
         fields["source"] = self.source
+        fields.update(asdict(self.gate_settings))
         return fields

@@ -87,7 +87,9 @@ def dry_run(
     The splits' ``shards`` and ``bytes`` are 0. Useful to preview a split, and to time the
     pipeline without disk writes.
     """
-    prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
+    prepared = prepare(
+        Path(image_dir), config.plan_settings, gate=config.gate_settings, num_proc=num_proc, progress=progress
+    )
     return make_report(
         prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds)
     )
@@ -113,7 +115,9 @@ def build_folder(
     check_destination(out, overwrite, image_dir)
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
-        prepared = prepare(Path(image_dir), config.plan_settings, num_proc=num_proc, progress=progress)
+        prepared = prepare(
+            Path(image_dir), config.plan_settings, gate=config.gate_settings, num_proc=num_proc, progress=progress
+        )
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])

@@ -89,12 +89,24 @@ def make_report(
         "photos": photos,
         "too_small": plan.too_small,
         "skipped": prepared.skipped,
+        "skipped_by_reason": count_reasons(prepared.skipped),
         "duplicates": plan.duplicates,
         "conflicts": plan.conflicts,
         "capped": plan.capped,
         # Breed folders with no photo left (none to begin with, or every file skipped): not labels.
         "empty_folders": prepared.empty_folders,
     }
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a skip reason: its text before the first colon ("too small: 1x1 px" -> "too small")."""
+    return reason.split(":", 1)[0].strip() or "unknown"
+
+
+def count_reasons(skipped: list[dict]) -> dict[str, int]:
+    """Skipped files counted by reason kind, most common first (ties by name)."""
+    counts = Counter(reason_kind(item["reason"]) for item in skipped)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def dump_report(report: dict) -> str:

@@ -1,10 +1,11 @@
 """Scan: find every candidate image below the image folder, in one sorted walk.
 
 A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
-is that breed's. Hidden files and folders are passed over; files with other extensions are
-listed as ignored; a file whose name is not valid UTF-8 (Parquet strings must be) is skipped
-with that reason, and so is a folder that cannot be read. Nothing here decodes an image: that
-is :mod:`cat_breeds_vlm.build.verify`.
+is that breed's. Hidden files and folders are passed over; files with the extension of another
+still-image format (GIF, BMP, TIFF, AVIF, HEIC) are candidates too, so verification can say what
+they are; files with other extensions are listed as ignored; a file whose name is not valid
+UTF-8 (Parquet strings must be) is skipped with that reason, and so is a folder that cannot be
+read. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.build.verify`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from ..errors import UserError
 
 #: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+#: Still-image extensions we cannot take as they are. Their files are candidates all the same:
+#: verification sniffs what they really hold and lists them as skipped, with a hint to convert
+#: them (a user would rather hear of 300 HEIC photos than lose them silently).
+CONVERTIBLE_EXTENSIONS: frozenset[str] = frozenset({".gif", ".bmp", ".tif", ".tiff", ".avif", ".heic", ".heif"})
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
     for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=None if progress else True):
         for path in _walk_sorted(image_dir / breed, unreadable):
             source = path.relative_to(image_dir).as_posix()
-            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+            if path.suffix.lower() not in IMAGE_EXTENSIONS | CONVERTIBLE_EXTENSIONS:
                 ignored.append(_printable(source))
                 continue
             if _printable(source) != source:

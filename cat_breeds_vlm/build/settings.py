@@ -24,6 +24,29 @@ class PlanSettings:
     priority_oversample: int = 5
 
 
+@dataclass(frozen=True)
+class GateSettings:
+    """The quality gate: which decodable files are still not usable photos (0 or False: gate off).
+
+    Defaults, and why:
+
+    - ``strict_jpeg``: a JPEG whose entropy-coded data libjpeg reports as corrupt is skipped.
+      libjpeg recovers from it silently and the picture is visibly broken (garbage below the
+      damage).
+    - ``min_side`` 32 px: tracking pixels and icons. The real photos are about 300 px wide; a
+      model sees nothing of a cat in fewer than 32 pixels.
+    - ``max_aspect`` 8 (long side / short side): banners and strips. Panoramas of a cat rarely
+      pass 3:1.
+    - ``min_spread`` 2.0: near-blank placeholders. The spread is the largest standard deviation
+      of a colour channel (0-255), measured at the decode scale (1/8 of a 300 px photo): a
+      solid or nearly solid image measures below 1; the lowest real or synthetic photo measured
+      (dark, grayscale and low-contrast ones included) is far above 2 (see ``benchmarks/RESULTS.md``).
+    """
+
+    strict_jpeg: bool = True
+    min_side: int = 32
+    max_aspect: float = 8.0
+    min_spread: float = 2.0
 def ratio_problem(
     val_ratio: float, test_ratio: float, names: tuple[str, str] = ("val_ratio", "test_ratio")
 ) -> str | None:

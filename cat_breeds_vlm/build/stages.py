@@ -1,4 +1,4 @@
-"""The build pipeline up to the rows: scan -> verify -> plan, shared by the builder and the folder writer."""
+"""The build pipeline up to the rows: scan -> verify -> gate -> plan, shared by the builder and the folder writer."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .gate import judge
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, scan
+from .settings import GateSettings
 from .verify import VerdictCache, verify_all
 
 
@@ -55,23 +57,26 @@ def prepare(
     progress: bool = True,
     cache: VerdictCache | None = None,
     scanned: ScanResult | None = None,
+    gate: GateSettings = GateSettings(),
 ) -> Prepared:
-    """Scan the image folder, verify every candidate (cached), and plan the splits."""
+    """Scan the image folder, verify every candidate (cached), pass it through the quality
+    gate, and plan the splits."""
     image_dir = Path(image_dir).resolve()
     scanned = scanned or scan(image_dir, progress=progress)
     verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
     good, skipped = [], list(scanned.skipped)
     for cand in scanned.candidates:
         verdict = verdicts[cand.source]
-        if verdict.ok:
+        reason = judge(verdict.measured, gate)
+        if reason is None:
             good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
         else:
-            skipped.append({"source": cand.source, "reason": verdict.error})
+            skipped.append({"source": cand.source, "reason": reason})
     planned = plan(good, scanned.breeds, settings)
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"
-            f" {len(skipped)} skipped as broken"
+            f" {len(skipped)} skipped as broken or not usable photos"
             + (f" (first: {skipped[0]['source']}: {skipped[0]['reason']})" if skipped else "")
         )
     return Prepared(image_dir, scanned, skipped, planned)

@@ -12,7 +12,7 @@ import click
 
 from ..build.licence import DEFAULT_LICENSE, license_problem
 from ..build.output import DEFAULT_OUT
-from ..build.settings import PlanSettings
+from ..build.settings import GateSettings, PlanSettings
 from ..errors import OptionError, friendly_errors
 from ..labels.conversations import STYLES
 from .options import labels_option, with_options
@@ -24,6 +24,7 @@ DEFAULTS = PlanSettings()
 DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of real cats."
 #: A share of photos: from 0 (none) up to, not including, 1.
 _RATIO = click.FloatRange(0, 1, max_open=True)
+GATE = GateSettings()
 
 
 def _num_proc_default() -> int:
@@ -52,7 +53,21 @@ def build_options(func):
         click.option("--source", default="", help="The dataset card's note on where the photos come from."),
         click.option("--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."),
     ]
-    return with_options(func, options)
+    return with_options(func, options + gate_options())
+
+
+def gate_options() -> list:
+    """The quality gate's options: which decodable files are still not usable photos."""
+    return [
+        click.option("--strict-jpeg/--no-strict-jpeg", default=GATE.strict_jpeg, show_default=True,
+                     help="Skip JPEGs whose data libjpeg reports as corrupt (the picture is broken below the damage)."),
+        click.option("--min-side", type=click.IntRange(min=0), default=GATE.min_side, show_default=True,
+                     help="Skip images whose shorter side is below this many pixels (0: no minimum)."),
+        click.option("--max-aspect", type=click.FloatRange(min=0), default=GATE.max_aspect, show_default=True,
+                     help="Skip images longer than this many times their width or height, e.g. banners (0: no limit)."),
+        click.option("--min-spread", type=click.FloatRange(0, 256, max_open=True), default=GATE.min_spread, show_default=True,
+                     help="Skip near-blank images: largest colour-channel standard deviation (0-255) below this (0: keep them)."),
+    ]
 
 
 def _check_license(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -62,7 +77,8 @@ def _check_license(ctx: click.Context, param: click.Parameter, value: str) -> st
 
 
 def _settings(
-    seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style, labels, license, source
+    seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style, labels, license, source,
+    **gate,
 ):
     """The build config of the options; a bad combination named by its options (exit 2)."""
     from ..build.card import setting_option
@@ -81,6 +97,7 @@ def _settings(
             labels=labels,
             license=license,
             source=source,
+            **gate,
         )
     except SettingsError as err:  # worded with the Python names: say the options typed instead
         names = "|".join(field.name for field in dataclasses.fields(CatBreedsVLMConfig))
@@ -99,6 +116,8 @@ def _command_line(image_dir: Path, out: Path, config) -> str:
     words += ["--priority-oversample", str(config.priority_oversample), "--style", config.style]
     words += ["--labels", str(config.labels)] if config.labels else []
     words += ["--license", config.license] + (["--source", config.source] if config.source else [])
+    words += ["--strict-jpeg" if config.strict_jpeg else "--no-strict-jpeg", "--min-side", str(config.min_side),
+              "--max-aspect", f"{config.max_aspect:g}", "--min-spread", f"{config.min_spread:g}"]
     return shlex.join(words)
 
 
@@ -162,6 +181,10 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
         f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
         f"{len(report['conflicts'])} conflicting duplicates left out"
     )
+    by_reason = report.get("skipped_by_reason") or {}
+    if by_reason:
+        lines.append("Skipped files by reason (the list is in build.json):")
+        lines += [f"  {count:>7}  {kind}" for kind, count in by_reason.items()]
     if report.get("uncatalogued"):
         lines.append(
             "In no label catalogue (answers name them, state no fact; describe them with --labels): "
