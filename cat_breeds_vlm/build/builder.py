@@ -79,6 +79,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
                 Path(self.config.data_dir),
                 self.config.plan_settings,
                 gate=self.config.gate_settings,
+                near=self.config.near_settings,
                 num_proc=default_num_proc(),
                 scanned=self._scanned,
             )

@@ -17,6 +17,7 @@ from ..atomic import write_text_atomic
 from ..features import EVAL_SPLITS, in_build_order
 from .licence import DEFAULT_LICENSE, licence_section
 from .plan import MIN_PHOTOS_TO_SPLIT
+from .neartext import near_dup_lines
 from .report import count_reasons
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
@@ -184,8 +185,9 @@ def _intro(report: dict[str, Any]) -> str:
             "(LLaVA, TRL, Fireworks) on telling "
             f"{len(report['breeds'])} labels apart.",
             "",
-            "The splits cannot leak: a photo (with its byte-identical copies and every photo of the",
-            "same pet) is in exactly one of train, val and test. Oversampling happens after the split",
+            "The splits cannot leak: a photo (with its byte-identical copies, every photo of the same",
+            "pet and, unless the near-duplicate search was turned off, its re-encoded, resized or",
+            "re-saved copies) is in exactly one of train, val and test. Oversampling happens after the split",
             f"and in train only (each priority-breed photo appears {oversample} times); val and test",
             "are never oversampled, so their scores are honest.",
         ]
@@ -407,16 +409,19 @@ def _left_out_section(report: dict[str, Any]) -> str:
     if conflicts:
         lines.append(
             f"{_count(len(conflicts), 'picture appears', 'pictures appear')} under two or more labels"
-            " (same bytes, different folders), left out since the label is unknown:"
+            " (the same bytes, or near-duplicates, in different folders), left out since the label is unknown:"
         )
         lines += [""] + [
-            "- " + ", ".join(f"`{_code(s)}`" for s in c["sources"]) + f" ({_join(c['breeds'])})"
+            "- " + ", ".join(f"`{_code(s)}`" for s in c["sources"]) + f" ({_join(c['breeds'])}"
+            + (f"; near-duplicates at distance {c['distance']:g})" if "distance" in c else ")")
             for c in conflicts[:MAX_LISTED]
         ]
         lines += _more(len(conflicts))
     else:
         lines.append("No picture appears under two labels.")
     lines.append("")
+    near = near_dup_lines(report, quote=lambda source: f"`{_code(source)}`")
+    lines += near + ([""] if near else [])
     lines.append("The full lists are in `build.json`.")
     return "\n".join(lines)
 

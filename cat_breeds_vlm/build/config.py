@@ -13,7 +13,7 @@ from ..errors import SettingsError
 from ..labels.catalog import Catalog, load_catalog
 from ..labels.conversations import STYLES, check_style
 from .licence import DEFAULT_LICENSE, license_problem
-from .settings import GateSettings, PlanSettings, ratio_problem
+from .settings import GateSettings, NearDupSettings, PlanSettings, ratio_problem
 
 __all__ = ["CatBreedsVLMConfig", "SettingsError"]
 
@@ -38,6 +38,8 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
     min_side: int = GateSettings.min_side
     max_aspect: float = GateSettings.max_aspect
     min_spread: float = GateSettings.min_spread
+    near_dups: bool = NearDupSettings.near_dups
+    near_dup_threshold: float = NearDupSettings.near_dup_threshold
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -66,6 +68,11 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
             raise SettingsError(f"license: {problem}")
         self._catalog = load_catalog(self.labels)  # a bad label file fails here, naming the line
         self._validate_gate()
+        if not isinstance(self.near_dups, bool):
+            raise SettingsError(f"near_dups must be True or False, got {self.near_dups!r}")
+        threshold = self.near_dup_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 50:
+            raise SettingsError(f"near_dup_threshold must be in [0, 50], got {threshold!r}")
 
     @property
     def catalog(self) -> Catalog:
@@ -101,6 +108,11 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
         """The part of the settings that decides which decodable files are usable photos."""
         return self._part(GateSettings)
 
+    @property
+    def near_settings(self) -> NearDupSettings:
+        """The part of the settings that decides which photos count as one picture."""
+        return self._part(NearDupSettings)
+
     def settings(self) -> dict:
         """The settings as plain JSON-able values, for the build report."""
         fields = asdict(self.plan_settings)
@@ -110,4 +122,5 @@ class CatBreedsVLMConfig(datasets.BuilderConfig):
         fields["license"] = self.license
         fields["source"] = self.source
         fields.update(asdict(self.gate_settings))
+        fields.update(asdict(self.near_settings))
         return fields

@@ -88,7 +88,8 @@ def dry_run(
     pipeline without disk writes.
     """
     prepared = prepare(
-        Path(image_dir), config.plan_settings, gate=config.gate_settings, num_proc=num_proc, progress=progress
+        Path(image_dir), config.plan_settings, gate=config.gate_settings, near=config.near_settings,
+        num_proc=num_proc, progress=progress,
     )
     return make_report(
         prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds)
@@ -116,7 +117,8 @@ def build_folder(
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
         prepared = prepare(
-            Path(image_dir), config.plan_settings, gate=config.gate_settings, num_proc=num_proc, progress=progress
+            Path(image_dir), config.plan_settings, gate=config.gate_settings, near=config.near_settings,
+            num_proc=num_proc, progress=progress,
         )
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:

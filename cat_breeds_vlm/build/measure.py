@@ -158,7 +158,10 @@ def _measure_jpeg(data: bytes) -> Measurements | None:
         corrupt = str(err) if kind == "damage" else None
         # The strict decode stopped at the warning: decode again, tolerantly, for the measures.
         # Only files with a warning pay this, and it is the same read bytes.
-        pixels = simplejpeg.decode_jpeg(data, strict=False, **options)
+        try:
+            pixels = simplejpeg.decode_jpeg(data, strict=False, **options)
+        except ValueError:
+            return None
     return _measured("JPEG", width, height, pixels, corrupt)
 
 

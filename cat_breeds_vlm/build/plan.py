@@ -3,8 +3,10 @@
 Pure functions over plain records, no disk and no decoding, so every split guarantee of
 the README is testable in memory:
 
-- byte-identical files of one breed are one photo; the same bytes under two breeds are left out;
-- a photo, its byte-identical copies and every photo of the same pet id share one split;
+- byte-identical files of one breed are one photo; the same bytes under two breeds are left out,
+  and so are near-duplicates under two breeds (:mod:`cat_breeds_vlm.build.links`);
+- independent units share one split: a photo, its byte-identical copies, every photo of the
+  same pet id and its near-duplicates (union-find);
 - each breed with at least 3 photos gets at least one photo in val and one in test, the rest is
   stratified per breed at the ratios; smaller breeds go to train only;
 - the optional cap samples photos with the seed; oversampling happens after splitting, in train
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..features import SPLITS
+from .links import NearPair, UnionFind, drop_near_conflicts, near_groups, photo_links
 from .settings import PlanSettings
 
 # np.random.RandomState(seed) is what sklearn's check_random_state returns for an int seed:
@@ -93,6 +96,7 @@ class Plan:
     duplicates: list[dict]
     conflicts: list[dict]
     capped: dict[str, dict[str, int]] = field(default_factory=dict)
+    near_duplicates: list[dict] = field(default_factory=list)  # groups, see links.near_groups
 
     @property
     def written_splits(self) -> list[str]:
@@ -158,27 +162,22 @@ def _by_breed(photos: Iterable[Photo]) -> dict[str, list[Photo]]:
     return dict(sorted(grouped.items()))
 
 
-def group_by_pet(photos: list[Photo]) -> list[list[Photo]]:
-    """Units that must stay in one split: photos linked by a pet id, across breed folders.
+def group_by_pet(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[list[Photo]]:
+    """Independent units, each of which must stay in one split: photos linked by a pet id
+    (across breed folders), or by a near-duplicate link (``links``, between kept sources).
 
     A photo carries the pet ids of all its files (twins included), so two pets whose photos
-    share bytes become one unit (union-find over the ids).
+    share bytes become one unit (union-find over the ids and the links).
     """
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
+    sets = UnionFind()
     for p in photos:
-        keys = [p.source, *sorted(f"pet:{pet}" for pet in p.pet_ids)]
-        for key in keys[1:]:
-            parent[root(key)] = root(keys[0])
+        for pet in sorted(p.pet_ids):
+            sets.union(p.source, f"pet:{pet}")
+    for link in links:
+        sets.union(link.a, link.b)
     units: dict[str, list[Photo]] = defaultdict(list)
     for p in photos:
-        units[root(p.source)].append(p)
+        units[sets.find(p.source)].append(p)
     return sorted(units.values(), key=lambda g: g[0].source)
 
 
@@ -231,10 +230,12 @@ def allocate(
     return dealt
 
 
-def split_photos(photos: list[Photo], settings: PlanSettings) -> dict[str, list[Photo]]:
+def split_photos(
+    photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()
+) -> dict[str, list[Photo]]:
     """Assign every photo to train, val or test: grouped by pet, stratified by breed, seeded."""
     units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
-    for unit in group_by_pet(photos):
+    for unit in group_by_pet(photos, links):
         units_by_stratum[stratum(unit)].append(unit)
     splits: dict[str, list[Photo]] = {"train": [], "val": [], "test": []}
     for breed, units in sorted(units_by_stratum.items()):
@@ -272,11 +273,18 @@ def make_rows(
     return rows
 
 
-def plan(files: Iterable[ImageFile], breeds: list[str], settings: PlanSettings) -> Plan:
-    """The whole planning stage: dedupe, cap, split, oversample; with what the report needs."""
+def plan(
+    files: Iterable[ImageFile], breeds: list[str], settings: PlanSettings, near_pairs: Iterable[NearPair] = ()
+) -> Plan:
+    """The whole planning stage: dedupe, drop conflicts, cap, group, split, oversample; with
+    what the report needs. ``near_pairs`` are near-duplicate files (see ``neardup``)."""
+    near_pairs = list(near_pairs)
     photos, duplicates, conflicts = dedupe(files)
+    photos, near_conflicts = drop_near_conflicts(photos, near_pairs)
+    conflicts = sorted(conflicts + near_conflicts, key=lambda c: c["sources"])
     photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
-    splits = split_photos(photos, settings)
+    links = photo_links(photos, near_pairs)
+    splits = split_photos(photos, settings, links)
     counts = {split: Counter(p.breed for p in members) for split, members in splits.items()}
     present = {p.breed for p in photos}
     too_small = sorted(
@@ -285,4 +293,5 @@ def plan(files: Iterable[ImageFile], breeds: list[str], settings: PlanSettings) 
         if b in present
         and ((settings.val_ratio and not counts["val"][b]) or (settings.test_ratio and not counts["test"][b]))
     )
-    return Plan(make_rows(splits, settings), counts, too_small, duplicates, conflicts, capped)
+    rows = make_rows(splits, settings)
+    return Plan(rows, counts, too_small, duplicates, conflicts, capped, near_groups(links))

@@ -92,6 +92,8 @@ def make_report(
         "skipped_by_reason": count_reasons(prepared.skipped),
         "duplicates": plan.duplicates,
         "conflicts": plan.conflicts,
+        # groups of near-duplicate photos (one picture's copies), each kept in one split
+        "near_duplicates": plan.near_duplicates,
         "capped": plan.capped,
         # Breed folders with no photo left (none to begin with, or every file skipped): not labels.
         "empty_folders": prepared.empty_folders,

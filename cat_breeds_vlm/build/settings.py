@@ -57,3 +57,18 @@ def ratio_problem(
     if val_ratio + test_ratio >= 1:
         return f"{names[0]} + {names[1]} must be below 1, got {val_ratio} + {test_ratio}"
     return None
+
+
+@dataclass(frozen=True)
+class NearDupSettings:
+    """The near-duplicate search: whether it runs, and how close two pictures must be.
+
+    ``near_dup_threshold`` is the largest signature distance (root mean square difference of
+    the two 16 x 16 thumbnails, in percent of their brightness) at which two photos count as
+    the same picture. The default is set from measurements (``benchmarks/RESULTS.md``): above
+    every re-encode, resize, PNG re-save and small brightness change we planted, below the
+    closest two distinct photos we found.
+    """
+
+    near_dups: bool = True
+    near_dup_threshold: float = 6.0

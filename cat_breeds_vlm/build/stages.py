@@ -8,9 +8,10 @@ from pathlib import Path
 
 from ..errors import UserError
 from .gate import judge
+from .neardup import find_near_duplicates
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, scan
-from .settings import GateSettings
+from .settings import GateSettings, NearDupSettings
 from .verify import VerdictCache, verify_all
 
 
@@ -58,9 +59,10 @@ def prepare(
     cache: VerdictCache | None = None,
     scanned: ScanResult | None = None,
     gate: GateSettings = GateSettings(),
+    near: NearDupSettings = NearDupSettings(),
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), pass it through the quality
-    gate, and plan the splits."""
+    gate, find near-duplicates among the photos kept, and plan the splits."""
     image_dir = Path(image_dir).resolve()
     scanned = scanned or scan(image_dir, progress=progress)
     verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
@@ -72,7 +74,13 @@ def prepare(
             good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
         else:
             skipped.append({"source": cand.source, "reason": reason})
-    planned = plan(good, scanned.breeds, settings)
+    near_pairs = []
+    if near.near_dups:
+        # One file per content: byte-identical twins are already one photo.
+        unique = list({f.sha256: f.source for f in reversed(good)}.values())
+        thumbs = [verdicts[source].measured.thumb for source in unique]
+        near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
+    planned = plan(good, scanned.breeds, settings, near_pairs)
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -61,6 +61,18 @@ def verify_file(path: Path | str) -> Verdict:
     return verify_bytes(Path(path).read_bytes())
 
 
+def _record(verdict: Verdict) -> tuple:
+    """A verdict as a flat tuple: (sha256, *measurements), as the cache stores it."""
+    found = verdict.measured
+    return (verdict.sha256, found.format, found.error, found.width, found.height, found.corrupt,
+            found.spread, found.thumb)
+
+
+def _verify_to_record(path: Path) -> tuple:
+    """:func:`verify_file` in a worker: a flat tuple crosses the process boundary faster."""
+    return _record(verify_file(path))
+
+
 def default_cache_path() -> Path:
     """Where measurements are kept: the Hugging Face assets cache of this library, never beside the data."""
     from huggingface_hub import cached_assets_path
@@ -95,7 +107,7 @@ class VerdictCache:
         """Remember verdicts (replacing any older one for the same path)."""
         self._db.executemany(
             f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-            [(str(c.path), c.size, c.mtime_ns, v.sha256, *astuple(v.measured)) for c, v in pairs],
+            [(str(c.path), c.size, c.mtime_ns, *_record(v)) for c, v in pairs],
         )
         self._db.commit()
 
@@ -118,8 +130,9 @@ def verify_all(
     fresh: list[tuple[Candidate, Verdict]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     with bar:
-        for cand, verdict in zip(todo, parallel_map(verify_file, [c.path for c in todo], num_proc, chunksize=256), strict=True):
-            fresh.append((cand, verdict))
+        records = parallel_map(_verify_to_record, [c.path for c in todo], num_proc, chunksize=256)
+        for cand, (sha256, *measured) in zip(todo, records, strict=True):
+            fresh.append((cand, Verdict(sha256, Measurements(*measured))))
             bar.update(1)
             if len(fresh) % 5000 == 0:
                 cache.store(fresh[-5000:])

@@ -12,7 +12,7 @@ import click
 
 from ..build.licence import DEFAULT_LICENSE, license_problem
 from ..build.output import DEFAULT_OUT
-from ..build.settings import GateSettings, PlanSettings
+from ..build.settings import GateSettings, NearDupSettings, PlanSettings
 from ..errors import OptionError, friendly_errors
 from ..labels.conversations import STYLES
 from .options import labels_option, with_options
@@ -25,6 +25,7 @@ DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of r
 #: A share of photos: from 0 (none) up to, not including, 1.
 _RATIO = click.FloatRange(0, 1, max_open=True)
 GATE = GateSettings()
+NEAR = NearDupSettings()
 
 
 def _num_proc_default() -> int:
@@ -53,11 +54,11 @@ def build_options(func):
         click.option("--source", default="", help="The dataset card's note on where the photos come from."),
         click.option("--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."),
     ]
-    return with_options(func, options + gate_options())
+    return with_options(func, options + photo_options())
 
 
-def gate_options() -> list:
-    """The quality gate's options: which decodable files are still not usable photos."""
+def photo_options() -> list:
+    """The options that decide which files become photos: the quality gate, the near-duplicate search."""
     return [
         click.option("--strict-jpeg/--no-strict-jpeg", default=GATE.strict_jpeg, show_default=True,
                      help="Skip JPEGs whose data libjpeg reports as corrupt (the picture is broken below the damage)."),
@@ -67,6 +68,11 @@ def gate_options() -> list:
                      help="Skip images longer than this many times their width or height, e.g. banners (0: no limit)."),
         click.option("--min-spread", type=click.FloatRange(0, 256, max_open=True), default=GATE.min_spread, show_default=True,
                      help="Skip near-blank images: largest colour-channel standard deviation (0-255) below this (0: keep them)."),
+        click.option("--near-dups/--no-near-dups", default=NEAR.near_dups, show_default=True,
+                     help="Find near-duplicate photos (re-encoded, resized, re-saved, trimmed) and keep each"
+                          " picture's copies in one split; copies under two labels are left out."),
+        click.option("--near-dup-threshold", type=click.FloatRange(0, 50), default=NEAR.near_dup_threshold, show_default=True,
+                     help="Largest thumbnail difference (RMS, percent of brightness) of two copies of one picture."),
     ]
 
 
@@ -117,7 +123,9 @@ def _command_line(image_dir: Path, out: Path, config) -> str:
     words += ["--labels", str(config.labels)] if config.labels else []
     words += ["--license", config.license] + (["--source", config.source] if config.source else [])
     words += ["--strict-jpeg" if config.strict_jpeg else "--no-strict-jpeg", "--min-side", str(config.min_side),
-              "--max-aspect", f"{config.max_aspect:g}", "--min-spread", f"{config.min_spread:g}"]
+              "--max-aspect", f"{config.max_aspect:g}", "--min-spread", f"{config.min_spread:g}",
+              "--near-dups" if config.near_dups else "--no-near-dups", "--near-dup-threshold",
+              f"{config.near_dup_threshold:g}"]
     return shlex.join(words)
 
 
@@ -180,6 +188,7 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
         f"{len(report['breeds'])} breeds; {len(report['too_small'])} missing from val and/or test (too few photos or pets); "
         f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
         f"{len(report['conflicts'])} conflicting duplicates left out"
+        + (f"; {len(report['near_duplicates'])} near-duplicate groups kept together" if report.get("near_duplicates") else "")
     )
     by_reason = report.get("skipped_by_reason") or {}
     if by_reason:

@@ -14,6 +14,7 @@ from typing import Any
 from ..build.card import MISSING_MARK, PRIORITY_MARK, missing_eval, missing_reasons
 from ..build.card import split_names as report_split_names
 from ..build.report import REPORT_NAME
+from ..build.neartext import near_dup_lines
 from .loading import open_split, split_names
 from .locate import Located, locate
 
@@ -48,7 +49,8 @@ def format_stats(report: dict[str, Any]) -> str:
     """The split table and the per-breed table of a report, as aligned plain text."""
     splits = report_split_names(report)
     notes = _notes(report)
-    return "\n\n".join([_split_table(report, splits), _breed_table(report, splits)] + notes)
+    near = near_dup_lines(report)
+    return "\n\n".join([_split_table(report, splits), _breed_table(report, splits)] + notes + (["\n".join(near)] if near else []))
 
 
 def _split_table(report: dict[str, Any], splits: list[str]) -> str:

@@ -1,0 +1,228 @@
+"""Near-duplicate search: the pairs of photos that show the same picture, re-encoded, resized,
+re-saved as PNG, a little brighter or darker, or trimmed at the borders.
+
+The signature of a photo is the 16 x 16 RGB thumbnail that verification keeps from its one
+decode (:mod:`cat_breeds_vlm.build.measure`): nothing is read or decoded again. It is blurred
+a little (:data:`BLUR_SIGMA`), then scaled to a mean brightness of 100. Two photos are
+near-duplicates when their signatures differ by at most ``threshold``: the root mean square
+of the difference, in percent of the brightness (a uniformly brighter copy is no farther).
+
+A photo trimmed at its borders is its original seen a little closer: each photo is also
+compared by its central crop (:data:`CROP_VIEW`), and a pair counts at its closest views.
+
+The search is an index, then a check of each candidate:
+
+1. every view's signature is projected on the lowest 2-D cosine frequencies of each colour
+   channel (:data:`INDEX_FREQUENCIES`; an orthonormal projection, so it never makes two
+   signatures farther apart);
+2. a k-d tree (``scipy.spatial.cKDTree``) over the whole views' projections lists the views
+   (whole or cropped) within
+   :data:`INDEX_SHARE` of the threshold of each other, in about n log n time instead of the
+   n^2 of comparing all pairs. Copies of one picture differ mostly in fine detail (edges moved
+   by a fraction of a pixel), little in the lowest frequencies: in every re-encoded, resized,
+   re-saved or brightened copy we planted the projected difference stayed under half the
+   threshold (border crops reach 0.56 of the whole; ``benchmarks/RESULTS.md``);
+3. each candidate's whole distance is computed (vectorised, in batches) and kept when within
+   ``threshold`` and when the fine detail the blur took out correlates (:data:`DETAIL_MIN`):
+   textures like brick, grass and gravel blur to the same grey, but their detail differs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .links import NearPair
+from .measure import THUMB_SIDE
+
+#: Blur (Gaussian sigma, in thumbnail pixels) before comparing. A resized copy decodes at
+#: another scale, which moves sharp edges by a fraction of a pixel; blurring makes that count
+#: much less, and brings distinct pictures closer far more slowly (measured: resizes to 50 %
+#: went from 9.0 to 5.1, the closest two of 6,000 distinct photos from 10.4 to 8.1).
+BLUR_SIGMA = 1.2
+#: The central crop each photo is also compared by (fraction trimmed from every border).
+CROP_VIEW = 0.03
+#: Cosine frequencies per side and colour channel kept in a signature (after the blur, the
+#: higher ones hold almost nothing).
+SIGNATURE_SIDE = 8
+#: The lowest of those kept in the index's projection (by u + v, then u).
+INDEX_FREQUENCIES = 3
+#: The index radius, as a share of the threshold (see the module notes). At 0.6, 98 % of the
+#: border crops we planted were found; at 0.5, 96 %, in two thirds of the search's time.
+INDEX_SHARE = 0.5
+#: Fine detail (what the blur removes) must correlate at least this much between two copies.
+#: Textures such as brick, grass and gravel blur to the same flat grey; their detail does not
+#: correlate (-0.1 to 0.1 measured), while every copy we planted kept 0.27 or more.
+DETAIL_MIN = 0.2
+#: Below this much detail (RMS, percent of brightness) in both, there is none to compare.
+FLAT_DETAIL = 0.5
+#: Candidate pairs checked at a time (bounds the memory of the check).
+_CHECK_BATCH = 32768
+
+
+def _blur_matrix(side: int, sigma: float) -> np.ndarray:
+    """``side`` x ``side`` Gaussian blur along one axis, edges repeated (rows sum to 1)."""
+    offsets = np.arange(-side + 1, side)
+    kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
+    matrix = np.zeros((side, side))
+    for row in range(side):
+        for offset, weight in zip(offsets, kernel):
+            matrix[row, min(max(row + offset, 0), side - 1)] += weight
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+def _crop_matrix(side: int, trim: float) -> np.ndarray:
+    """Linear resampling of the centre (``trim`` cut from both ends) back to ``side`` samples."""
+    where = (np.arange(side) + 0.5) * (1 - 2 * trim) + trim * side - 0.5
+    matrix = np.zeros((side, side))
+    for row, x in enumerate(where):
+        low = int(math.floor(x))
+        matrix[row, min(max(low, 0), side - 1)] += 1 - (x - low)
+        matrix[row, min(max(low + 1, 0), side - 1)] += x - low
+    return matrix
+
+
+def view_operators() -> list[np.ndarray]:
+    """One matrix per view (whole, central crop), applied to rows and to columns alike."""
+    blur = _blur_matrix(THUMB_SIDE, BLUR_SIGMA)
+    return [blur.astype(np.float32), (_crop_matrix(THUMB_SIDE, CROP_VIEW) @ blur).astype(np.float32)]
+
+
+def _dct_rows(side: int, count: int) -> np.ndarray:
+    """The first ``count`` orthonormal 1-D DCT-II basis vectors of length ``side``."""
+    n = np.arange(side)
+    rows = np.cos(np.pi * (2 * n[None, :] + 1) * n[:count, None] / (2 * side)) * math.sqrt(2 / side)
+    rows[0] /= math.sqrt(2)
+    return rows
+
+
+def signatures(thumbs: np.ndarray, batch: int = 4096) -> list[np.ndarray]:
+    """Per view, the signature of every uint8 thumbnail (n, side, side, 3): float32 rows.
+
+    A signature is the lowest :data:`SIGNATURE_SIDE` x :data:`SIGNATURE_SIDE` orthonormal
+    cosine coefficients of each channel of the view (blurred, maybe cropped), scaled to a mean
+    brightness of 100 and ordered by frequency (u + v, then u), so its first columns are the
+    index's projection. After the blur, the higher frequencies hold almost nothing.
+    """
+    width = 3 * SIGNATURE_SIDE**2
+    views = []
+    for operator in view_operators():
+        parts = [_signature_batch(thumbs[start : start + batch], operator) for start in range(0, len(thumbs), batch)]
+        views.append(np.concatenate(parts) if parts else np.empty((0, width), np.float32))
+    return views
+
+
+def _signature_batch(thumbs: np.ndarray, operator: np.ndarray) -> np.ndarray:
+    """The signatures of one batch of thumbnails for one view (see :func:`signatures`)."""
+    order = sorted(
+        ((u, v) for u in range(SIGNATURE_SIDE) for v in range(SIGNATURE_SIDE)), key=lambda uv: (uv[0] + uv[1], uv[0])
+    )
+    flat = np.array([u * SIGNATURE_SIDE + v for u, v in order])
+    reduce = (_dct_rows(THUMB_SIDE, SIGNATURE_SIDE) @ operator).astype(np.float32)
+    weights = (operator.sum(axis=0) / THUMB_SIDE).astype(np.float32)  # the view's mean, as pixel weights
+    pixels = thumbs.astype(np.float32)
+    low = np.einsum("ui,nijc,vj->nuvc", reduce, pixels, reduce, optimize=True)
+    mean = np.einsum("i,nijc,j->n", weights, pixels, weights, optimize=True) / 3
+    rows = low.reshape(len(pixels), SIGNATURE_SIDE**2, 3)[:, flat].reshape(len(pixels), -1)
+    return rows * (100.0 / (mean + 1.0))[:, None]
+
+
+def candidates(views: list[np.ndarray], radius: float, workers: int = 1) -> np.ndarray:
+    """Pairs of view rows whose index projections are within ``radius`` (a k-d tree over the
+    whole views): whole-whole and crop-whole pairs, as an (m, 2) array of rows, where view v
+    of photo i is row v * n + i."""
+    from scipy.spatial import cKDTree
+
+    count, width = len(views[0]), 3 * INDEX_FREQUENCIES
+    tree = cKDTree(views[0][:, :width])
+    found = []
+    for view, rows in enumerate(views):
+        near = tree.query_ball_point(rows[:, :width], radius, workers=workers, return_sorted=False)
+        lengths = np.fromiter(map(len, near), np.int64, count)
+        first = np.repeat(np.arange(count), lengths)
+        second = np.fromiter(itertools.chain.from_iterable(near), np.int64, int(lengths.sum()))
+        keep = first != second if view else first < second
+        found.append(np.stack([first[keep] + view * count, second[keep]], axis=1))
+    return np.concatenate(found)
+
+
+def _sharp_operators() -> list[np.ndarray]:
+    """Per view, the same resampling as :func:`view_operators` without the blur."""
+    return [np.eye(THUMB_SIDE, dtype=np.float32), _crop_matrix(THUMB_SIDE, CROP_VIEW).astype(np.float32)]
+
+
+def _apply(operator: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """``operator`` applied along the rows and the columns of each (side, side, 3) image."""
+    return np.einsum("ij,njkc,lk->nilc", operator, pixels, operator, optimize=True)
+
+
+def details(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The fine detail (sharp minus blurred view, percent of brightness) of view rows ``rows``
+    (view v of thumbnail i is row v * n + i): what the blur took out of the signature."""
+    count = len(thumbs)
+    out = np.empty((len(rows), thumbs[0].size), np.float32)
+    for view, (sharp, blurred) in enumerate(zip(_sharp_operators(), view_operators())):
+        mine = rows // count == view
+        if not mine.any():
+            continue
+        pixels = thumbs[rows[mine] % count].astype(np.float32)
+        diff = (pixels if view == 0 else _apply(sharp, pixels)) - _apply(blurred, pixels)
+        out[mine] = diff.reshape(len(pixels), -1) * (100.0 / (pixels.mean(axis=(1, 2, 3)) + 1.0))[:, None]
+    return out
+
+
+def _rows(views: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The signatures of view rows (view v of photo i is row v * n + i), without joining the views."""
+    count = len(views[0])
+    out = np.empty((len(rows), views[0].shape[1]), np.float32)
+    for view, table in enumerate(views):
+        mine = rows // count == view
+        out[mine] = table[rows[mine] % count]
+    return out
+
+
+def check(views: list[np.ndarray], thumbs: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair of view rows: the signature distance (RMS over the thumbnail's 768 values)
+    and how alike their fine detail is (correlation, 1 when there is too little to compare)."""
+    distance = np.empty(len(pairs), np.float32)
+    alike = np.empty(len(pairs), np.float32)
+    for start in range(0, len(pairs), _CHECK_BATCH):
+        chunk = pairs[start : start + _CHECK_BATCH]
+        diff = _rows(views, chunk[:, 0]) - _rows(views, chunk[:, 1])
+        distance[start : start + len(chunk)] = np.sqrt(np.einsum("ij,ij->i", diff, diff) / (3 * THUMB_SIDE**2))
+        first, second = details(thumbs, chunk[:, 0]), details(thumbs, chunk[:, 1])
+        energy = np.sqrt(np.einsum("ij,ij->i", first, first) * np.einsum("ij,ij->i", second, second))
+        flat = energy < (FLAT_DETAIL**2) * first.shape[1]
+        alike[start : start + len(chunk)] = np.where(
+            flat, 1.0, np.einsum("ij,ij->i", first, second) / np.maximum(energy, 1e-6)
+        )
+    return distance, alike
+
+
+def find_near_duplicates(
+    sources: Sequence[str], thumbs: Sequence[bytes], threshold: float, workers: int = 1
+) -> list[NearPair]:
+    """The near-duplicate pairs among ``sources`` (with their thumbnails), sorted.
+
+    A pair of photos is kept at the smallest distance of any two of their views; distances
+    are rounded to 0.01 so the report reads the same on every machine.
+    """
+    count = len(sources)
+    if count < 2 or threshold <= 0:
+        return []
+    side = THUMB_SIDE
+    pixels = np.frombuffer(b"".join(thumbs), np.uint8).reshape(count, side, side, 3)
+    radius = INDEX_SHARE * threshold * side * math.sqrt(3)
+    views = signatures(pixels)
+    found = candidates(views, radius, workers)
+    distance, alike = check(views, pixels, found)
+    best: dict[tuple[str, str], float] = {}
+    keep = (distance <= threshold) & (alike >= DETAIL_MIN)
+    photos = found[keep] % count
+    for p, q, d in zip(photos[:, 0].tolist(), photos[:, 1].tolist(), distance[keep].tolist()):
+        key = (sources[p], sources[q]) if sources[p] < sources[q] else (sources[q], sources[p])
+        best[key] = min(best.get(key, d), d)
+    return sorted(NearPair(a, b, round(d, 2)) for (a, b), d in best.items())

@@ -1,0 +1,194 @@
+"""Near-duplicates on real builds: copies of one picture share a split, copies under two labels
+are left out, distinct photos are never paired (recall, precision, conflicts, chaining)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import datasets
+import pytest
+from bundled_photos import bundled_photos
+from PIL import Image
+from variant_fixtures import COPIES, all_copies, copy_of, encode
+
+from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.build.folder import build_folder
+from cat_breeds_vlm.build.links import SUSPICIOUS_GROUP, NearPair
+from cat_breeds_vlm.build.measure import measure
+from cat_breeds_vlm.build.neardup import find_near_duplicates
+from cat_breeds_vlm.build.plan import ImageFile, plan
+from cat_breeds_vlm.build.settings import NearDupSettings, PlanSettings
+from cat_breeds_vlm.build.stages import prepare
+from cat_breeds_vlm.demo import make_tree, photo_paths, render_photo, scaled_counts
+from cat_breeds_vlm.workers import parallel_map
+
+ORIGINALS = 12  # pictures copied, each in every way of COPIES
+THRESHOLD = NearDupSettings().near_dup_threshold
+
+
+def _plant_copies(root: Path) -> dict[str, str]:
+    """Copies of the first Bengal photos under new pet ids: {copy source: original source}."""
+    originals = sorted((root / "Bengal").glob("*.jpg"))[:ORIGINALS]
+    planted = {}
+    for number, original in enumerate(originals):
+        with Image.open(original) as image:
+            picture = image.convert("RGB")
+        for index, (name, data) in enumerate(all_copies(picture).items()):
+            extension = ".png" if name.startswith("png") else ".jpg"
+            source = f"Bengal/{90_000_000 + number * 100 + index}_1{extension}"  # a pet id of its own
+            (root / source).write_bytes(data)
+            planted[source] = f"Bengal/{original.name}"
+    return planted
+
+
+@pytest.fixture(scope="module")
+def copies_tree(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("copies") / "images"
+    make_tree(root, {"Bengal": 40, "Calico": 20, "Abyssinian": 10})
+    return root, _plant_copies(root)
+
+
+@pytest.fixture(scope="module")
+def copies_build(copies_tree, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("copies_build") / "ds"
+    report = build_folder(copies_tree[0], out, CatBreedsVLMConfig(), num_proc=2, progress=False, command="test")
+    return out, report
+
+
+def test_copies_are_grouped_with_their_original_and_share_its_split(copies_tree, copies_build):
+    _, planted = copies_tree
+    out, report = copies_build
+    group_of = {photo: i for i, group in enumerate(report["near_duplicates"]) for photo in group["photos"]}
+    found = defaultdict(list)
+    for copy, original in planted.items():
+        kind = copy_kind(copy, planted)
+        found[kind].append(copy in group_of and group_of.get(original) == group_of[copy])
+    recall = {kind: sum(hits) / len(hits) for kind, hits in found.items()}
+    print("recall by kind of copy:", recall)
+    for kind in ("reencode", "resize", "png", "brightness"):
+        assert recall[kind] >= 0.99, (kind, recall)
+    assert recall["crop"] >= 0.9, recall
+    loaded = datasets.load_dataset(str(out))
+    split_of = {s: split for split in ("train", "val", "test") for s in loaded[split]["source"]}
+    for copy, original in planted.items():
+        if copy in group_of:
+            assert split_of[copy] == split_of[original], (copy, original)
+
+
+def copy_kind(copy: str, planted: dict[str, str]) -> str:
+    """The kind of copy a planted file is, from its index among its original's copies."""
+    index = int(Path(copy).stem.split("_")[0]) % 100
+    kinds = [kind for kind, settings in COPIES.items() for _ in settings]
+    return kinds[index]
+
+
+def test_groups_list_their_pairs_with_distances_in_the_report_card_and_stats(copies_build):
+    from cat_breeds_vlm.dataset.stats import format_stats, load_report
+
+    out, report = copies_build
+    group = report["near_duplicates"][0]
+    assert group["size"] == len(group["photos"]) >= 2 and group["suspicious"] is False
+    for a, b, distance in group["pairs"]:
+        assert a < b and a in group["photos"] and 0 <= distance <= THRESHOLD
+    card = (out / "README.md").read_text()
+    assert f"threshold {THRESHOLD:g}" in card and f"{len(report['near_duplicates'])} group(s)" in card
+    text = format_stats(load_report(str(out)))
+    farthest = max(group["pairs"], key=lambda pair: pair[2])
+    assert "Near-duplicate search: threshold" in text and f"({farthest[2]:g})" in text
+
+
+def test_the_same_build_twice_gives_the_same_bytes(copies_tree, copies_build, tmp_path):
+    out, _ = copies_build
+    again = tmp_path / "again"
+    build_folder(copies_tree[0], again, CatBreedsVLMConfig(), num_proc=1, progress=False, command="test")
+    shards = sorted(p.relative_to(out) for p in out.rglob("*.parquet"))
+    assert shards and shards == sorted(p.relative_to(again) for p in again.rglob("*.parquet"))
+    for shard in shards:
+        assert (out / shard).read_bytes() == (again / shard).read_bytes()
+    assert json.loads((out / "build.json").read_text())["near_duplicates"] == json.loads(
+        (again / "build.json").read_text()
+    )["near_duplicates"]
+
+
+def test_a_copy_under_another_breed_is_a_conflict_left_out(tmp_path):
+    root = tmp_path / "images"
+    make_tree(root, {"Bengal": 12, "Calico": 12})
+    original = sorted((root / "Bengal").glob("*.jpg"))[0]
+    with Image.open(original) as image:
+        (root / "Calico" / "99999999_1.jpg").write_bytes(copy_of(image.convert("RGB"), "resize", 0.8))
+    prepared = prepare(root, PlanSettings(), progress=False)
+    conflict = next(c for c in prepared.plan.conflicts if "distance" in c)
+    assert conflict["sources"] == [f"Bengal/{original.name}", "Calico/99999999_1.jpg"]
+    assert conflict["breeds"] == ["Bengal", "Calico"] and 0 < conflict["distance"] <= THRESHOLD
+    kept = {r.source for rows in prepared.plan.rows.values() for r in rows}
+    assert not set(conflict["sources"]) & kept
+    off = prepare(root, PlanSettings(), near=NearDupSettings(near_dups=False), progress=False)
+    assert set(conflict["sources"]) <= {r.source for rows in off.plan.rows.values() for r in rows}
+
+
+def test_a_chain_past_the_bound_stays_in_one_split_and_is_flagged():
+    files = [ImageFile(f"Bengal/{1000 + i}_1.jpg", "Bengal", f"{i:064x}", 100) for i in range(80)]
+    chain = [NearPair(files[i].source, files[i + 1].source, 5.0) for i in range(SUSPICIOUS_GROUP + 5)]
+    planned = plan(files, ["Bengal"], PlanSettings(), chain)
+    (group,) = planned.near_duplicates
+    assert group["size"] == SUSPICIOUS_GROUP + 6 and group["suspicious"] is True
+    chained = {pair.a for pair in chain} | {pair.b for pair in chain}
+    splits = {split for split, rows in planned.rows.items() if split != "priority" for r in rows if r.source in chained}
+    assert len(splits) == 1
+
+
+def _signature(image: Image.Image) -> bytes:
+    return measure(encode(image, quality=85)).thumb
+
+
+def _demo_signature(path: str) -> bytes:
+    return _signature(render_photo(path, seed=0))
+
+
+def test_no_two_photos_of_the_demo_tree_are_paired():
+    paths = photo_paths(scaled_counts(3000), seed=0)  # the demo tree, in memory
+    thumbs = list(parallel_map(_demo_signature, paths, 2, chunksize=64))
+    assert find_near_duplicates(paths, thumbs, THRESHOLD, workers=2) == []
+
+
+def test_the_bundled_photographs_are_distinct_and_their_copies_are_not():
+    import skimage.data
+
+    photos = bundled_photos()
+    sources, thumbs = [], []
+    for name, pixels in photos.items():
+        image = Image.fromarray(pixels)
+        image = image.resize((300, max(1, round(300 * image.height / image.width))))
+        sources.append(name)
+        thumbs.append(_signature(image))
+    pairs = find_near_duplicates(sources, thumbs, THRESHOLD)
+    assert pairs == []  # brick, grass and gravel included
+    # skimage's cat() is the same picture as chelsea(): a true duplicate, found
+    same = [_signature(Image.fromarray(skimage.data.cat())), _signature(Image.fromarray(skimage.data.chelsea()))]
+    assert [p.distance for p in find_near_duplicates(["cat", "chelsea"], same, THRESHOLD)] == [0.0]
+
+
+@pytest.mark.parametrize("value", [-1, 51, "6"])
+def test_a_bad_threshold_fails_at_construction(value):
+    with pytest.raises(SettingsError, match="near_dup_threshold"):
+        CatBreedsVLMConfig(near_dup_threshold=value)
+
+
+def test_the_near_dup_options_on_the_command_line(copies_tree, tmp_path):
+    from click.testing import CliRunner
+
+    from cat_breeds_vlm.cli import main
+
+    out = tmp_path / "ds"
+    args = ["build", str(copies_tree[0]), "-o", str(out), "--num-proc", "1", "--no-near-dups", "--dry-run"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "near-duplicate groups" not in result.output
+    args = ["build", str(copies_tree[0]), "-o", str(out), "--near-dup-threshold", "3.5"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "build.json").read_text())
+    assert report["settings"]["near_dup_threshold"] == 3.5 and "--near-dup-threshold 3.5" in report["command"]
+    assert all(d <= 3.5 for g in report["near_duplicates"] for _, _, d in g["pairs"])
