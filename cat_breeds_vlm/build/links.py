@@ -106,6 +106,7 @@ def near_groups(links: list[NearPair]) -> list[dict]:
             "photos": sorted(members[key]),
             "size": len(members[key]),
             "suspicious": len(members[key]) > SUSPICIOUS_GROUP,
+            "max_distance": max(e.distance for e in edges[key]),
             "pairs": [[e.a, e.b, e.distance] for e in sorted(edges[key])],
         }
         for key in members

@@ -259,7 +259,8 @@ def _near(page: Page) -> str:
         page,
         "near-duplicates",
         page.near_duplicates,
-        "similar pictures (re-encoded, resized, trimmed) kept in one split; distance in perceptual-hash bits",
+        "similar pictures (re-encoded, resized, trimmed) kept in one split; distance: how far apart their"
+        " thumbnails are, in percent of the brightness (the build's --near-dup-threshold is the most)",
     )
 
 
