@@ -99,34 +99,33 @@ def _dct_rows(side: int, count: int) -> np.ndarray:
     return rows
 
 
-def signatures(thumbs: np.ndarray, batch: int = 4096) -> list[np.ndarray]:
-    """Per view, the signature of every uint8 thumbnail (n, side, side, 3): float32 rows.
+def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 4096) -> list[np.ndarray]:
+    """Per view, the signature of every uint8 thumbnail (n, 16, 16, 3): float32 rows.
 
-    A signature is the lowest :data:`SIGNATURE_SIDE` x :data:`SIGNATURE_SIDE` orthonormal
-    cosine coefficients of each channel of the view (blurred, maybe cropped), scaled to a mean
-    brightness of 100 and ordered by frequency (u + v, then u), so its first columns are the
-    index's projection. After the blur, the higher frequencies hold almost nothing.
+    A signature is the lowest ``side`` x ``side`` orthonormal cosine coefficients of each
+    channel of the view (blurred, maybe cropped), scaled to a mean brightness of 100 and
+    ordered by frequency (u + v, then u), so that its first columns are the index's
+    projection whatever ``side`` is (``side=2`` gives just what the index needs, for a
+    sixteenth of the work). After the blur, the frequencies above 8 hold almost nothing.
     """
-    width = 3 * SIGNATURE_SIDE**2
+    width = 3 * side**2
     views = []
     for operator in view_operators():
-        parts = [_signature_batch(thumbs[start : start + batch], operator) for start in range(0, len(thumbs), batch)]
+        parts = [_signature_batch(thumbs[start : start + batch], operator, side) for start in range(0, len(thumbs), batch)]
         views.append(np.concatenate(parts) if parts else np.empty((0, width), np.float32))
     return views
 
 
-def _signature_batch(thumbs: np.ndarray, operator: np.ndarray) -> np.ndarray:
+def _signature_batch(thumbs: np.ndarray, operator: np.ndarray, side: int) -> np.ndarray:
     """The signatures of one batch of thumbnails for one view (see :func:`signatures`)."""
-    order = sorted(
-        ((u, v) for u in range(SIGNATURE_SIDE) for v in range(SIGNATURE_SIDE)), key=lambda uv: (uv[0] + uv[1], uv[0])
-    )
-    flat = np.array([u * SIGNATURE_SIDE + v for u, v in order])
-    reduce = (_dct_rows(THUMB_SIDE, SIGNATURE_SIDE) @ operator).astype(np.float32)
+    order = sorted(((u, v) for u in range(side) for v in range(side)), key=lambda uv: (uv[0] + uv[1], uv[0]))
+    flat = np.array([u * side + v for u, v in order])
+    reduce = (_dct_rows(THUMB_SIDE, side) @ operator).astype(np.float32)
     weights = (operator.sum(axis=0) / THUMB_SIDE).astype(np.float32)  # the view's mean, as pixel weights
     pixels = thumbs.astype(np.float32)
     low = np.einsum("ui,nijc,vj->nuvc", reduce, pixels, reduce, optimize=True)
     mean = np.einsum("i,nijc,j->n", weights, pixels, weights, optimize=True) / 3
-    rows = low.reshape(len(pixels), SIGNATURE_SIDE**2, 3)[:, flat].reshape(len(pixels), -1)
+    rows = low.reshape(len(pixels), side**2, 3)[:, flat].reshape(len(pixels), -1)
     return rows * (100.0 / (mean + 1.0))[:, None]
 
 
@@ -174,24 +173,25 @@ def details(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rows(views: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
-    """The signatures of view rows (view v of photo i is row v * n + i), without joining the views."""
-    count = len(views[0])
-    out = np.empty((len(rows), views[0].shape[1]), np.float32)
-    for view, table in enumerate(views):
+def _rows(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The full signatures of view rows (view v of photo i is row v * n + i)."""
+    count = len(thumbs)
+    out = np.empty((len(rows), 3 * SIGNATURE_SIDE**2), np.float32)
+    for view, operator in enumerate(view_operators()):
         mine = rows // count == view
-        out[mine] = table[rows[mine] % count]
+        if mine.any():
+            out[mine] = _signature_batch(thumbs[rows[mine] % count], operator, SIGNATURE_SIDE)
     return out
 
 
-def check(views: list[np.ndarray], thumbs: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def check(thumbs: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each pair of view rows: the signature distance (RMS over the thumbnail's 768 values)
     and how alike their fine detail is (correlation, 1 when there is too little to compare)."""
     distance = np.empty(len(pairs), np.float32)
     alike = np.empty(len(pairs), np.float32)
     for start in range(0, len(pairs), _CHECK_BATCH):
         chunk = pairs[start : start + _CHECK_BATCH]
-        diff = _rows(views, chunk[:, 0]) - _rows(views, chunk[:, 1])
+        diff = _rows(thumbs, chunk[:, 0]) - _rows(thumbs, chunk[:, 1])
         distance[start : start + len(chunk)] = np.sqrt(np.einsum("ij,ij->i", diff, diff) / (3 * THUMB_SIDE**2))
         first, second = details(thumbs, chunk[:, 0]), details(thumbs, chunk[:, 1])
         energy = np.sqrt(np.einsum("ij,ij->i", first, first) * np.einsum("ij,ij->i", second, second))
@@ -216,9 +216,9 @@ def find_near_duplicates(
     side = THUMB_SIDE
     pixels = np.frombuffer(b"".join(thumbs), np.uint8).reshape(count, side, side, 3)
     radius = INDEX_SHARE * threshold * side * math.sqrt(3)
-    views = signatures(pixels)
-    found = candidates(views, radius, workers)
-    distance, alike = check(views, pixels, found)
+    # The index needs only the lowest frequencies; full signatures are made for candidates only.
+    found = candidates(signatures(pixels, side=2), radius, workers)
+    distance, alike = check(pixels, found)
     best: dict[tuple[str, str], float] = {}
     keep = (distance <= threshold) & (alike >= DETAIL_MIN)
     photos = found[keep] % count
