@@ -16,13 +16,14 @@ The search is an index, then a check of each candidate:
    channel (:data:`INDEX_FREQUENCIES`; an orthonormal projection, so it never makes two
    signatures farther apart);
 2. a k-d tree (``scipy.spatial.cKDTree``) over the whole views' projections lists the views
-   (whole or cropped) within
-   :data:`INDEX_SHARE` of the threshold of each other, in about n log n time instead of the
-   n^2 of comparing all pairs. Copies of one picture differ mostly in fine detail (edges moved
+   (whole or cropped) within :data:`INDEX_SHARE` of the threshold of each other, without
+   comparing all n^2 pairs (its cost grows with the photos and with how densely they crowd
+   the projection; ``benchmarks/RESULTS.md`` has the figures). Copies of one picture differ mostly in fine detail (edges moved
    by a fraction of a pixel), little in the lowest frequencies: in every re-encoded, resized,
    re-saved or brightened copy we planted the projected difference stayed under half the
    threshold (border crops reach 0.56 of the whole; ``benchmarks/RESULTS.md``);
-3. each candidate's whole distance is computed (vectorised, in batches) and kept when within
+3. each candidate's whole signature and distance are computed (vectorised, in batches; only
+   candidates get a whole signature) and the pair is kept when within
    ``threshold`` and when the fine detail the blur took out correlates (:data:`DETAIL_MIN`):
    textures like brick, grass and gravel blur to the same grey, but their detail differs.
 """
