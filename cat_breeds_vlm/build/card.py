@@ -14,10 +14,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text_atomic
-from ..features import EVAL_SPLITS, in_build_order
+from .explain import (
+    MISSING_MARK,
+    PRIORITY_MARK,
+    count,
+    missing_eval,
+    missing_reasons,
+    num,
+    setting_option,
+    setting_text,
+    split_names,
+    why_text,
+)
 from .licence import DEFAULT_LICENSE, licence_section
-from .plan import MIN_PHOTOS_TO_SPLIT
 from .neartext import near_dup_lines
+from .plan import MIN_PHOTOS_TO_SPLIT
 from .report import count_reasons
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
@@ -30,11 +41,6 @@ CHART_NAME = "class_distribution.png"
 TASK_CATEGORIES = ["image-text-to-text", "visual-question-answering", "image-classification"]
 TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava"]
 PRETTY_NAME = "Cat breeds VLM"
-
-#: The marks of the breed tables, the same in the card and in ``stats``: a priority breed, and a
-#: breed missing from val and/or test. ASCII and Latin-1 only, so any terminal prints them.
-PRIORITY_MARK = "*"
-MISSING_MARK = "†"
 
 #: How many entries of a long list (skipped files, duplicate groups) the card shows.
 MAX_LISTED = 10
@@ -64,44 +70,6 @@ def size_category(rows: int) -> str:
         if rows < bound:
             return label
     return "n>1B"
-
-
-def split_names(report: dict[str, Any]) -> list[str]:
-    """The report's splits in build order (train, val, test, priority), then any others sorted."""
-    return in_build_order(report["splits"])
-
-
-def missing_eval(report: dict[str, Any]) -> dict[str, list[str]]:
-    """Breeds with no row in val or test: breed -> the evaluation splits it is missing from."""
-    missing: dict[str, list[str]] = {}
-    for breed in report["breeds"]:
-        absent = [s for s in EVAL_SPLITS if s in report["counts"] and not report["counts"][s].get(breed)]
-        if absent:
-            missing[breed] = absent
-    return missing
-
-
-#: Why a breed misses val or test (:func:`missing_reasons`), as the card and ``stats`` say it.
-TOO_FEW_PHOTOS = f"fewer than {MIN_PHOTOS_TO_SPLIT} distinct photos"
-TOO_FEW_PETS = f"{MIN_PHOTOS_TO_SPLIT} or more photos, but of fewer than {MIN_PHOTOS_TO_SPLIT} different pets"
-NOT_RECORDED_WHY = "too few photos or pets: this older build.json does not say which"
-
-
-def missing_reasons(report: dict[str, Any]) -> dict[str, tuple[str, int | None]]:
-    """Why each breed of :func:`missing_eval` misses a split, and its distinct photos.
-
-    ``breed -> (TOO_FEW_PHOTOS or TOO_FEW_PETS, photos)``; a report without per-breed photo
-    counts (an older ``build.json``) cannot tell which: ``(NOT_RECORDED_WHY, None)``.
-    """
-    photos = report.get("photos")
-    reasons: dict[str, tuple[str, int | None]] = {}
-    for breed in missing_eval(report):
-        if not isinstance(photos, dict):
-            reasons[breed] = (NOT_RECORDED_WHY, None)
-            continue
-        total = sum(photos.get(s, {}).get(breed, 0) for s in ("train", "val", "test"))
-        reasons[breed] = (TOO_FEW_PHOTOS if total < MIN_PHOTOS_TO_SPLIT else TOO_FEW_PETS, total)
-    return reasons
 
 
 def card_metadata(report: dict[str, Any], features: datasets.Features) -> DatasetCardData:
@@ -233,9 +201,9 @@ def _splits_section(report: dict[str, Any]) -> str:
     rows = [
         [
             f"`{name}`",
-            _num(info["rows"]),
-            _num(info["photos"]) if "photos" in info else "",
-            _num(info["shards"]),
+            num(info["rows"]),
+            num(info["photos"]) if "photos" in info else "",
+            num(info["shards"]),
             _SPLIT_PURPOSE.get(name, ""),
         ]
         for name, info in ((s, report["splits"][s]) for s in split_names(report))
@@ -261,8 +229,8 @@ def _breeds_section(report: dict[str, Any]) -> str:
         marks = (f" {PRIORITY_MARK}" if breed in priority else "") + (f" {MISSING_MARK}" if breed in missing else "")
         name = _cell(breed) + marks
         train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
-        counts = [_num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
-        rows.append([name, _num(train_photos)] + counts)
+        counts = [num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
+        rows.append([name, num(train_photos)] + counts)
     notes = [_priority_note(report, priority), _missing_note(report), _uncatalogued_note(report)]
     return "## Breeds\n\n" + _table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
 
@@ -286,7 +254,7 @@ def _missing_note(report: dict[str, Any]) -> str:
         return "Every breed has at least one photo in val and one in test."
     missing = missing_eval(report)
     which = "; ".join(
-        f"{_cell(b)}: no {' and no '.join(missing[b])} photo ({_why(reason, photos)})"
+        f"{_cell(b)}: no {' and no '.join(missing[b])} photo ({why_text(reason, photos)})"
         for b, (reason, photos) in reasons.items()
     )
     return (
@@ -305,15 +273,6 @@ def _uncatalogued_note(report: dict[str, Any]) -> str:
         f"In no label catalogue: {_join(labels)}. Their conversations name the label and state no"
         " fact about it (no kind, no description)."
     )
-
-
-def _why(reason: str, photos: int | None) -> str:
-    """A breed's reason, with its photos: ``1 distinct photo`` / ``4 photos, of fewer than 3 pets``."""
-    if reason == TOO_FEW_PHOTOS:
-        return f"only {_count(photos or 0, 'distinct photo', 'distinct photos')}"
-    if reason == TOO_FEW_PETS:
-        return f"{_num(photos or 0)} photos, but of fewer than {MIN_PHOTOS_TO_SPLIT} different pets"
-    return reason
 
 
 def _chart_section() -> str:
@@ -336,7 +295,7 @@ def _build_section(report: dict[str, Any]) -> str:
         "## How it was built",
         "",
         f"Built by `cat_breeds_vlm` {report.get('package_version', '?')} from"
-        f" {_num(report.get('created_from_files', 0))} image files with:",
+        f" {num(report.get('created_from_files', 0))} image files with:",
         "",
         "```bash",
         report.get("command", ""),
@@ -346,23 +305,9 @@ def _build_section(report: dict[str, Any]) -> str:
     ]
     capped = report.get("capped") or {}
     if capped:
-        caps = [f"{_cell(b)}: {_num(c['kept'])} of {_num(c['photos'])}" for b, c in sorted(capped.items())]
+        caps = [f"{_cell(b)}: {num(c['kept'])} of {num(c['photos'])}" for b, c in sorted(capped.items())]
         lines += ["", f"Capped at `max_per_class` (photos sampled with the seed): {'; '.join(caps)}."]
     return "\n".join(lines)
-
-
-def setting_option(key: str) -> str:
-    """The command-line option of a build setting: ``val_ratio`` -> ``--val-ratio``."""
-    return "--priority" if key == "priority_breeds" else "--" + key.replace("_", "-")
-
-
-def setting_text(value: Any) -> str:
-    """A setting's value as a user typed it: ``none`` for no value, lists comma-separated."""
-    if value is None:
-        return "none"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value)) or "none"
-    return str(value)
 
 
 def _empty_folders_note(report: dict[str, Any]) -> list[str]:
@@ -371,7 +316,7 @@ def _empty_folders_note(report: dict[str, Any]) -> list[str]:
     if not empty:
         return []
     which = "; ".join(f"{_cell(e['folder'])} ({_cell(e['reason'])})" for e in empty)
-    return [f"{_count(len(empty), 'breed folder has', 'breed folders have')} no photo left, so no label: {which}.", ""]
+    return [f"{count(len(empty), 'breed folder has', 'breed folders have')} no photo left, so no label: {which}.", ""]
 
 
 def _left_out_section(report: dict[str, Any]) -> str:
@@ -382,7 +327,7 @@ def _left_out_section(report: dict[str, Any]) -> str:
     if skipped:
         reasons = count_reasons(skipped)
         lines.append(
-            f"{_count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully,"
+            f"{count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully,"
             " or not usable photos ("
             + "; ".join(f"{kind}: {n}" for kind, n in reasons.items())
             + ")."
@@ -395,8 +340,8 @@ def _left_out_section(report: dict[str, Any]) -> str:
     if duplicates:
         dropped = sum(len(d["dropped"]) for d in duplicates)
         lines.append(
-            f"{_count(len(duplicates), 'group', 'groups')} of byte-identical files within one breed"
-            f" counted as one photo each ({_count(dropped, 'copy', 'copies')} dropped):"
+            f"{count(len(duplicates), 'group', 'groups')} of byte-identical files within one breed"
+            f" counted as one photo each ({count(dropped, 'copy', 'copies')} dropped):"
         )
         lines += [""] + [
             f"- `{_code(d['kept'])}` kept; dropped {', '.join(f'`{_code(p)}`' for p in d['dropped'])}"
@@ -408,7 +353,7 @@ def _left_out_section(report: dict[str, Any]) -> str:
     lines.append("")
     if conflicts:
         lines.append(
-            f"{_count(len(conflicts), 'picture appears', 'pictures appear')} under two or more labels"
+            f"{count(len(conflicts), 'picture appears', 'pictures appear')} under two or more labels"
             " (the same bytes, or near-duplicates, in different folders), left out since the label is unknown:"
         )
         lines += [""] + [
@@ -438,16 +383,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _more(total: int) -> list[str]:
-    return [f"- ... and {_num(total - MAX_LISTED)} more"] if total > MAX_LISTED else []
-
-
-def _count(n: int, one: str, many: str) -> str:
-    """``1 file was`` / ``3 files were``."""
-    return f"{_num(n)} {one if n == 1 else many}"
-
-
-def _num(value: int) -> str:
-    return f"{value:,}"
+    return [f"- ... and {num(total - MAX_LISTED)} more"] if total > MAX_LISTED else []
 
 
 def _join(names: Iterable[str]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from ..atomic import write_bytes_atomic
-from .card import (
+from .explain import (
     PRIORITY_MARK,  # the one mark of the card, stats, chart and review page
 )
 

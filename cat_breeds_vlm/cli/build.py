@@ -87,8 +87,8 @@ def _settings(
     **gate,
 ):
     """The build config of the options; a bad combination named by its options (exit 2)."""
-    from ..build.card import setting_option
     from ..build.config import CatBreedsVLMConfig, SettingsError
+    from ..build.explain import setting_option
 
     try:
         return CatBreedsVLMConfig(

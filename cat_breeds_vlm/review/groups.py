@@ -9,12 +9,10 @@ sources or as ``{"source", "distance"}`` records: builds that predate them have 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..build.card import missing_eval
-from ..build.plan import MIN_PHOTOS_TO_SPLIT, pet_id
+from ..build.explain import missing_eval, missing_reasons, why_text
 
 #: Report keys that may hold near-duplicate groups (the first one present is read).
 NEAR_DUPLICATE_KEYS = ("near_duplicates", "near_duplicate_groups")
@@ -148,39 +146,10 @@ def _span(values: list[Any]) -> str | None:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def missing_breeds(report: dict[str, Any], sources: Iterable[str]) -> list[Missing]:
-    """The breeds missing from val or test, each with the reason in numbers.
-
-    ``sources`` are the build's photo sources (train, val and test): their pet ids tell how
-    many separable units a breed had, since all photos of one pet stay in one split.
-    """
+def missing_breeds(report: dict[str, Any]) -> list[Missing]:
+    """The breeds missing from val or test, each with the reason, as the card and ``stats`` say it."""
     missing = missing_eval(report)
-    photos: dict[str, set[str]] = {breed: set() for breed in missing}
-    for source in sources:
-        breed = folder_of(source)
-        if breed in photos:
-            photos[breed].add(source)
-    settings = report.get("settings") or {}
-    found = []
-    for breed, splits in missing.items():
-        found.append(Missing(breed, tuple(splits), _why(photos[breed], splits, settings)))
-    return found
-
-
-def _why(sources: set[str], splits: list[str], settings: dict[str, Any]) -> str:
-    """Why a breed has no photo in ``splits``, from its photos and their pets."""
-    if all(settings.get(f"{s}_ratio") == 0 for s in splits):
-        return "the build asked for no such split (ratio 0)"
-    n = len(sources)
-    units = len({pet_id(s) or s for s in sources})
-    if n < MIN_PHOTOS_TO_SPLIT:
-        return (
-            f"only {n} distinct photo{'s' if n != 1 else ''}: a breed needs {MIN_PHOTOS_TO_SPLIT}"
-            " to have one in each of train, val and test"
-        )
-    if units < MIN_PHOTOS_TO_SPLIT:
-        return (
-            f"{n} photos but of only {units} pet{'s' if units != 1 else ''}: all photos of one pet"
-            " stay in one split"
-        )
-    return f"{n} photos of {units} pets: too few to fill every split at these ratios"
+    return [
+        Missing(breed, tuple(missing[breed]), why_text(reason, photos))
+        for breed, (reason, photos) in missing_reasons(report).items()
+    ]

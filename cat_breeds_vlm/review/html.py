@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from ..build.card import MISSING_MARK, PRIORITY_MARK, split_names
+from ..build.explain import MISSING_MARK, PRIORITY_MARK, split_names
 from .groups import Group, folder_of
 from .page import Listing, Page, Skipped
 from .pictures import Slot

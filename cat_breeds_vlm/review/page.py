@@ -7,14 +7,13 @@ thumbnails them; :mod:`.html` then only formats.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from ..build.chart import render_chart
 from ..errors import UserError
-from .gather import PHOTO_SPLITS, Build, fetch_rows, locate, sample_rows
+from .gather import Build, fetch_rows, locate, sample_rows
 from .groups import (
     Group,
     Missing,
@@ -103,7 +102,7 @@ def collect(build: Build, options: ReviewOptions, *, num_proc: int = 1, progress
         report=report,
         options=options,
         samples=dict(sorted(samples.items())),
-        missing=missing_breeds(report, _photo_sources(build)),
+        missing=missing_breeds(report),
         duplicates=slots.listing(duplicates, cap),
         near_duplicates=slots.listing(near, cap) if near is not None else None,
         conflicts=slots.listing(conflicts, cap),
@@ -112,11 +111,6 @@ def collect(build: Build, options: ReviewOptions, *, num_proc: int = 1, progress
         thumbs=slots.pictures.finish(num_proc=num_proc, progress=progress),
         details=slots.pictures.details,
     )
-
-
-def _photo_sources(build: Build) -> Iterable[str]:
-    """The sources of every photo of the build (train, val and test rows)."""
-    return (source for s in PHOTO_SPLITS if s in build.splits for source in build.splits[s].sources)
 
 
 @dataclass
