@@ -9,7 +9,6 @@ out. The text depends only on the report, so the same build gives the same bytes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,6 @@ from ..atomic import write_text_atomic
 from .explain import (
     MISSING_MARK,
     PRIORITY_MARK,
-    count,
     missing_eval,
     missing_reasons,
     num,
@@ -26,10 +24,10 @@ from .explain import (
     split_names,
     why_text,
 )
+from .leftout import left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
-from .neartext import near_dup_lines
+from .markdown import cell, join, table
 from .plan import MIN_PHOTOS_TO_SPLIT
-from .report import count_reasons
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets
@@ -41,9 +39,6 @@ CHART_NAME = "class_distribution.png"
 TASK_CATEGORIES = ["image-text-to-text", "visual-question-answering", "image-classification"]
 TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava"]
 PRETTY_NAME = "Cat breeds VLM"
-
-#: How many entries of a long list (skipped files, duplicate groups) the card shows.
-MAX_LISTED = 10
 
 # The Hub's size_categories buckets: (upper bound, label), in increasing order.
 _SIZE_BUCKETS: tuple[tuple[int, str], ...] = (
@@ -125,7 +120,7 @@ def render_card(report: dict[str, Any], features: datasets.Features) -> str:
         _breeds_section(report),
         _chart_section(),
         _build_section(report),
-        _left_out_section(report),
+        left_out_section(report),
         licence_section(report["settings"]),
     ]
     body = "\n\n".join(sections) + "\n"
@@ -181,7 +176,7 @@ def _load_section() -> str:
 
 
 def _fields_section() -> str:
-    return "## Fields\n\n" + _table(
+    return "## Fields\n\n" + table(
         ["field", "type", "meaning"],
         [
             ["`id`", "string", "unique within its split; oversampled copies end in `#2`, `#3`, ..."],
@@ -208,15 +203,15 @@ def _splits_section(report: dict[str, Any]) -> str:
         ]
         for name, info in ((s, report["splits"][s]) for s in split_names(report))
     ]
-    table = _table(["split", "rows", "distinct photos", "shards", "for"], rows)
+    text = table(["split", "rows", "distinct photos", "shards", "for"], rows)
     empty = report.get("empty_splits") or []
     if empty:
         names = ", ".join(f"`{s}`" for s in empty)
-        table += (
+        text += (
             f"\n\nNot in this dataset: {names}. The build gave no rows for it (for `priority`:"
             " none of the priority breeds has a photo in train), and an empty split is not written."
         )
-    return "## Splits\n\n" + table
+    return "## Splits\n\n" + text
 
 
 def _breeds_section(report: dict[str, Any]) -> str:
@@ -227,12 +222,12 @@ def _breeds_section(report: dict[str, Any]) -> str:
     rows = []
     for breed in report["breeds"]:
         marks = (f" {PRIORITY_MARK}" if breed in priority else "") + (f" {MISSING_MARK}" if breed in missing else "")
-        name = _cell(breed) + marks
+        name = cell(breed) + marks
         train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
         counts = [num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
         rows.append([name, num(train_photos)] + counts)
     notes = [_priority_note(report, priority), _missing_note(report), _uncatalogued_note(report)]
-    return "## Breeds\n\n" + _table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
+    return "## Breeds\n\n" + table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
 
 
 def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
@@ -241,11 +236,11 @@ def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
     if not priority:
         return "No priority breeds were set."
     note = (
-        f"\\{PRIORITY_MARK} priority breed ({_join(present) or 'none of them is in the data'}): each train photo"
+        f"\\{PRIORITY_MARK} priority breed ({join(present) or 'none of them is in the data'}): each train photo"
         f" appears {report['settings'].get('priority_oversample', 1)} times in train, and these"
         " rows form the `priority` split."
     )
-    return note + (f" Set as priority but not in the data: {_join(absent)}." if absent else "")
+    return note + (f" Set as priority but not in the data: {join(absent)}." if absent else "")
 
 
 def _missing_note(report: dict[str, Any]) -> str:
@@ -254,7 +249,7 @@ def _missing_note(report: dict[str, Any]) -> str:
         return "Every breed has at least one photo in val and one in test."
     missing = missing_eval(report)
     which = "; ".join(
-        f"{_cell(b)}: no {' and no '.join(missing[b])} photo ({why_text(reason, photos)})"
+        f"{cell(b)}: no {' and no '.join(missing[b])} photo ({why_text(reason, photos)})"
         for b, (reason, photos) in reasons.items()
     )
     return (
@@ -270,7 +265,7 @@ def _uncatalogued_note(report: dict[str, Any]) -> str:
     if not labels:
         return ""
     return (
-        f"In no label catalogue: {_join(labels)}. Their conversations name the label and state no"
+        f"In no label catalogue: {join(labels)}. Their conversations name the label and state no"
         " fact about it (no kind, no description)."
     )
 
@@ -290,7 +285,7 @@ def _chart_section() -> str:
 
 def _build_section(report: dict[str, Any]) -> str:
     settings = report["settings"]
-    rows = [[f"`{setting_option(key)}`", _cell(setting_text(value))] for key, value in settings.items()]
+    rows = [[f"`{setting_option(key)}`", cell(setting_text(value))] for key, value in settings.items()]
     lines = [
         "## How it was built",
         "",
@@ -301,100 +296,12 @@ def _build_section(report: dict[str, Any]) -> str:
         report.get("command", ""),
         "```",
         "",
-        _table(["setting", "value"], rows),
+        table(["setting", "value"], rows),
     ]
     capped = report.get("capped") or {}
     if capped:
-        caps = [f"{_cell(b)}: {num(c['kept'])} of {num(c['photos'])}" for b, c in sorted(capped.items())]
+        caps = [f"{cell(b)}: {num(c['kept'])} of {num(c['photos'])}" for b, c in sorted(capped.items())]
         lines += ["", f"Capped at `max_per_class` (photos sampled with the seed): {'; '.join(caps)}."]
     return "\n".join(lines)
 
 
-def _empty_folders_note(report: dict[str, Any]) -> list[str]:
-    """The breed folders that became no label (no photo left), as a paragraph, or nothing."""
-    empty = report.get("empty_folders") or []
-    if not empty:
-        return []
-    which = "; ".join(f"{_cell(e['folder'])} ({_cell(e['reason'])})" for e in empty)
-    return [f"{count(len(empty), 'breed folder has', 'breed folders have')} no photo left, so no label: {which}.", ""]
-
-
-def _left_out_section(report: dict[str, Any]) -> str:
-    skipped = report.get("skipped") or []
-    duplicates = report.get("duplicates") or []
-    conflicts = report.get("conflicts") or []
-    lines = ["## Left out", "", *_empty_folders_note(report)]
-    if skipped:
-        reasons = count_reasons(skipped)
-        lines.append(
-            f"{count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully,"
-            " or not usable photos ("
-            + "; ".join(f"{kind}: {n}" for kind, n in reasons.items())
-            + ")."
-        )
-        lines += [""] + [f"- `{_code(i['source'])}`: {_cell(i['reason'])}" for i in skipped[:MAX_LISTED]]
-        lines += _more(len(skipped))
-    else:
-        lines.append("No file was skipped: every image decoded fully.")
-    lines.append("")
-    if duplicates:
-        dropped = sum(len(d["dropped"]) for d in duplicates)
-        lines.append(
-            f"{count(len(duplicates), 'group', 'groups')} of byte-identical files within one breed"
-            f" counted as one photo each ({count(dropped, 'copy', 'copies')} dropped):"
-        )
-        lines += [""] + [
-            f"- `{_code(d['kept'])}` kept; dropped {', '.join(f'`{_code(p)}`' for p in d['dropped'])}"
-            for d in duplicates[:MAX_LISTED]
-        ]
-        lines += _more(len(duplicates))
-    else:
-        lines.append("No byte-identical duplicates were found.")
-    lines.append("")
-    if conflicts:
-        lines.append(
-            f"{count(len(conflicts), 'picture appears', 'pictures appear')} under two or more labels"
-            " (the same bytes, or near-duplicates, in different folders), left out since the label is unknown:"
-        )
-        lines += [""] + [
-            "- " + ", ".join(f"`{_code(s)}`" for s in c["sources"]) + f" ({_join(c['breeds'])}"
-            + (f"; near-duplicates at distance {c['distance']:g})" if "distance" in c else ")")
-            for c in conflicts[:MAX_LISTED]
-        ]
-        lines += _more(len(conflicts))
-    else:
-        lines.append("No picture appears under two labels.")
-    lines.append("")
-    near = near_dup_lines(report, quote=lambda source: f"`{_code(source)}`")
-    lines += near + ([""] if near else [])
-    lines.append("The full lists are in `build.json`.")
-    return "\n".join(lines)
-
-
-# --- small text helpers ---------------------------------------------------------------------------
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A Markdown table; columns of counts are right-aligned."""
-    align = ["---:" if h.endswith(("rows", "photos", "shards")) else "---" for h in header]
-    lines = [f"| {' | '.join(header)} |", f"| {' | '.join(align)} |"]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
-    return "\n".join(lines)
-
-
-def _more(total: int) -> list[str]:
-    return [f"- ... and {num(total - MAX_LISTED)} more"] if total > MAX_LISTED else []
-
-
-def _join(names: Iterable[str]) -> str:
-    return ", ".join(_cell(n) for n in names)
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, one line."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    """Text safe inside backticks."""
-    return _cell(text).replace("`", "'")
