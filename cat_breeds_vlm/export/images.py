@@ -125,16 +125,20 @@ def sniff_mime(data: ImageData) -> str | None:
 
 
 def decode_strict(data: bytes) -> str:
-    """Fully decode image bytes (truncation is an error) and return their MIME type.
+    """Decode image bytes by the build's own rule and return their MIME type.
 
-    Raises :class:`ImageError` with Pillow's reason when the bytes do not decode.
+    One rule for "this image decodes" (:func:`cat_breeds_vlm.build.measure.measure`: truncated
+    files, bombs and other formats fail, as in verification). Raises :class:`ImageError` with
+    the reason when the bytes are not a usable image.
     """
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            fmt = image.format or ""
-    except Exception as err:  # UnidentifiedImageError, OSError, SyntaxError, bombs...
-        raise ImageError(f"{type(err).__name__}: {err}") from None
+    from ..build.measure import (
+        measure,  # numpy and simplejpeg: loaded when a check runs
+    )
+
+    measured = measure(bytes(data))
+    if measured.error is not None:
+        raise ImageError(measured.error)
+    fmt = measured.format or ""
     return "image/jpeg" if fmt == "MPO" else Image.MIME.get(fmt, f"image/{fmt.lower()}")
 
 
