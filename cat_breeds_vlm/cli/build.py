@@ -176,20 +176,32 @@ def run_build(
     return report
 
 
+def _counts_line(report: dict) -> list[str]:
+    """The summary's counts, each worded for its number (``1 duplicate group``, ``2 ...``)."""
+    from ..build.explain import count, num
+    parts = [
+        count(len(report["breeds"]), "breed", "breeds"),
+        f"{num(len(report['too_small']))} missing from val and/or test (too few photos or pets)",
+        count(len(report["skipped"]), "file skipped", "files skipped"),
+        count(len(report["duplicates"]), "duplicate group", "duplicate groups"),
+        count(len(report["conflicts"]), "conflicting duplicate", "conflicting duplicates") + " left out",
+    ]
+    if report.get("near_duplicates"):
+        groups = len(report["near_duplicates"])
+        parts.append(count(groups, "near-duplicate group", "near-duplicate groups") + " kept together")
+    return parts
+
+
 def format_summary(report: dict, out: Path, written: bool = True) -> str:
     """A short split table with what was left out, for the end of a build (or a dry run)."""
+    from ..build.explain import count
     head = f"Built {out}" if written else f"Dry run: nothing written (a build would write {out})"
     lines = [head, f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
     for split, info in report["splits"].items():
         lines.append(f"{split:<10}{info['rows']:>8}{info['photos']:>8}{info['shards']:>8}")
     for split in report.get("empty_splits", []):
         lines.append(f"{split:<10}{0:>8}  (no rows: not written, so load_dataset has no {split!r} split)")
-    lines.append(
-        f"{len(report['breeds'])} breeds; {len(report['too_small'])} missing from val and/or test (too few photos or pets); "
-        f"{len(report['skipped'])} files skipped; {len(report['duplicates'])} duplicate groups; "
-        f"{len(report['conflicts'])} conflicting duplicates left out"
-        + (f"; {len(report['near_duplicates'])} near-duplicate groups kept together" if report.get("near_duplicates") else "")
-    )
+    lines.append("; ".join(_counts_line(report)))
     by_reason = report.get("skipped_by_reason") or {}
     if by_reason:
         lines.append("Skipped files by reason (the list is in build.json):")
@@ -202,9 +214,9 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
     empty = report.get("empty_folders") or []
     if empty:
         listed = "; ".join(f"{e['folder']} ({e['reason']})" for e in empty[:5]) + ("; ..." if len(empty) > 5 else "")
-        lines.append(f"{len(empty)} breed folders with no photo left, not labels: {listed}")
-    if written:
-        look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o review.html"
+        lines.append(f"{count(len(empty), 'breed folder', 'breed folders')} with no photo left, not labels: {listed}")
+    if written:  # the page beside the build, as the demo suggests it
+        look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o {shlex.quote(str(out.parent / 'review.html'))}"
         lines.append(f"Look at the photos, groups and skipped files (an HTML page): {look}")
     return "\n".join(lines)
 
