@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from ..errors import UserError
 
 #: The formats :func:`validate` knows.
@@ -154,6 +152,8 @@ def _record_rules(kind: str, folder: Path) -> Callable[[Any], Iterable[str]]:
 
 def _jsonl_records(path: Path, report: Report, progress: bool) -> Iterator[tuple[str, Any]]:
     """``("line N", record)`` for each line that parses; broken lines go to the report."""
+    from tqdm.auto import tqdm  # here, not at the top: the CLI imports this module for --help
+
     size = path.stat().st_size
     with (
         open(path, "rb") as stream,
