@@ -54,11 +54,6 @@ def check_split(dataset: str | Located, split: str, present: list[str] | None = 
     raise UserError(f"{source.name} has no split {split!r} (it has {', '.join(present)}){why}")
 
 
-def is_local(dataset: str | Located) -> bool:
-    """True when DATASET is read from a folder on this machine (a build, or a cached Hub copy)."""
-    return locate(dataset).local
-
-
 def dataset_report(dataset: str | Located) -> dict | None:
     """The build report of a local folder or Hub repo id, or None when it has none."""
     return locate(dataset).report
