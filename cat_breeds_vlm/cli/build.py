@@ -129,15 +129,13 @@ def _command_line(image_dir: Path, out: Path, config) -> str:
     return shlex.join(words)
 
 
-def _check_priority(image_dir: Path, config, explicit: bool) -> None:
-    """An explicitly named priority breed must be a breed folder: catch typos before the build."""
+def _check_priority(image_dir: Path, breeds: list[str], config, explicit: bool) -> None:
+    """An explicitly named priority breed must be one of ``breeds`` (the folders of ``image_dir``):
+    catch typos before the build."""
     if not explicit:
         return
     import difflib
 
-    from ..build.scan import find_breeds
-
-    breeds = find_breeds(image_dir)
     for name in config.priority_breeds:
         if name not in breeds:
             close = difflib.get_close_matches(name, breeds, n=1)
@@ -160,12 +158,12 @@ def run_build(
     problem = ratio_problem(settings["val_ratio"], settings["test_ratio"], ("--val-ratio", "--test-ratio"))
     if problem:
         raise OptionError(problem)
-    find_breeds(image_dir)
+    breeds = find_breeds(image_dir)
     check_destination(Path(out).absolute(), overwrite, image_dir)  # a dry run previews the same
     from ..build import folder
 
     config = _settings(**settings)
-    _check_priority(image_dir, config, explicit=bool(settings["priority_breeds"]))
+    _check_priority(image_dir, breeds, config, explicit=bool(settings["priority_breeds"]))
     options = {"num_proc": num_proc or _num_proc_default(), "command": _command_line(image_dir, out, config)}
     if dry_run:
         report = folder.dry_run(image_dir, config, **options)
