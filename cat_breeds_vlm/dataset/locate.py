@@ -232,14 +232,14 @@ def hub_file(repo_id: str, name: str, token: str | None = None) -> Path | None:
     import huggingface_hub
     from huggingface_hub.errors import EntryNotFoundError
 
-    from .hub import NETWORK_ERRORS
+    from .hub import hub_errors
 
-    try:
-        return Path(huggingface_hub.hf_hub_download(repo_id, name, repo_type="dataset", token=token))
-    except EntryNotFoundError:
-        return None
-    except NETWORK_ERRORS as err:  # it answered a moment ago: a passing fault, said as one line
-        raise UserError(f"cannot read {name} of {repo_id} from the Hub: {one_line(err)}") from None
+    # It answered a moment ago: a network error now is a passing fault, said as one line.
+    with hub_errors(f"cannot read {name} of {repo_id} from the Hub", token):
+        try:
+            return Path(huggingface_hub.hf_hub_download(repo_id, name, repo_type="dataset", token=token))
+        except EntryNotFoundError:
+            return None
 
 
 def _cached_hint(repo_id: str) -> str:

@@ -84,14 +84,12 @@ def local_folder(dataset: str | Located, token: str | None = None) -> Path:
         return Path(source.path)
     import huggingface_hub
 
-    from ..dataset.hub import NETWORK_ERRORS
+    from ..dataset.hub import hub_errors
 
-    try:
+    with hub_errors(f"cannot download {source.name}", token):  # no access, a network failure: one line
         path = huggingface_hub.snapshot_download(
             source.path, repo_type="dataset", allow_patterns=list(HUB_PATTERNS), token=token
         )
-    except NETWORK_ERRORS as err:  # no access, a network failure: one line (a bug stays a bug)
-        raise UserError(f"cannot download {source.name}: {type(err).__name__}: {err}") from None
     return Path(path)
 
 
