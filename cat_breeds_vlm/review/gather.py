@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ..build.plan import breed_rng
-from ..build.report import read_report
+from ..build.report import REPORT_NAME, read_report
 from ..dataset.locate import Located
 from ..dataset.locate import (
     locate as locate_dataset,  # this module's locate finds photos
@@ -35,7 +35,7 @@ INDEX_COLUMNS = ("id", "source", "breed")
 #: The columns read for a row the page shows.
 SHOWN_COLUMNS = ("image", "conversations")
 #: The files of a Hub repo the review reads (not the chart, nor anything else pushed there).
-HUB_PATTERNS = ("README.md", "build.json", "data/*")
+HUB_PATTERNS = ("README.md", REPORT_NAME, "data/*")
 #: Splits a photo is in at most one of: where a source is looked up.
 PHOTO_SPLITS = ("train", "val", "test")
 
