@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from ..build.explain import MISSING_MARK, PRIORITY_MARK, split_names
+from ..build.explain import MISSING_MARK, PRIORITY_MARK, count, split_names
 from .groups import Group, folder_of
 from .page import Listing, Page, Skipped
 from .pictures import Slot
@@ -225,11 +225,6 @@ def _figure(page: Page, slot: Slot) -> str:
     )
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 group``, ``2 groups``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _more(listing: Listing[Any], what: str) -> str:
     rest = listing.total - len(listing.shown)
     return f'<p class="more">... and {rest:,} more {esc(what)} (all are listed in build.json)</p>' if rest > 0 else ""
@@ -247,7 +242,7 @@ def _group_html(page: Page, group: Group, slots: list[Slot]) -> str:
 def _groups(page: Page, section_id: str, listing: Listing[tuple[Group, list[Slot]]], what: str) -> str:
     if not listing.total:
         return _section(section_id, _note(f"None: no {what}."))
-    parts = [_note(f"{_count(listing.total, 'group')} of {what}.")]
+    parts = [_note(f"{count(listing.total, 'group', 'groups')} of {what}.")]
     parts += [_group_html(page, group, slots) for group, slots in listing.shown]
     return _section(section_id, *parts, _more(listing, "groups"))
 
@@ -268,7 +263,7 @@ def _skipped(page: Page) -> str:
     if not page.skipped.total:
         return _section("skipped", _note("No file was skipped: every image decoded fully."))
     rows = [_skipped_row(page, item) for item in page.skipped.shown]
-    parts = [_note(f"{_count(page.skipped.total, 'file')} skipped: not images that decode fully.")]
+    parts = [_note(f"{count(page.skipped.total, 'file', 'files')} skipped: not images that decode fully.")]
     if page.options.images is None:
         parts.append(_note("Pass --images with the photo folder to see what each file holds."))
     table = _table(["file", "reason", "picture"], rows, numeric_from=9)
