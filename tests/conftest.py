@@ -78,3 +78,14 @@ def small_build(small_tree, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build") / "cat_breeds_vlm"
     build_folder(small_tree[0], out, CatBreedsVLMConfig(), progress=False, command="test build")
     return out
+
+
+def interruptible() -> None:
+    """``preexec_fn`` of a child that a test stops with Ctrl-C (SIGINT).
+
+    A shell starts background jobs with SIGINT ignored, children inherit that, and Python then
+    never raises KeyboardInterrupt: the child gets SIGINT's default back before it starts.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -20,6 +20,7 @@ import datasets
 import pytest
 from chat_server import Action, ChatRequest, ChatServer
 from click.testing import CliRunner, Result
+from conftest import interruptible
 
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.errors import UserError
@@ -168,7 +169,7 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
                 "--base-url", server.base_url, "--model", MODEL, "-o", str(out),
                 "--concurrency", "2"]  # fmt: skip
         process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible
         )
         deadline = time.monotonic() + 60
         while (
