@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 SPLITS: tuple[str, ...] = ("train", "val", "test", "priority")
 #: The splits a photo may be in exactly one of (``priority`` is a subset of ``train``).
 EVAL_SPLITS: tuple[str, ...] = ("val", "test")
+#: The splits that hold every distinct photo once (``priority`` repeats train's).
+PHOTO_SPLITS: tuple[str, ...] = ("train", *EVAL_SPLITS)
 
 #: The columns of every split, in order; :func:`make_features` gives their types.
 COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "breed", "source")

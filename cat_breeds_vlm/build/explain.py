@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..features import EVAL_SPLITS, in_build_order
+from ..features import EVAL_SPLITS, PHOTO_SPLITS, in_build_order
 from .plan import MIN_PHOTOS_TO_SPLIT
 
 #: The marks of the breed tables, the same in the card and in ``stats``: a priority breed, and a
@@ -54,7 +54,7 @@ def missing_reasons(report: dict[str, Any]) -> dict[str, tuple[str, int | None]]
         elif not isinstance(photos, dict):
             reasons[breed] = (NOT_RECORDED_WHY, None)
         else:
-            total = sum(photos.get(s, {}).get(breed, 0) for s in ("train", "val", "test"))
+            total = sum(photos.get(s, {}).get(breed, 0) for s in PHOTO_SPLITS)
             reasons[breed] = (TOO_FEW_PHOTOS if total < MIN_PHOTOS_TO_SPLIT else TOO_FEW_PETS, total)
     return reasons
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import UserError
-from ..features import SPLITS
+from ..features import PHOTO_SPLITS, SPLITS
 
 if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
     from .stages import Prepared
@@ -60,7 +60,7 @@ def make_report(
     plan = prepared.plan
     written = plan.written_splits
     counts = {s: dict(sorted(Counter(r.breed for r in plan.rows[s]).items())) for s in SPLITS}
-    photos = {s: dict(sorted(plan.photos[s].items())) for s in ("train", "val", "test")}
+    photos = {s: dict(sorted(plan.photos[s].items())) for s in PHOTO_SPLITS}
     return {
         "generator": GENERATOR,
         "format": FORMAT_VERSION,

@@ -168,7 +168,7 @@ def _reencode(data: ImageData, max_side: int | None) -> EncodedImage:
         source_format, source_mode, info = image.format, image.mode, dict(image.info)
         if max_side is not None and not _fits(*image.size, max_side):
             _draft(image, max_side)
-        work = _to_8_bits(image).convert(_working_mode(image))
+        work = to_8_bits(image).convert(_working_mode(image))
     if max_side is not None and not _fits(*work.size, max_side):
         work.thumbnail((max_side, max_side))
     as_png = work.mode in ("RGBA", "LA") or source_format == "PNG"
@@ -192,7 +192,7 @@ def _draft(image: Image.Image, max_side: int) -> None:
     image.draft(None, (max(1, round(image.width * scale)), max(1, round(image.height * scale))))
 
 
-def _to_8_bits(image: Image.Image) -> Image.Image:
+def to_8_bits(image: Image.Image) -> Image.Image:
     """16-bit grey (``I;16``, ``I``) scaled to 0-255: ``convert`` alone would clip it to white."""
     if image.mode.startswith("I"):
         return image.point(lambda value: value / 256)

@@ -152,7 +152,9 @@ def _record_rules(kind: str, folder: Path) -> Callable[[Any], Iterable[str]]:
 
 def _jsonl_records(path: Path, report: Report, progress: bool) -> Iterator[tuple[str, Any]]:
     """``("line N", record)`` for each line that parses; broken lines go to the report."""
-    from tqdm.auto import tqdm  # here, not at the top: the CLI imports this module for --help
+    from tqdm.auto import (
+        tqdm,  # here, not at the top: the CLI imports this module for --help
+    )
 
     size = path.stat().st_size
     with (

@@ -29,6 +29,7 @@ from ..dataset.locate import (
 from ..dataset.stats import count_report
 from ..errors import UserError
 from ..export.source import ParquetSplit, RowGroup
+from ..features import PHOTO_SPLITS
 
 #: The columns read for every row: enough to sample and to find a photo by its source.
 INDEX_COLUMNS = ("id", "source", "breed")
@@ -36,8 +37,6 @@ INDEX_COLUMNS = ("id", "source", "breed")
 SHOWN_COLUMNS = ("image", "conversations")
 #: The files of a Hub repo the review reads (not the chart, nor anything else pushed there).
 HUB_PATTERNS = ("README.md", REPORT_NAME, "data/*")
-#: Splits a photo is in at most one of: where a source is looked up.
-PHOTO_SPLITS = ("train", "val", "test")
 
 
 @dataclass

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 from tqdm.auto import tqdm
 
 from ..build.verify import BOMB_ERRORS, bomb_guard
+from ..export.images import to_8_bits
 from ..workers import parallel_map
 
 #: The longer side of a thumbnail, in pixels: a grid of 12 fits a laptop screen's width.
@@ -70,7 +71,7 @@ def _draft_size(size: tuple[int, int], side: int) -> tuple[int, int]:
 def _rgb(image: Image.Image) -> Image.Image:
     """RGB of any mode: transparency over white, 16-bit grey scaled down rather than clipped."""
     if image.mode.startswith("I"):
-        image = image.point(lambda value: value / 256).convert("L")
+        image = to_8_bits(image).convert("L")
     if image.mode in ("RGBA", "LA", "PA") or image.has_transparency_data:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
