@@ -12,16 +12,17 @@ import huggingface_hub
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from review_fixtures import decode_thumb, parse_page
 
+from cat_breeds_vlm.build.links import NearPair, near_groups
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.review import ReviewOptions, write_review
 from cat_breeds_vlm.review.gather import open_build, sample_rows
-from cat_breeds_vlm.review.groups import NEAR_DUPLICATE_KEYS, near_duplicate_groups
+from cat_breeds_vlm.review.groups import conflict_groups, near_duplicate_groups
 from cat_breeds_vlm.review.html import SECTIONS
 from cat_breeds_vlm.review.thumbnails import THUMB_SIDE, make_thumbnail, read_photo
-from review_fixtures import decode_thumb, parse_page
 
 PER_BREED = 4
 
@@ -189,14 +190,12 @@ def test_near_duplicate_groups_are_shown_when_the_report_has_them(small_build, t
     report = json.loads((folder / "build.json").read_text(encoding="utf-8"))
     build = open_build(str(small_build))
     bengal = sorted(s for s in build.splits["train"].sources if s.startswith("Bengal/"))[:2]
-    report["near_duplicates"] = [
-        {"breed": "Bengal", "members": [{"source": bengal[0], "distance": 0}, {"source": bengal[1], "distance": 6}]}
-    ]
+    report["near_duplicates"] = near_groups([NearPair(bengal[0], bengal[1], 6)])  # as a build records them
     (folder / "build.json").write_text(json.dumps(report), encoding="utf-8")
     out = tmp_path / "review.html"
     _review(str(folder), "-o", str(out), "--per-breed", "1")
     section = _section_text(out.read_text(encoding="utf-8"), "near-duplicates")
-    assert 'data-breed="bengal"' in section and ">distance 6<" in section
+    assert 'data-breed="bengal"' in section and "distance 6" in section
     assert len(re.findall(r'<img data-t="\d+"', section)) == 2
     plain = tmp_path / "plain.html"
     _review(str(small_build), "-o", str(plain), "--per-breed", "1")
@@ -287,28 +286,20 @@ def test_photos_are_read_only_from_inside_the_photo_folder(small_tree, tmp_path)
     assert read_photo(root, "Bengal/none.jpg") == "not found in the image folder"
 
 
-@pytest.mark.parametrize(
-    "records, distance, captions",
-    [
-        ([["Bengal/1_1.jpg", "Bengal/2_1.jpg"]], "not recorded", ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]),
-        ([{"breed": "Bengal", "sources": ["Bengal/1_1.jpg", "Bengal/2_1.jpg"], "distance": 4}], "4", None),
-        ([{"kept": "Bengal/1_1.jpg", "dropped": ["Bengal/2_1.jpg"], "max_distance": 5}], "5", None),
-        (
-            [{"members": [{"source": "Bengal/1_1.jpg", "distance": 0}, {"path": "Bengal/2_1.jpg", "hamming": 7}]}],
-            "0-7",
-            ["distance 0", "distance 7"],
-        ),
-    ],
-)
-def test_near_duplicate_records_of_any_likely_shape_are_read(records, distance, captions):
-    for key in NEAR_DUPLICATE_KEYS:
-        (group,) = near_duplicate_groups({key: records})
-        assert group.breeds == ("Bengal",)
-        assert [m.source for m in group.members] == ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]
-        assert group.distance == distance
-        if captions:
-            assert [m.caption for m in group.members] == captions
-    assert near_duplicate_groups({"duplicates": []}) is None
+def test_near_duplicate_and_conflict_records_are_read_as_the_build_writes_them():
+    (group,) = near_duplicate_groups({"near_duplicates": near_groups([NearPair("Bengal/1_1.jpg", "Bengal/2_1.jpg", 4.5)])})
+    assert group.breeds == ("Bengal",)
+    assert [m.source for m in group.members] == ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]
+    assert group.distance == "4.5"
+    assert near_duplicate_groups({"near_duplicates": []}) == []  # searched, found nothing
+    assert near_duplicate_groups({"duplicates": []}) is None  # a build from before the search
+    near, same = conflict_groups({"conflicts": [
+        {"sources": ["Bengal/1_1.jpg", "Calico/9_1.jpg"], "breeds": ["Bengal", "Calico"], "distance": 3.0},
+        {"sources": ["Bengal/2_1.jpg", "Calico/8_1.jpg"], "breeds": ["Bengal", "Calico"]},
+    ]})  # fmt: skip
+    assert near.distance == "3.0" and not near.identical
+    assert same.distance == "0 (identical bytes)" and same.identical
+    assert [m.caption for m in same.members] == ["label: Bengal", "label: Calico"]
 
 
 def test_every_odd_but_valid_photo_gets_a_thumbnail(small_tree):

@@ -1,10 +1,10 @@
 """What the build left out or merged, as the review page lists it: plain records from the report.
 
-Duplicate groups, near-duplicate groups, conflicts and skipped files come from ``build.json``;
-the breeds missing from val or test come from its counts, with the reason worked out from the
-photos and pets the build has. Near-duplicate groups are read from whichever of
-:data:`NEAR_DUPLICATE_KEYS` the report has, and their records may name members as plain
-sources or as ``{"source", "distance"}`` records: builds that predate them have none.
+Duplicate groups, near-duplicate groups, conflicts and skipped files come from ``build.json``,
+in the shapes the build writes them (:mod:`cat_breeds_vlm.build.plan` and
+:mod:`cat_breeds_vlm.build.links`); the breeds missing from val or test and why come from
+:mod:`cat_breeds_vlm.build.explain`. Builds made before the near-duplicate search have no
+``near_duplicates`` record.
 """
 
 from __future__ import annotations
@@ -13,13 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..build.explain import missing_eval, missing_reasons, why_text
-
-#: Report keys that may hold near-duplicate groups (the first one present is read).
-NEAR_DUPLICATE_KEYS = ("near_duplicates", "near_duplicate_groups")
-#: Keys of a group record that may hold its members (the first one present is read).
-MEMBER_KEYS = ("members", "sources", "photos", "files")
-#: Keys of a group or member record that may hold a perceptual-hash distance.
-DISTANCE_KEYS = ("distance", "max_distance", "hamming", "distances")
 
 
 @dataclass(frozen=True)
@@ -68,16 +61,18 @@ def duplicate_groups(report: dict[str, Any]) -> list[Group]:
 
 
 def conflict_groups(report: dict[str, Any]) -> list[Group]:
-    """One picture under two or more labels: each file with the label its folder gives it."""
+    """One picture under two or more labels: each file with the label its folder gives it.
+
+    Identical bytes, unless the record carries the distance of a near-duplicate pair.
+    """
     groups = []
     for record in report.get("conflicts") or []:
-        members, distances = _members(record)
-        distance = _distance(record) or _span(distances)
+        distance = record.get("distance")
         groups.append(
             Group(
-                _breeds(record, members),
-                tuple(Member(m.source, f"label: {folder_of(m.source)}") for m in members),
-                distance if distance is not None else "0 (identical bytes)",
+                tuple(record["breeds"]),
+                tuple(Member(source, f"label: {folder_of(source)}") for source in record["sources"]),
+                "0 (identical bytes)" if distance is None else str(distance),
                 identical=distance is None,
             )
         )
@@ -85,65 +80,18 @@ def conflict_groups(report: dict[str, Any]) -> list[Group]:
 
 
 def near_duplicate_groups(report: dict[str, Any]) -> list[Group] | None:
-    """Near-duplicate groups (similar, not identical, pictures), or None when none are recorded."""
-    key = next((k for k in NEAR_DUPLICATE_KEYS if k in report), None)
-    if key is None:
+    """Near-duplicate groups (similar, not identical, pictures) with their largest distance,
+    or None when the build recorded none (made before the search existed)."""
+    if "near_duplicates" not in report:
         return None
-    groups = []
-    for record in report[key] or []:
-        members, distances = _members(record)
-        distance = _distance(record) or _span(distances)
-        groups.append(
-            Group(
-                _breeds(record, members),
-                tuple(members),
-                distance if distance is not None else "not recorded",
-            )
+    return [
+        Group(
+            tuple(sorted({folder_of(source) for source in record["photos"]})),
+            tuple(Member(source, source) for source in record["photos"]),
+            str(record["max_distance"]),
         )
-    return groups
-
-
-def _members(record: Any) -> tuple[list[Member], list[Any]]:
-    """The members of a group record (a list of sources, or a record naming them), and the
-    distances recorded for them."""
-    if isinstance(record, list):
-        items: list[Any] = record
-    elif "kept" in record:
-        items = [record["kept"], *(record.get("dropped") or [])]
-    else:
-        items = next((record[k] for k in MEMBER_KEYS if k in record), [])
-    members, distances = [], []
-    for item in items:
-        if isinstance(item, dict):
-            distance = next((item[k] for k in DISTANCE_KEYS if k in item), None)
-            source = str(item.get("source") or item.get("path") or "")
-            members.append(Member(source, f"distance {distance}" if distance is not None else source))
-            distances += [distance] if distance is not None else []
-        else:
-            members.append(Member(str(item), str(item)))
-    return members, distances
-
-
-def _breeds(record: Any, members: list[Member]) -> tuple[str, ...]:
-    """The breeds a group record names, else those of its members' folders."""
-    named = record.get("breeds") or [record.get("breed")] if isinstance(record, dict) else []
-    return tuple(b for b in named if b) or tuple(sorted({folder_of(m.source) for m in members}))
-
-
-def _distance(record: Any) -> str | None:
-    """A group record's own distance as text (a list of distances shows its range), or None."""
-    if not isinstance(record, dict):
-        return None
-    value = next((record[k] for k in DISTANCE_KEYS if k in record), None)
-    return _span(value) if isinstance(value, list) else None if value is None else str(value)
-
-
-def _span(values: list[Any]) -> str | None:
-    """``"3"`` or ``"0-6"``: the range of some distances, or None when there are none."""
-    if not values:
-        return None
-    low, high = min(values), max(values)
-    return str(low) if low == high else f"{low}-{high}"
+        for record in report["near_duplicates"] or []
+    ]
 
 
 def missing_breeds(report: dict[str, Any]) -> list[Missing]:
