@@ -17,13 +17,14 @@ The search is an index, then a check of each candidate:
    signatures farther apart);
 2. a k-d tree (``scipy.spatial.cKDTree``) over the whole views' projections lists the views
    (whole or cropped) within :data:`INDEX_SHARE` of the threshold of each other, without
-   comparing all n^2 pairs (its cost grows with the photos and with how densely they crowd
-   the projection; ``benchmarks/RESULTS.md`` has the figures). Copies of one picture differ mostly in fine detail (edges moved
-   by a fraction of a pixel), little in the lowest frequencies: in every re-encoded, resized,
-   re-saved or brightened copy we planted the projected difference stayed under half the
-   threshold (border crops reach 0.56 of the whole; ``benchmarks/RESULTS.md``);
+   comparing all n^2 pairs: each view asks for its two nearest within that radius, and only
+   the few that have a second ask for all (``benchmarks/RESULTS.md`` has the figures). Copies
+   of one picture differ mostly in fine detail (edges moved by a fraction of a pixel), little
+   in the lowest frequencies: in every re-encoded, resized, re-saved or brightened copy we
+   planted the projected difference stayed under half the threshold (border crops reach 0.56
+   of the whole; ``benchmarks/RESULTS.md``);
 3. each candidate's whole signature and distance are computed (vectorised, in batches; only
-   candidates get a whole signature) and the pair is kept when within
+   photos in a candidate pair get a whole signature, once a batch) and the pair is kept when within
    ``threshold`` and when the fine detail the blur took out correlates (:data:`DETAIL_MIN`):
    textures like brick, grass and gravel blur to the same grey, but their detail differs.
 """
@@ -100,7 +101,36 @@ def _dct_rows(side: int, count: int) -> np.ndarray:
     return rows
 
 
-def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 4096) -> list[np.ndarray]:
+def _separable(matrix: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """``matrix`` (k x 16) applied along the rows and the columns of each (16, 16, 3) image:
+    (n, k, k, 3), as two batched matrix products (BLAS, far faster than ``einsum`` here)."""
+    count, side = len(pixels), len(matrix)
+    rows = np.matmul(matrix, pixels.reshape(count, THUMB_SIDE, 3 * THUMB_SIDE))
+    both = np.matmul(rows.reshape(count, side, THUMB_SIDE, 3).transpose(0, 1, 3, 2), matrix.T)
+    return both.transpose(0, 1, 3, 2)
+
+
+def _frequency_order(side: int) -> np.ndarray:
+    """The flat (u, v) positions of ``side`` x ``side`` coefficients, by u + v, then u."""
+    order = sorted(((u, v) for u in range(side) for v in range(side)), key=lambda uv: (uv[0] + uv[1], uv[0]))
+    return np.array([u * side + v for u, v in order])
+
+
+def _reducers(side: int) -> list[np.ndarray]:
+    """Per view, the matrix taking a thumbnail side to its ``side`` lowest cosine frequencies."""
+    return [(_dct_rows(THUMB_SIDE, side) @ operator).astype(np.float32) for operator in view_operators()]
+
+
+def _signature_batch(pixels: np.ndarray, reduce: np.ndarray) -> np.ndarray:
+    """The signatures of float32 thumbnails (n, 16, 16, 3) for one view (see :func:`signatures`)."""
+    side = len(reduce)
+    low = _separable(reduce, pixels)
+    mean = low[:, 0, 0, :].sum(axis=1) / (3 * THUMB_SIDE)  # the (0, 0) coefficient is 16 x the mean
+    rows = low.reshape(len(pixels), side**2, 3)[:, _frequency_order(side)].reshape(len(pixels), -1)
+    return rows * (100.0 / (mean + 1.0))[:, None]
+
+
+def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 8192) -> list[np.ndarray]:
     """Per view, the signature of every uint8 thumbnail (n, 16, 16, 3): float32 rows.
 
     A signature is the lowest ``side`` x ``side`` orthonormal cosine coefficients of each
@@ -109,54 +139,49 @@ def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 4096
     projection whatever ``side`` is (``side=2`` gives just what the index needs, for a
     sixteenth of the work). After the blur, the frequencies above 8 hold almost nothing.
     """
-    width = 3 * side**2
-    views = []
-    for operator in view_operators():
-        parts = [_signature_batch(thumbs[start : start + batch], operator, side) for start in range(0, len(thumbs), batch)]
-        views.append(np.concatenate(parts) if parts else np.empty((0, width), np.float32))
+    reducers = _reducers(side)
+    views = [np.empty((len(thumbs), 3 * side**2), np.float32) for _ in reducers]
+    for start in range(0, len(thumbs), batch):
+        pixels = thumbs[start : start + batch].astype(np.float32)
+        for reduce, out in zip(reducers, views):
+            out[start : start + len(pixels)] = _signature_batch(pixels, reduce)
     return views
-
-
-def _signature_batch(thumbs: np.ndarray, operator: np.ndarray, side: int) -> np.ndarray:
-    """The signatures of one batch of thumbnails for one view (see :func:`signatures`)."""
-    order = sorted(((u, v) for u in range(side) for v in range(side)), key=lambda uv: (uv[0] + uv[1], uv[0]))
-    flat = np.array([u * side + v for u, v in order])
-    reduce = (_dct_rows(THUMB_SIDE, side) @ operator).astype(np.float32)
-    weights = (operator.sum(axis=0) / THUMB_SIDE).astype(np.float32)  # the view's mean, as pixel weights
-    pixels = thumbs.astype(np.float32)
-    low = np.einsum("ui,nijc,vj->nuvc", reduce, pixels, reduce, optimize=True)
-    mean = np.einsum("i,nijc,j->n", weights, pixels, weights, optimize=True) / 3
-    rows = low.reshape(len(pixels), side**2, 3)[:, flat].reshape(len(pixels), -1)
-    return rows * (100.0 / (mean + 1.0))[:, None]
 
 
 def candidates(views: list[np.ndarray], radius: float, workers: int = 1) -> np.ndarray:
     """Pairs of view rows whose index projections are within ``radius`` (a k-d tree over the
     whole views): whole-whole and crop-whole pairs, as an (m, 2) array of rows, where view v
-    of photo i is row v * n + i."""
+    of photo i is row v * n + i.
+
+    Almost every photo has no neighbour but itself, so each is first asked for its two nearest
+    within ``radius`` (a bounded nearest-neighbour query, which stops early and returns arrays,
+    not lists); only the photos whose second is found too are asked for all of theirs.
+    """
     from scipy.spatial import cKDTree
 
     count, width = len(views[0]), 3 * INDEX_FREQUENCIES
     tree = cKDTree(views[0][:, :width])
     found = []
     for view, rows in enumerate(views):
-        near = tree.query_ball_point(rows[:, :width], radius, workers=workers, return_sorted=False)
-        lengths = np.fromiter(map(len, near), np.int64, count)
-        first = np.repeat(np.arange(count), lengths)
-        second = np.fromiter(itertools.chain.from_iterable(near), np.int64, int(lengths.sum()))
-        keep = first != second if view else first < second
-        found.append(np.stack([first[keep] + view * count, second[keep]], axis=1))
+        points = rows[:, :width]
+        distance, nearest = tree.query(points, k=2, distance_upper_bound=radius, workers=workers)
+        crowded = np.flatnonzero(np.isfinite(distance[:, 1]))
+        single = np.flatnonzero(np.isfinite(distance[:, 0]) & ~np.isfinite(distance[:, 1]))
+        first, second = [single], [nearest[single, 0]]
+        if len(crowded):
+            near = tree.query_ball_point(points[crowded], radius, workers=workers, return_sorted=False)
+            lengths = np.fromiter(map(len, near), np.int64, len(crowded))
+            first.append(np.repeat(crowded, lengths))
+            second.append(np.fromiter(itertools.chain.from_iterable(near), np.int64, int(lengths.sum())))
+        first_rows, second_rows = np.concatenate(first), np.concatenate(second)
+        keep = first_rows != second_rows if view else first_rows < second_rows
+        found.append(np.stack([first_rows[keep] + view * count, second_rows[keep]], axis=1))
     return np.concatenate(found)
 
 
 def _sharp_operators() -> list[np.ndarray]:
     """Per view, the same resampling as :func:`view_operators` without the blur."""
     return [np.eye(THUMB_SIDE, dtype=np.float32), _crop_matrix(THUMB_SIDE, CROP_VIEW).astype(np.float32)]
-
-
-def _apply(operator: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """``operator`` applied along the rows and the columns of each (side, side, 3) image."""
-    return np.einsum("ij,njkc,lk->nilc", operator, pixels, operator, optimize=True)
 
 
 def details(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -169,7 +194,7 @@ def details(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if not mine.any():
             continue
         pixels = thumbs[rows[mine] % count].astype(np.float32)
-        diff = (pixels if view == 0 else _apply(sharp, pixels)) - _apply(blurred, pixels)
+        diff = (pixels if view == 0 else _separable(sharp, pixels)) - _separable(blurred, pixels)
         out[mine] = diff.reshape(len(pixels), -1) * (100.0 / (pixels.mean(axis=(1, 2, 3)) + 1.0))[:, None]
     return out
 
@@ -178,23 +203,30 @@ def _rows(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The full signatures of view rows (view v of photo i is row v * n + i)."""
     count = len(thumbs)
     out = np.empty((len(rows), 3 * SIGNATURE_SIDE**2), np.float32)
-    for view, operator in enumerate(view_operators()):
+    for view, reduce in enumerate(_reducers(SIGNATURE_SIDE)):
         mine = rows // count == view
         if mine.any():
-            out[mine] = _signature_batch(thumbs[rows[mine] % count], operator, SIGNATURE_SIDE)
+            out[mine] = _signature_batch(thumbs[rows[mine] % count].astype(np.float32), reduce)
     return out
 
 
 def check(thumbs: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each pair of view rows: the signature distance (RMS over the thumbnail's 768 values)
-    and how alike their fine detail is (correlation, 1 when there is too little to compare)."""
+    and how alike their fine detail is (correlation, 1 when there is too little to compare).
+
+    Pairs are checked a batch at a time, each view row of a batch measured once however many
+    pairs it is in (copies of one picture pair up with each other many times).
+    """
     distance = np.empty(len(pairs), np.float32)
     alike = np.empty(len(pairs), np.float32)
     for start in range(0, len(pairs), _CHECK_BATCH):
         chunk = pairs[start : start + _CHECK_BATCH]
-        diff = _rows(thumbs, chunk[:, 0]) - _rows(thumbs, chunk[:, 1])
+        rows, where = np.unique(chunk, return_inverse=True)
+        where = where.reshape(chunk.shape)
+        signature, detail = _rows(thumbs, rows), details(thumbs, rows)
+        diff = signature[where[:, 0]] - signature[where[:, 1]]
         distance[start : start + len(chunk)] = np.sqrt(np.einsum("ij,ij->i", diff, diff) / (3 * THUMB_SIDE**2))
-        first, second = details(thumbs, chunk[:, 0]), details(thumbs, chunk[:, 1])
+        first, second = detail[where[:, 0]], detail[where[:, 1]]
         energy = np.sqrt(np.einsum("ij,ij->i", first, first) * np.einsum("ij,ij->i", second, second))
         flat = energy < (FLAT_DETAIL**2) * first.shape[1]
         alike[start : start + len(chunk)] = np.where(
