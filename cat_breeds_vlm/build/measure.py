@@ -21,7 +21,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import simplejpeg
@@ -42,9 +42,12 @@ _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 _AVIF_BRANDS = (b"avif", b"avis")
 
 
-@dataclass(frozen=True)
-class Measurements:
-    """What one decode of one file found; ``error`` set means it is unusable whatever the settings."""
+class Measurements(NamedTuple):
+    """What one decode of one file found; ``error`` set means it is unusable whatever the settings.
+
+    A named tuple, not a dataclass: a build makes one per photo (126,607 in a full-scale
+    tree), in the main process that the verifying workers share the cores with.
+    """
 
     format: str | None  # JPEG, PNG, WEBP, GIF, ... as sniffed (None: not an image we know)
     error: str | None = None  # empty, not an image, truncated, a bomb, another format
@@ -205,7 +208,34 @@ def _measured(
     image_format: str, width: int, height: int, pixels: np.ndarray, corrupt: str | None
 ) -> Measurements:
     """The measurements of decoded RGB pixels (height x width x 3, uint8)."""
+    return Measurements(
+        image_format, None, int(width), int(height), corrupt, round(_spread(pixels), 3), _thumbnail(pixels)
+    )
+
+
+#: Pixels up to which n * sum(x^2) fits in 64 bits (2^20 * 2^20 * 2^16 = 2^56).
+_EXACT_SUMS_UP_TO = 1 << 20
+
+
+def _spread(pixels: np.ndarray) -> float:
+    """The largest standard deviation of one colour channel of RGB pixels (0 when there are none).
+
+    From exact integer sums (n * sum(x^2) - sum(x)^2 = n^2 * variance): the same figure as
+    ``numpy.std`` to 1e-12, in two thirds of its time on a draft decode's ~1,000 pixels.
+    """
     flat = pixels.reshape(-1, 3)
-    spread = float(flat.std(axis=0).max()) if len(flat) else 0.0
-    thumb = Image.fromarray(np.ascontiguousarray(pixels)).resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR)
-    return Measurements(image_format, None, int(width), int(height), corrupt, round(spread, 3), thumb.tobytes())
+    count = len(flat)
+    if not count:
+        return 0.0
+    if count > _EXACT_SUMS_UP_TO:  # n * sum(x^2) would overflow 64 bits
+        return float(flat.std(axis=0).max())
+    sums = flat.sum(axis=0, dtype=np.int64)
+    squares = np.einsum("ij,ij->j", flat, flat, dtype=np.int64)
+    return float(np.sqrt((count * squares - sums * sums).max())) / count
+
+
+def _thumbnail(pixels: np.ndarray) -> bytes:
+    """The THUMB_SIDE x THUMB_SIDE bilinear thumbnail of RGB pixels, as bytes (row-major RGB)."""
+    height, width = pixels.shape[:2]
+    image = Image.frombuffer("RGB", (width, height), np.ascontiguousarray(pixels), "raw", "RGB", 0, 1)
+    return image.resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR).tobytes()

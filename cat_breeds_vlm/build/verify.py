@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tqdm.auto import tqdm
 
@@ -30,12 +30,16 @@ from .scan import Candidate
 #: v2: measurements (strict JPEG decode, size, spread, thumbnail) instead of a verdict.
 CACHE_SCHEMA = "v2"
 __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all", "verify_bytes", "verify_file"]
+#: Files handed to a worker at a time (and the progress bar's step).
+_CHUNK = 256
+#: Verdicts stored at a time, so an interrupted build keeps what it measured.
+_STORE_EVERY = 5120
 _COLUMNS = "path, size, mtime_ns, sha256, format, error, width, height, corrupt, spread, thumb"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What verifying one file found: its content hash and its measurements."""
+class Verdict(NamedTuple):
+    """What verifying one file found: its content hash and its measurements (a named tuple, as
+    :class:`~cat_breeds_vlm.build.measure.Measurements` is: one is made per photo)."""
 
     sha256: str
     measured: Measurements
@@ -58,19 +62,15 @@ def verify_bytes(data: bytes) -> Verdict:
 
 def verify_file(path: Path | str) -> Verdict:
     """Read one file once, hash it and measure it."""
-    return verify_bytes(Path(path).read_bytes())
+    with open(path, "rb") as file:
+        return verify_bytes(file.read())
 
 
-def _record(verdict: Verdict) -> tuple:
-    """A verdict as a flat tuple: (sha256, *measurements), as the cache stores it."""
-    found = verdict.measured
-    return (verdict.sha256, found.format, found.error, found.width, found.height, found.corrupt,
-            found.spread, found.thumb)
-
-
-def _verify_to_record(path: Path) -> tuple:
-    """:func:`verify_file` in a worker: a flat tuple crosses the process boundary faster."""
-    return _record(verify_file(path))
+def _verify_to_record(path: str) -> tuple:
+    """:func:`verify_file` in a worker, as a flat tuple ``(sha256, *measurements)``, as the
+    cache stores it: a flat tuple crosses the process boundary faster."""
+    sha256, measured = verify_file(path)
+    return (sha256, *measured)
 
 
 def default_cache_path() -> Path:
@@ -105,9 +105,13 @@ class VerdictCache:
 
     def store(self, pairs: Iterable[tuple[Candidate, Verdict]]) -> None:
         """Remember verdicts (replacing any older one for the same path)."""
+        self.store_records((c, (v.sha256, *v.measured)) for c, v in pairs)
+
+    def store_records(self, pairs: Iterable[tuple[Candidate, tuple]]) -> None:
+        """Remember verdicts given as flat records ``(sha256, *measurements)``."""
         self._db.executemany(
             f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-            [(str(c.path), c.size, c.mtime_ns, *_record(v)) for c, v in pairs],
+            [(str(c.path), c.size, c.mtime_ns, *record) for c, record in pairs],
         )
         self._db.commit()
 
@@ -127,15 +131,18 @@ def verify_all(
     cache = cache if cache is not None else VerdictCache()
     verdicts = cache.lookup(candidates)
     todo = [c for c in candidates if c.source not in verdicts]
-    fresh: list[tuple[Candidate, Verdict]] = []
+    fresh: list[tuple[Candidate, tuple]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     with bar:
-        records = parallel_map(_verify_to_record, [c.path for c in todo], num_proc, chunksize=256)
-        for cand, (sha256, *measured) in zip(todo, records, strict=True):
-            fresh.append((cand, Verdict(sha256, Measurements(*measured))))
-            bar.update(1)
-            if len(fresh) % 5000 == 0:
-                cache.store(fresh[-5000:])
-    cache.store(fresh[len(fresh) - len(fresh) % 5000 :])
-    verdicts.update((c.source, v) for c, v in fresh)
+        records = parallel_map(_verify_to_record, [str(c.path) for c in todo], num_proc, chunksize=_CHUNK)
+        # Kept light: this process shares the cores with the workers.
+        for cand, record in zip(todo, records, strict=True):
+            fresh.append((cand, record))
+            if len(fresh) % _CHUNK == 0:
+                bar.update(_CHUNK)
+                if len(fresh) % _STORE_EVERY == 0:
+                    cache.store_records(fresh[-_STORE_EVERY:])
+        bar.update(len(fresh) - bar.n)
+    cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
+    verdicts.update((c.source, Verdict(sha256, Measurements(*measured))) for c, (sha256, *measured) in fresh)
     return verdicts
