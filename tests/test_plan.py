@@ -12,8 +12,10 @@ from cat_breeds_vlm.build.plan import (
     copy_id,
     dedupe,
     eval_targets,
+    group_by_pet,
     plan,
 )
+from cat_breeds_vlm.build.links import NearPair
 from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
 
 PRIORITY = ("Burmilla", "York Chocolate")
@@ -103,6 +105,28 @@ def test_a_twin_links_the_pets_of_both_names():
         ]
         p = plan(files, ["Bengal"], PlanSettings(seed=seed))
         assert split_of(p, "Bengal/100_1.jpg") == split_of(p, "Bengal/999_2.jpg"), seed
+
+
+def test_units_join_pets_twins_and_near_links_and_keep_source_order():
+    """A unit is every photo reachable through pet ids (the twins' too) and near links; units
+    are listed by their first source, each in the photos' order."""
+    files = [
+        ImageFile("Bengal/7_1.jpg", "Bengal", "a", 1),
+        ImageFile("Bengal/8_1.jpg", "Bengal", "b", 1),  # pet 8: linked to pet 7 by the twin below
+        ImageFile("Bengal/9_1.jpg", "Bengal", "c", 1),
+        ImageFile("Bengal/IMG_1.jpg", "Bengal", "d", 1),  # no pet id: joined to 9_1 by a near link
+        ImageFile("Bengal/IMG_2.jpg", "Bengal", "e", 1),
+        ImageFile("Bengal/x/7_2.jpg", "Bengal", "f", 1),
+        ImageFile("Bengal/zz/8_9.jpg", "Bengal", "a", 1),  # twin of 7_1 under pet 8's name
+    ]
+    photos, _, _ = dedupe(files)
+    links = [NearPair("Bengal/9_1.jpg", "Bengal/IMG_1.jpg", 3.0)]
+    units = [[p.source for p in unit] for unit in group_by_pet(photos, links)]
+    assert units == [
+        ["Bengal/7_1.jpg", "Bengal/8_1.jpg", "Bengal/x/7_2.jpg"],
+        ["Bengal/9_1.jpg", "Bengal/IMG_1.jpg"],
+        ["Bengal/IMG_2.jpg"],
+    ]
 
 
 def test_camera_names_are_not_pet_ids():

@@ -31,9 +31,14 @@ class UnionFind:
     def find(self, key: str) -> str:
         """The representative of ``key``'s set (a new key is a set of its own)."""
         parent = self._parent
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
+        up = parent.get(key)
+        if up is None:  # a new key: most keys are only ever looked up once
+            parent[key] = key
+            return key
+        while up != key:
+            parent[key] = parent[up]  # path halving
             key = parent[key]
+            up = parent[key]
         return key
 
     def union(self, first: str, second: str) -> None:
@@ -52,7 +57,9 @@ class NearPair:
 
 def _photo_of(photos: Iterable[Photo]) -> dict[str, Photo]:
     """Every file's photo: the kept file and its byte-identical twins all map to it."""
-    return {source: p for p in photos for source in (p.source, *p.twins)}
+    owner = {p.source: p for p in photos}
+    owner.update((twin, p) for p in photos if p.twins for twin in p.twins)
+    return owner
 
 
 def drop_near_conflicts(photos: list[Photo], pairs: Iterable[NearPair]) -> tuple[list[Photo], list[dict]]:

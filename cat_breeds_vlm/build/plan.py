@@ -24,6 +24,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -116,23 +117,33 @@ def dedupe(files: Iterable[ImageFile]) -> tuple[list[Photo], list[dict], list[di
     Returns the photos (sorted by source), the duplicate groups kept as one photo, and the
     conflicts (the same bytes under several breed folders), all of whose files are left out.
     """
-    by_hash: dict[str, list[ImageFile]] = defaultdict(list)
-    for f in sorted(files, key=lambda f: f.source):
-        by_hash[f.sha256].append(f)
+    by_hash: dict[str, list[ImageFile]] = {}
+    for f in sorted(files, key=_source):
+        group = by_hash.get(f.sha256)
+        if group is None:
+            by_hash[f.sha256] = [f]
+        else:
+            group.append(f)
+    # Groups come in the order of their first (kept) file, so every list below is already
+    # sorted by source: no sorting again.
     photos, duplicates, conflicts = [], [], []
     for group in by_hash.values():
+        kept = group[0]
+        if len(group) == 1:  # most files: no set, no twins
+            photos.append(Photo(kept.source, kept.breed, kept.sha256, kept.size))
+            continue
         breeds = sorted({f.breed for f in group})
         if len(breeds) > 1:
             conflicts.append({"sources": [f.source for f in group], "breeds": breeds})
             continue
-        kept, twins = group[0], tuple(f.source for f in group[1:])
+        twins = tuple(f.source for f in group[1:])
         photos.append(Photo(kept.source, kept.breed, kept.sha256, kept.size, twins))
-        if twins:
-            duplicates.append({"breed": kept.breed, "kept": kept.source, "dropped": list(twins)})
-    photos.sort(key=lambda p: p.source)
-    duplicates.sort(key=lambda d: d["kept"])
-    conflicts.sort(key=lambda c: c["sources"][0])
+        duplicates.append({"breed": kept.breed, "kept": kept.source, "dropped": list(twins)})
     return photos, duplicates, conflicts
+
+
+_source = attrgetter("source")
+_breed = attrgetter("breed")
 
 
 def cap_photos(
@@ -170,20 +181,40 @@ def group_by_pet(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[li
     share bytes become one unit (union-find over the ids and the links).
     """
     sets = UnionFind()
+    keys = []  # each photo's key in the sets: its (first) pet id, else its own source
     for p in photos:
-        for pet in sorted(p.pet_ids):
-            sets.union(p.source, f"pet:{pet}")
-    for link in links:
-        sets.union(link.a, link.b)
-    units: dict[str, list[Photo]] = defaultdict(list)
-    for p in photos:
-        units[sets.find(p.source)].append(p)
-    return sorted(units.values(), key=lambda g: g[0].source)
+        pet = pet_id(p.source)
+        if p.twins:  # rare: the twins' names may carry other pet ids, which join this one
+            pets = sorted(p.pet_ids)
+            for other in pets[1:]:
+                sets.union(f"pet:{pets[0]}", f"pet:{other}")
+            pet = pets[0] if pets else None
+        keys.append(p.source if pet is None else f"pet:{pet}")
+    if links:
+        key_of = dict(zip(map(_source, photos), keys))
+        for link in links:
+            sets.union(key_of.get(link.a, link.a), key_of.get(link.b, link.b))
+    units: dict[str, list[Photo]] = {}
+    for p, key in zip(photos, keys):
+        root = sets.find(key)
+        unit = units.get(root)
+        if unit is None:
+            units[root] = [p]
+        else:
+            unit.append(p)
+    return sorted(units.values(), key=_first_source)
+
+
+def _first_source(unit: list[Photo]) -> str:
+    return unit[0].source
 
 
 def stratum(group: list[Photo]) -> str:
     """The breed a unit is stratified under: its most common breed (ties: the first by name)."""
-    counts = Counter(p.breed for p in group)
+    first = group[0].breed
+    if len(group) == 1 or all(p.breed == first for p in group):  # nearly every unit
+        return first
+    counts = Counter(map(_breed, group))
     return min(counts, key=lambda b: (-counts[b], b))
 
 
@@ -216,12 +247,18 @@ def allocate(
     targets = {"test": n_test, "val": n_val}
     dealt: dict[str, list[list[Photo]]] = {"train": [], "val": [], "test": []}
     filled = {"test": 0, "val": 0}
-    for index in rng.permutation(len(units)):
+    for index in rng.permutation(len(units)).tolist():
         unit = units[index]
-        split = next((s for s in targets if targets[s] - filled[s] >= len(unit)), "train")
+        size = len(unit)
+        if targets["test"] - filled["test"] >= size:
+            split = "test"
+        elif targets["val"] - filled["val"] >= size:
+            split = "val"
+        else:
+            split = "train"
         dealt[split].append(unit)
         if split != "train":
-            filled[split] += len(unit)
+            filled[split] += size
     for split in targets:
         if targets[split] and not dealt[split] and len(dealt["train"]) > 1:
             smallest = min(dealt["train"], key=len)
@@ -237,14 +274,17 @@ def split_photos(
     units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
     for unit in group_by_pet(photos, links):
         units_by_stratum[stratum(unit)].append(unit)
-    splits: dict[str, list[Photo]] = {"train": [], "val": [], "test": []}
+    split_of: dict[str, str] = {}  # source -> split
     for breed, units in sorted(units_by_stratum.items()):
         n_val, n_test = eval_targets(sum(map(len, units)), settings.val_ratio, settings.test_ratio)
         dealt = allocate(units, n_val, n_test, breed_rng(settings.seed, breed, "split"))
         for split, dealt_units in dealt.items():
-            splits[split].extend(p for unit in dealt_units for p in unit)
-    for members in splits.values():
-        members.sort(key=lambda p: p.source)
+            split_of.update((p.source, split) for unit in dealt_units for p in unit)
+    # Each split in source order: one pass over the photos in that order, rather than a sort
+    # of each split (sources are unique, so the order is the same).
+    splits: dict[str, list[Photo]] = {"train": [], "val": [], "test": []}
+    for p in sorted(photos, key=_source):
+        splits[split_of[p.source]].append(p)
     return splits
 
 
@@ -259,13 +299,16 @@ def make_rows(
     """Rows of every split: train oversampled for the priority breeds and shuffled with the seed;
     val and test one row per photo in source order; priority = the priority rows of train."""
     priority = set(settings.priority_breeds)
-    train = [
-        Row(copy_id(p.source, k), p.source, p.breed, p.size, p.sha256)
-        for p in splits["train"]
-        for k in range(1, (settings.priority_oversample if p.breed in priority else 1) + 1)
-    ]
+    train = []
+    for p in splits["train"]:
+        train.append(Row(p.source, p.source, p.breed, p.size, p.sha256))  # copy 1: id = source
+        if p.breed in priority:
+            train += [
+                Row(copy_id(p.source, k), p.source, p.breed, p.size, p.sha256)
+                for k in range(2, settings.priority_oversample + 1)
+            ]
     order = check_random_state(settings.seed).permutation(len(train))
-    train = [train[i] for i in order]
+    train = [train[i] for i in order.tolist()]  # Python ints index faster than numpy ones
     rows = {"train": train}
     for split in ("val", "test"):
         rows[split] = [Row(p.source, p.source, p.breed, p.size, p.sha256) for p in splits[split]]
@@ -285,7 +328,7 @@ def plan(
     photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
     links = photo_links(photos, near_pairs)
     splits = split_photos(photos, settings, links)
-    counts = {split: Counter(p.breed for p in members) for split, members in splits.items()}
+    counts = {split: Counter(map(_breed, members)) for split, members in splits.items()}
     present = {p.breed for p in photos}
     too_small = sorted(
         b
