@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
 from .gate import judge
+from .gcpause import paused_gc
 from .neardup import find_near_duplicates
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, scan
 from .settings import GateSettings, NearDupSettings
-from .verify import VerdictCache, verify_all
+from .verify import Verdict, VerdictCache, verify_all
 
 
 @dataclass
@@ -50,6 +52,21 @@ class Prepared:
         return empty
 
 
+def _judge_all(
+    scanned: ScanResult, verdicts: Mapping[str, Verdict], gate: GateSettings
+) -> tuple[list[ImageFile], list[dict]]:
+    """The files the quality gate keeps, and the skipped ones (the scan's first) with why."""
+    good, skipped = [], list(scanned.skipped)
+    for cand in scanned.candidates:
+        verdict = verdicts[cand.source]
+        reason = judge(verdict.measured, gate)
+        if reason is None:
+            good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
+        else:
+            skipped.append({"source": cand.source, "reason": reason})
+    return good, skipped
+
+
 def prepare(
     image_dir: Path,
     settings: PlanSettings,
@@ -64,23 +81,20 @@ def prepare(
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits."""
     image_dir = Path(image_dir).resolve()
-    scanned = scanned or scan(image_dir, progress=progress)
+    if scanned is None:
+        with paused_gc():
+            scanned = scan(image_dir, progress=progress)
     verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
-    good, skipped = [], list(scanned.skipped)
-    for cand in scanned.candidates:
-        verdict = verdicts[cand.source]
-        reason = judge(verdict.measured, gate)
-        if reason is None:
-            good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
-        else:
-            skipped.append({"source": cand.source, "reason": reason})
+    with paused_gc():
+        good, skipped = _judge_all(scanned, verdicts, gate)
     near_pairs = []
     if near.near_dups:
         # One file per content: byte-identical twins are already one photo.
         unique = list({f.sha256: f.source for f in reversed(good)}.values())
         thumbs = [verdicts[source].measured.thumb for source in unique]
         near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
-    planned = plan(good, scanned.breeds, settings, near_pairs)
+    with paused_gc():
+        planned = plan(good, scanned.breeds, settings, near_pairs)
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"
