@@ -124,6 +124,15 @@ def write_shard(task: ShardTask) -> int:
     return task.path.stat().st_size
 
 
+def largest_first(tasks: list[ShardTask]) -> list[int]:
+    """The task indexes, the most image bytes first (ties in task order).
+
+    Queued in that order, a big shard never starts last and leaves the other workers idle
+    while it runs alone; the sizes are still returned in task order.
+    """
+    return sorted(range(len(tasks)), key=lambda i: -sum(row.size for row in tasks[i].rows))
+
+
 def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = True) -> list[int]:
     """Write every shard, in parallel when ``num_proc > 1``; returns each shard's size, in order."""
     context = process_context()
@@ -147,7 +156,8 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
             initargs=(counter,),
         ) as pool:
             with interrupts_held():  # the workers are forked on the first submits
-                futures = [pool.submit(write_shard, t) for t in tasks]
+                submitted = {i: pool.submit(write_shard, tasks[i]) for i in largest_first(tasks)}
+            futures = [submitted[i] for i in range(len(tasks))]  # results in task order
             pending = set(futures)
             try:
                 while pending:
