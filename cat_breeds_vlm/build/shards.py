@@ -15,6 +15,7 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 import pyarrow as pa
@@ -124,13 +125,17 @@ def write_shard(task: ShardTask) -> int:
     return task.path.stat().st_size
 
 
+_size = attrgetter("size")
+
+
 def largest_first(tasks: list[ShardTask]) -> list[int]:
     """The task indexes, the most image bytes first (ties in task order).
 
     Queued in that order, a big shard never starts last and leaves the other workers idle
     while it runs alone; the sizes are still returned in task order.
     """
-    return sorted(range(len(tasks)), key=lambda i: -sum(row.size for row in tasks[i].rows))
+    image_bytes = [sum(map(_size, task.rows)) for task in tasks]
+    return sorted(range(len(tasks)), key=lambda i: -image_bytes[i])
 
 
 def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = True) -> list[int]:
