@@ -8,6 +8,7 @@ libraries instead of importing ``datasets`` again, else spawned.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing
 import multiprocessing.context
@@ -63,10 +64,17 @@ def interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _start_worker() -> None:
+    """Run in every pool worker at start: Ctrl-C left to the parent, the cycle collector on
+    (the parent may have paused its own while it makes many objects; a worker runs for long)."""
+    ignore_interrupts()
+    gc.enable()
+
+
 def start_pool(num_proc: int) -> multiprocessing.pool.Pool:
     """A pool of ``num_proc`` workers that leave Ctrl-C to this process."""
     with interrupts_held():
-        return process_context().Pool(num_proc, initializer=ignore_interrupts)
+        return process_context().Pool(num_proc, initializer=_start_worker)
 
 
 def parallel_map(

@@ -84,7 +84,8 @@ def prepare(
     if scanned is None:
         with paused_gc():
             scanned = scan(image_dir, progress=progress)
-    verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
+    with paused_gc():  # a record per photo comes back from the workers
+        verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
     with paused_gc():
         good, skipped = _judge_all(scanned, verdicts, gate)
     near_pairs = []

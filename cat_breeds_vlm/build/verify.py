@@ -96,7 +96,7 @@ class VerdictCache:
     def lookup(self, candidates: list[Candidate]) -> dict[str, Verdict]:
         """The cached verdicts of those candidates whose size and mtime are unchanged."""
         found: dict[str, Verdict] = {}
-        wanted = {str(c.path): c for c in candidates}
+        wanted = {c.file: c for c in candidates}
         for path, size, mtime_ns, sha256, *measured in self._db.execute(f"SELECT {_COLUMNS} FROM verdicts"):
             cand = wanted.get(path)
             if cand is not None and cand.size == size and cand.mtime_ns == mtime_ns:
@@ -111,7 +111,7 @@ class VerdictCache:
         """Remember verdicts given as flat records ``(sha256, *measurements)``."""
         self._db.executemany(
             f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-            [(str(c.path), c.size, c.mtime_ns, *record) for c, record in pairs],
+            [(c.file, c.size, c.mtime_ns, *record) for c, record in pairs],
         )
         self._db.commit()
 
@@ -134,7 +134,7 @@ def verify_all(
     fresh: list[tuple[Candidate, tuple]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     with bar:
-        records = parallel_map(_verify_to_record, [str(c.path) for c in todo], num_proc, chunksize=_CHUNK)
+        records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
         # Kept light: this process shares the cores with the workers.
         for cand, record in zip(todo, records, strict=True):
             fresh.append((cand, record))
