@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -214,34 +213,6 @@ def test_rebuild_decodes_nothing_again(small_tree, tmp_path):
     verdicts = verify_all(fresh, cache=cache, progress=False)
     assert not verdicts[touched.source].ok  # decoded again: the garbled bytes fail
     assert len(cache.lookup(fresh)) == len(fresh)
-
-
-def test_verdicts_are_stored_in_the_background_and_waited_for(small_tree, tmp_path):
-    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    verify_all(candidates, cache=cache, progress=False)
-    other = VerdictCache(tmp_path / "cache.sqlite")  # another connection sees them once waited for
-    cache.wait()
-    assert len(other.lookup(candidates)) == len(candidates)
-
-
-def test_an_interrupted_verification_keeps_what_it_measured(small_tree, tmp_path):
-    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
-    candidates[5].path.unlink()  # the sixth file vanishes: verification stops there
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    with pytest.raises(FileNotFoundError):
-        verify_all(candidates, cache=cache, progress=False)
-    assert sorted(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == sorted(c.source for c in candidates[:5])
-
-
-def test_a_failed_background_store_is_raised_when_waited_for(small_tree, tmp_path):
-    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    with sqlite3.connect(tmp_path / "cache.sqlite") as other:
-        other.execute("DROP TABLE verdicts")  # nowhere left to store
-    cache.store_in_background([(candidates[0], ("0" * 64, "JPEG", None, 1, 1, None, 0.0, b""))])
-    with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        cache.wait()
 
 
 def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):

@@ -81,7 +81,6 @@ def prepare(
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits."""
     image_dir = Path(image_dir).resolve()
-    cache = cache if cache is not None else VerdictCache()
     if scanned is None:
         with paused_gc():
             scanned = scan(image_dir, progress=progress)
@@ -97,7 +96,6 @@ def prepare(
         near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
     with paused_gc():
         planned = plan(good, scanned.breeds, settings, near_pairs)
-    cache.wait()  # the verdicts stored while the build went on
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"

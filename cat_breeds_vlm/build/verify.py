@@ -14,10 +14,8 @@ size and mtime, so a rebuild of an unchanged tree, into any folder and with any 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import sqlite3
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -34,6 +32,8 @@ CACHE_SCHEMA = "v2"
 __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all", "verify_bytes", "verify_file"]
 #: Files handed to a worker at a time (and the progress bar's step).
 _CHUNK = 256
+#: Verdicts stored at a time, so an interrupted build keeps what it measured.
+_STORE_EVERY = 5120
 _COLUMNS = "path, size, mtime_ns, sha256, format, error, width, height, corrupt, spread, thumb"
 
 
@@ -87,8 +87,6 @@ class VerdictCache:
         self.path = Path(path) if path is not None else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path)
-        self._writer: threading.Thread | None = None
-        self._failure: BaseException | None = None
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS verdicts (path TEXT PRIMARY KEY, size INTEGER,"
             " mtime_ns INTEGER, sha256 TEXT, format TEXT, error TEXT, width INTEGER,"
@@ -97,7 +95,6 @@ class VerdictCache:
 
     def lookup(self, candidates: list[Candidate]) -> dict[str, Verdict]:
         """The cached verdicts of those candidates whose size and mtime are unchanged."""
-        self.wait()
         found: dict[str, Verdict] = {}
         wanted = {c.file: c for c in candidates}
         for path, size, mtime_ns, sha256, *measured in self._db.execute(f"SELECT {_COLUMNS} FROM verdicts"):
@@ -112,53 +109,15 @@ class VerdictCache:
 
     def store_records(self, pairs: Iterable[tuple[Candidate, tuple]]) -> None:
         """Remember verdicts given as flat records ``(sha256, *measurements)``."""
-        self.wait()
-        _insert(self._db, pairs)
-
-    def store_in_background(self, pairs: list[tuple[Candidate, tuple]]) -> None:
-        """:meth:`store_records` in a thread of its own, while the build goes on; :meth:`wait`
-        (or any later use of the cache) waits for it.
-
-        Storing a full-scale tree's records takes ~0.5 s of CPU: while the workers verify,
-        that is taken from them; after, while the build plans in one thread, a core is free.
-        SQLite does its work without Python's global lock.
-        """
-        self.wait()
-        self._writer = threading.Thread(target=self._store_apart, args=(pairs,), name="verdict-cache")
-        self._writer.start()
-
-    def _store_apart(self, pairs: list[tuple[Candidate, tuple]]) -> None:
-        """Store on a connection of this thread's own; a failure is raised by :meth:`wait`."""
-        try:
-            with contextlib.closing(sqlite3.connect(self.path)) as db:
-                _insert(db, pairs)
-        except BaseException as err:  # handed to the thread that waits
-            self._failure = err
-
-    def wait(self) -> None:
-        """Wait until verdicts stored in the background are in the file (raising what failed)."""
-        if self._writer is not None:
-            self._writer.join()
-            self._writer = None
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            raise failure
+        self._db.executemany(
+            f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
+            [(c.file, c.size, c.mtime_ns, *record) for c, record in pairs],
+        )
+        self._db.commit()
 
     def close(self) -> None:
-        """Wait for any background store, then close the database."""
-        try:
-            self.wait()
-        finally:
-            self._db.close()
-
-
-def _insert(db: sqlite3.Connection, pairs: Iterable[tuple[Candidate, tuple]]) -> None:
-    """Insert (or replace) flat records, keyed by the candidates' path, size and mtime."""
-    db.executemany(
-        f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-        [(c.file, c.size, c.mtime_ns, *record) for c, record in pairs],
-    )
-    db.commit()
+        """Close the database."""
+        self._db.close()
 
 
 def verify_all(
@@ -168,28 +127,22 @@ def verify_all(
     cache: VerdictCache | None = None,
     progress: bool = True,
 ) -> dict[str, Verdict]:
-    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks.
-
-    The new verdicts are stored in the cache in the background (:meth:`VerdictCache.wait`
-    waits for them); if verifying is interrupted, those measured so far are stored first.
-    """
+    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks."""
     cache = cache if cache is not None else VerdictCache()
     verdicts = cache.lookup(candidates)
     todo = [c for c in candidates if c.source not in verdicts]
     fresh: list[tuple[Candidate, tuple]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
-    try:
-        with bar:
-            records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
-            # Kept light: this process shares the cores with the workers.
-            for cand, record in zip(todo, records, strict=True):
-                fresh.append((cand, record))
-                if len(fresh) % _CHUNK == 0:
-                    bar.update(_CHUNK)
-            bar.update(len(fresh) - bar.n)
-    except BaseException:  # Ctrl-C, a worker lost: keep what was measured
-        cache.store_records(fresh)
-        raise
-    cache.store_in_background(fresh)
+    with bar:
+        records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
+        # Kept light: this process shares the cores with the workers.
+        for cand, record in zip(todo, records, strict=True):
+            fresh.append((cand, record))
+            if len(fresh) % _CHUNK == 0:
+                bar.update(_CHUNK)
+                if len(fresh) % _STORE_EVERY == 0:
+                    cache.store_records(fresh[-_STORE_EVERY:])
+        bar.update(len(fresh) - bar.n)
+    cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
     verdicts.update((c.source, Verdict(sha256, Measurements(*measured))) for c, (sha256, *measured) in fresh)
     return verdicts
