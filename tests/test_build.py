@@ -215,6 +215,15 @@ def test_rebuild_decodes_nothing_again(small_tree, tmp_path):
     assert len(cache.lookup(fresh)) == len(fresh)
 
 
+def test_an_interrupted_verification_keeps_what_it_measured(small_tree, tmp_path):
+    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
+    candidates[5].path.unlink()  # the sixth file vanishes: verification stops there
+    cache = VerdictCache(tmp_path / "cache.sqlite")
+    with pytest.raises(FileNotFoundError):
+        verify_all(candidates, cache=cache, progress=False)
+    assert sorted(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == sorted(c.source for c in candidates[:5])
+
+
 def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):
     foreign = tmp_path / "cat_breeds_vlm"
     foreign.mkdir()

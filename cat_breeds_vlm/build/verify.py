@@ -133,16 +133,18 @@ def verify_all(
     todo = [c for c in candidates if c.source not in verdicts]
     fresh: list[tuple[Candidate, tuple]] = []
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
-    with bar:
-        records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
-        # Kept light: this process shares the cores with the workers.
-        for cand, record in zip(todo, records, strict=True):
-            fresh.append((cand, record))
-            if len(fresh) % _CHUNK == 0:
-                bar.update(_CHUNK)
-                if len(fresh) % _STORE_EVERY == 0:
-                    cache.store_records(fresh[-_STORE_EVERY:])
-        bar.update(len(fresh) - bar.n)
-    cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
+    try:
+        with bar:
+            records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
+            # Kept light: this process shares the cores with the workers.
+            for cand, record in zip(todo, records, strict=True):
+                fresh.append((cand, record))
+                if len(fresh) % _CHUNK == 0:
+                    bar.update(_CHUNK)
+                    if len(fresh) % _STORE_EVERY == 0:
+                        cache.store_records(fresh[-_STORE_EVERY:])
+            bar.update(len(fresh) - bar.n)
+    finally:  # even when interrupted (Ctrl-C, a file gone): what was measured is kept
+        cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
     verdicts.update((c.source, Verdict(sha256, Measurements(*measured))) for c, (sha256, *measured) in fresh)
     return verdicts
