@@ -250,7 +250,7 @@ def find_near_duplicates(
     pixels = np.frombuffer(b"".join(thumbs), np.uint8).reshape(count, side, side, 3)
     radius = INDEX_SHARE * threshold * side * math.sqrt(3)
     # The index needs only the lowest frequencies; full signatures are made for candidates only.
-    found = candidates(signatures(pixels, side=2), radius, workers)
+    found = candidates(signatures(pixels, side=_index_side()), radius, workers)
     distance, alike = check(pixels, found)
     best: dict[tuple[str, str], float] = {}
     keep = (distance <= threshold) & (alike >= DETAIL_MIN)
@@ -259,3 +259,8 @@ def find_near_duplicates(
         key = (sources[p], sources[q]) if sources[p] < sources[q] else (sources[q], sources[p])
         best[key] = min(best.get(key, d), d)
     return sorted(NearPair(a, b, round(d, 2)) for (a, b), d in best.items())
+
+
+def _index_side() -> int:
+    """The fewest frequencies per side whose signature holds the index's projection."""
+    return next(side for side in range(1, SIGNATURE_SIDE + 1) if side * (side + 1) // 2 >= INDEX_FREQUENCIES)
