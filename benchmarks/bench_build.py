@@ -93,10 +93,10 @@ def warm(images: Path) -> None:
     subprocess.run([sys.executable, "-c", READ_FLOOR, str(images)], check=True, capture_output=True)
 
 
-def measure(name: str, argv: list[str], env: dict | None = None) -> dict:
-    """Run one job; return its wall time and peak memory (MiB) of its process tree."""
+def measure(name: str, argv: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
+    """Run one job (in ``cwd``, if given); return its wall time and peak memory (MiB) of its process tree."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_pss = peak_rss = 0
     done = threading.Event()
 

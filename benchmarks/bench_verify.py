@@ -107,7 +107,9 @@ def run_round(args: argparse.Namespace, work: Path, number: int) -> list[dict]:
             argv = argv + ["-o", str(out)]
         warm(args.images)
         load = os.getloadavg()[0]
-        row = measure(f"{name} (round {number})", argv, dict(env, HF_HOME=str(home)))
+        # Run outside any checkout: ``python -m`` puts the working folder first on sys.path, so
+        # from the repository the --base job would import this checkout, not its PYTHONPATH.
+        row = measure(f"{name} (round {number})", argv, dict(env, HF_HOME=str(home)), cwd=work)
         rows.append({"job": name, "seconds": row["seconds"], "pss": row["pss_mib"], "load": load})
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
@@ -140,7 +142,7 @@ def phases(args: argparse.Namespace, work: Path) -> str:
     warm(args.images)
     env = dict(os.environ, HF_HOME=str(home), HF_HUB_OFFLINE="1", TQDM_DISABLE="1")
     done = subprocess.run([sys.executable, "-c", PHASES, str(args.images), str(out), str(args.num_proc)],
-                          env=env, capture_output=True, text=True, check=True)
+                          env=env, cwd=work, capture_output=True, text=True, check=True)
     for path in (home, out):
         shutil.rmtree(path, ignore_errors=True)
     lines = ["| stage | seconds |", "|---|---:|"]
