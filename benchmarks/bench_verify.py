@@ -6,7 +6,8 @@
 Jobs, each run ``--rounds`` times, interleaved (one of each, then again), since other work on a
 shared machine makes any one run 10-15 % slower or faster; the table gives every run, the
 1-minute load average just before it, the median, and the peak memory (PSS summed over the
-process and its workers, sampled every 50 ms; see ``bench_build.py``):
+process and its workers, sampled every 50 ms in one more, untimed, run of each job: sampling
+slows a build by 15 %; see ``bench_build.py``):
 
 - decode floor: one process per core doing only what the data contract demands of each file:
   read it, SHA-256 it, draft-decode it with Pillow (the previous verification's decode);
@@ -95,8 +96,9 @@ def jobs(args: argparse.Namespace, work: Path) -> list[tuple[str, list[str], dic
     return found
 
 
-def run_round(args: argparse.Namespace, work: Path, number: int) -> list[dict]:
-    """One run of every job, each with an empty verification cache and a fresh output folder."""
+def run_round(args: argparse.Namespace, work: Path, number: int, sample: bool = False) -> list[dict]:
+    """One run of every job, each with an empty verification cache and a fresh output folder;
+    timed unsampled, or sampled for memory only."""
     rows = []
     for index, (name, argv, env) in enumerate(jobs(args, work)):
         home = work / f"hf-{number}-{index}"
@@ -109,15 +111,16 @@ def run_round(args: argparse.Namespace, work: Path, number: int) -> list[dict]:
         load = os.getloadavg()[0]
         # Run outside any checkout: ``python -m`` puts the working folder first on sys.path, so
         # from the repository the --base job would import this checkout, not its PYTHONPATH.
-        row = measure(f"{name} (round {number})", argv, dict(env, HF_HOME=str(home)), cwd=work)
+        label = "memory run" if sample else f"round {number}"
+        row = measure(f"{name} ({label})", argv, dict(env, HF_HOME=str(home)), cwd=work, sample=sample)
         rows.append({"job": name, "seconds": row["seconds"], "pss": row["pss_mib"], "load": load})
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
     return rows
 
 
-def table(rows: list[dict]) -> str:
-    """Every run with its load, the median and the peak memory, one line per job."""
+def table(rows: list[dict], memory: list[dict]) -> str:
+    """Every timed run with its load, the median, and the memory run's peak, one line per job."""
     names = list(dict.fromkeys(r["job"] for r in rows))
     lines = ["| job | runs, s (1-min load before each) | median, s | peak PSS, MiB |", "|---|---|---:|---:|"]
     medians = {}
@@ -125,7 +128,8 @@ def table(rows: list[dict]) -> str:
         mine = [r for r in rows if r["job"] == name]
         medians[name] = statistics.median(r["seconds"] for r in mine)
         runs = ", ".join(f"{r['seconds']:.1f} ({r['load']:.1f})" for r in mine)
-        lines.append(f"| {name} | {runs} | {medians[name]:.1f} | {max(r['pss'] for r in mine):.0f} |")
+        peak = max((r["pss"] for r in memory if r["job"] == name), default=0)
+        lines.append(f"| {name} | {runs} | {medians[name]:.1f} | {peak:.0f} |")
     lines.append("")
     references = [n for n in ("decode floor", "previous commit", "this commit") if n in medians]
     for name in names:
@@ -166,10 +170,11 @@ def main() -> None:
     rows = []
     for number in range(1, args.rounds + 1):
         rows += run_round(args, work, number)
+    memory = run_round(args, work, 0, sample=True)
     files = sum(len(names) for _, _, names in os.walk(args.images))
     print(f"Tree: {args.images} ({files:,} files), {os.cpu_count()} cores, num_proc={args.num_proc}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print(table(rows))
+    print(table(rows, memory))
     if args.phases:
         print("\nOne cold build of this commit, by stage:\n")
         print(phases(args, work))
