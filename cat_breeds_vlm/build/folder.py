@@ -32,8 +32,6 @@ from .shards import ShardTask, deal_shards, write_all
 from .stages import prepare
 
 PARTIAL_TAG = ".partial-"
-#: The staging folder's temporary folder of verified bytes (:mod:`cat_breeds_vlm.build.spool`).
-SPOOL_FOLDER = "spool"
 
 
 def _remove_stale_partials(out: Path) -> None:
@@ -118,11 +116,9 @@ def build_folder(
     check_destination(out, overwrite, image_dir)
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
-        spool = staging / SPOOL_FOLDER
-        spool.mkdir()
         prepared = prepare(
             Path(image_dir), config.plan_settings, gate=config.gate_settings, near=config.near_settings,
-            num_proc=num_proc, progress=progress, spool=spool,
+            num_proc=num_proc, progress=progress,
         )
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:
@@ -136,13 +132,10 @@ def build_folder(
                     config.style,
                     prepared.breeds,
                     config.catalog,
-                    [prepared.kept.get(row.source) for row in rows],
-                    spool,
                 )
                 for i, rows in enumerate(runs)
             ]
         sizes = iter(write_all(tasks, num_proc=num_proc, progress=progress))
-        shutil.rmtree(spool)  # never part of the dataset
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))

@@ -19,12 +19,7 @@ from .plan import Row
 
 
 def make_record(
-    row: Row,
-    image_dir: Path,
-    style: str,
-    labels: datasets.ClassLabel,
-    catalog: Catalog | None = None,
-    data: bytes | None = None,
+    row: Row, image_dir: Path, style: str, labels: datasets.ClassLabel, catalog: Catalog | None = None
 ) -> dict:
     """The stored record of one row: id, embedded image bytes, conversations, breed, source.
 
@@ -32,15 +27,13 @@ def make_record(
 
     ``breed`` is the ClassLabel index, ready for Arrow; the image ``path`` is the file name only,
     as ``datasets`` itself stores embedded images. A file whose bytes are no longer the ones
-    verified (changed during the build) is an error, never written unchecked. ``data``, when
-    given, are the bytes this build verified (kept in its spool): they are written as they are.
+    verified (changed during the build) is an error, never written unchecked.
     """
-    if data is None:
-        # No Path per row, and unbuffered: the whole file is read at once, a buffer only copies it.
-        with open(os.path.join(image_dir, row.source), "rb", buffering=0) as file:
-            data = file.read()
-        if hashlib.sha256(data).hexdigest() != row.sha256:
-            raise UserError(f"{row.source} changed during the build (not the verified bytes): build again")
+    # No Path per row, and unbuffered: the whole file is read at once, a buffer only copies it.
+    with open(os.path.join(image_dir, row.source), "rb", buffering=0) as file:
+        data = file.read()
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        raise UserError(f"{row.source} changed during the build (not the verified bytes): build again")
     return {
         "id": row.id,
         "image": {

@@ -27,7 +27,6 @@ from ..labels.catalog import Catalog
 from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
 from .rows import make_record
-from .spool import Kept, SpoolReader
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
@@ -48,8 +47,6 @@ class ShardTask:
     style: str
     breeds: list[str]
     catalog: Catalog | None = None  # what is known of the labels; None: the built-in catalogue
-    kept: list[Kept | None] | None = None  # per row, where verification kept its bytes
-    spool: Path | None = None  # the folder of those spool files
 
 
 def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list[list[Row]]:
@@ -67,19 +64,9 @@ def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list
 
 def _batches(task: ShardTask) -> Iterator[list[dict]]:
     labels = make_features(task.breeds)["breed"]
-    kept = task.kept or [None] * len(task.rows)
-    reader = SpoolReader(task.spool) if task.spool is not None else None
-    try:
-        for start in range(0, len(task.rows), ROW_GROUP_SIZE):
-            chunk = zip(task.rows[start : start + ROW_GROUP_SIZE], kept[start : start + ROW_GROUP_SIZE])
-            yield [
-                make_record(row, task.image_dir, task.style, labels, task.catalog,
-                            reader.read(where) if reader is not None and where is not None else None)
-                for row, where in chunk
-            ]
-    finally:
-        if reader is not None:
-            reader.close()
+    for start in range(0, len(task.rows), ROW_GROUP_SIZE):
+        chunk = task.rows[start : start + ROW_GROUP_SIZE]
+        yield [make_record(row, task.image_dir, task.style, labels, task.catalog) for row in chunk]
 
 
 _progress: multiprocessing.sharedctypes.Synchronized | None = None  # rows written, all workers

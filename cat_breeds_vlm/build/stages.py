@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
@@ -14,7 +14,6 @@ from .neardup import find_near_duplicates
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, scan
 from .settings import GateSettings, NearDupSettings
-from .spool import Kept
 from .verify import Verdict, VerdictCache, verify_all
 
 
@@ -26,7 +25,6 @@ class Prepared:
     scanned: ScanResult
     skipped: list[dict]
     plan: Plan
-    kept: Mapping[str, Kept] = field(default_factory=dict)  # source -> where its verified bytes are
 
     @property
     def breeds(self) -> list[str]:
@@ -79,19 +77,15 @@ def prepare(
     scanned: ScanResult | None = None,
     gate: GateSettings = GateSettings(),
     near: NearDupSettings = NearDupSettings(),
-    spool: Path | None = None,
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), pass it through the quality
-    gate, find near-duplicates among the photos kept, and plan the splits.
-
-    With ``spool`` (a folder), the bytes verified are kept there for the writer (``kept``).
-    """
+    gate, find near-duplicates among the photos kept, and plan the splits."""
     image_dir = Path(image_dir).resolve()
     if scanned is None:
         with paused_gc():
             scanned = scan(image_dir, progress=progress)
     with paused_gc():  # a record per photo comes back from the workers
-        verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress, spool=spool)
+        verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
     with paused_gc():
         good, skipped = _judge_all(scanned, verdicts, gate)
     near_pairs = []
@@ -108,5 +102,4 @@ def prepare(
             f" {len(skipped)} skipped as broken or not usable photos"
             + (f" (first: {skipped[0]['source']}: {skipped[0]['reason']})" if skipped else "")
         )
-    kept = {source: verdict.kept for source, verdict in verdicts.items() if verdict.kept is not None}
-    return Prepared(image_dir, scanned, skipped, planned, kept)
+    return Prepared(image_dir, scanned, skipped, planned)

@@ -14,7 +14,6 @@ size and mtime, so a rebuild of an unchanged tree, into any folder and with any 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import sqlite3
 from collections.abc import Iterable
@@ -26,7 +25,6 @@ from tqdm.auto import tqdm
 from ..workers import parallel_map
 from .measure import BOMB_ERRORS, Measurements, bomb_guard, measure
 from .scan import Candidate
-from .spool import Kept, close_mine, keep
 
 #: Bump when what a cached record means changes, so old records are never trusted.
 #: v2: measurements (strict JPEG decode, size, spread, thumbnail) instead of a verdict.
@@ -36,8 +34,6 @@ __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all",
 _CHUNK = 256
 #: Verdicts stored at a time, so an interrupted build keeps what it measured.
 _STORE_EVERY = 5120
-#: Fields of a worker's record the cache stores: sha256 and the measurements.
-_MEASURED = 8
 _COLUMNS = "path, size, mtime_ns, sha256, format, error, width, height, corrupt, spread, thumb"
 
 
@@ -47,7 +43,6 @@ class Verdict(NamedTuple):
 
     sha256: str
     measured: Measurements
-    kept: Kept | None = None  # where this build kept the bytes it hashed (None: from the cache)
 
     @property
     def error(self) -> str | None:
@@ -71,14 +66,11 @@ def verify_file(path: Path | str) -> Verdict:
         return verify_bytes(file.read())
 
 
-def _verify_to_record(path: str, spool: str | None = None) -> tuple:
+def _verify_to_record(path: str) -> tuple:
     """:func:`verify_file` in a worker, as a flat tuple ``(sha256, *measurements)``, as the
-    cache stores it (a flat tuple crosses the process boundary faster), then where the bytes
-    were kept in ``spool`` (a folder; None: not kept)."""
-    with open(path, "rb") as file:
-        data = file.read()
-    sha256, measured, _ = verify_bytes(data)
-    return (sha256, *measured, keep(spool, data) if spool is not None else None)
+    cache stores it: a flat tuple crosses the process boundary faster."""
+    sha256, measured = verify_file(path)
+    return (sha256, *measured)
 
 
 def default_cache_path() -> Path:
@@ -119,7 +111,7 @@ class VerdictCache:
         """Remember verdicts given as flat records ``(sha256, *measurements)``."""
         self._db.executemany(
             f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-            [(c.file, c.size, c.mtime_ns, *record[:_MEASURED]) for c, record in pairs],
+            [(c.file, c.size, c.mtime_ns, *record) for c, record in pairs],
         )
         self._db.commit()
 
@@ -134,13 +126,8 @@ def verify_all(
     num_proc: int = 1,
     cache: VerdictCache | None = None,
     progress: bool = True,
-    spool: Path | None = None,
 ) -> dict[str, Verdict]:
-    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks.
-
-    With ``spool`` (an existing folder), the bytes of every file decoded are kept there
-    (:mod:`cat_breeds_vlm.build.spool`) and each verdict says where (``kept``).
-    """
+    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks."""
     cache = cache if cache is not None else VerdictCache()
     verdicts = cache.lookup(candidates)
     todo = [c for c in candidates if c.source not in verdicts]
@@ -148,8 +135,7 @@ def verify_all(
     bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     try:
         with bar:
-            work = functools.partial(_verify_to_record, spool=None if spool is None else str(spool))
-            records = parallel_map(work, [c.file for c in todo], num_proc, chunksize=_CHUNK)
+            records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
             # Kept light: this process shares the cores with the workers.
             for cand, record in zip(todo, records, strict=True):
                 fresh.append((cand, record))
@@ -160,8 +146,5 @@ def verify_all(
             bar.update(len(fresh) - bar.n)
     finally:  # even when interrupted (Ctrl-C, a file gone): what was measured is kept
         cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
-        close_mine()  # spool files this process wrote itself (no worker processes)
-    verdicts.update(
-        (c.source, Verdict(record[0], Measurements(*record[1:_MEASURED]), record[_MEASURED])) for c, record in fresh
-    )
+    verdicts.update((c.source, Verdict(sha256, Measurements(*measured))) for c, (sha256, *measured) in fresh)
     return verdicts
