@@ -81,20 +81,17 @@ def prepare(
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits."""
     image_dir = Path(image_dir).resolve()
-    if scanned is None:
-        with paused_gc():
-            scanned = scan(image_dir, progress=progress)
-    with paused_gc():  # a record per photo comes back from the workers
+    # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
+    with paused_gc():
+        scanned = scanned or scan(image_dir, progress=progress)
         verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
-    with paused_gc():
         good, skipped = _judge_all(scanned, verdicts, gate)
-    near_pairs = []
-    if near.near_dups:
-        # One file per content: byte-identical twins are already one photo.
-        unique = list({f.sha256: f.source for f in reversed(good)}.values())
-        thumbs = [verdicts[source].measured.thumb for source in unique]
-        near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
-    with paused_gc():
+        near_pairs = []
+        if near.near_dups:
+            # One file per content: byte-identical twins are already one photo.
+            unique = list({f.sha256: f.source for f in reversed(good)}.values())
+            thumbs = [verdicts[source].measured.thumb for source in unique]
+            near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
         planned = plan(good, scanned.breeds, settings, near_pairs)
     if not planned.rows["train"]:
         raise UserError(

@@ -32,8 +32,8 @@ CACHE_SCHEMA = "v2"
 __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all", "verify_bytes", "verify_file"]
 #: Files handed to a worker at a time (and the progress bar's step).
 _CHUNK = 256
-#: Verdicts stored at a time, so an interrupted build keeps what it measured.
-_STORE_EVERY = 5120
+#: Verdicts stored at a time (a multiple of _CHUNK), so an interrupted build keeps what it measured.
+_STORE_EVERY = 20 * _CHUNK
 _COLUMNS = "path, size, mtime_ns, sha256, format, error, width, height, corrupt, spread, thumb"
 
 
