@@ -7,6 +7,9 @@ never a traceback.
 
 from __future__ import annotations
 
+import atexit
+import gc
+
 import click
 
 from .. import __version__
@@ -21,6 +24,9 @@ from .review import review_command
 @click.version_option(__version__, prog_name="cat-breeds-vlm")
 def main() -> None:
     """Build, inspect, export, push and score cat-breed vision-language datasets."""
+    # When the command is done the process ends: its last cycle collection would walk every
+    # object the command made (0.2 s after a full-scale build) only for the memory to be freed.
+    atexit.register(gc.freeze)
 
 
 for command in (
