@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cat_breeds_vlm.build.scan import scan
+import pytest
+
+from cat_breeds_vlm.build.scan import read_whole, scan
 
 
 def _plant(root: Path, files: dict[str, bytes]) -> None:
@@ -60,3 +62,12 @@ def test_candidate_records_its_file_as_a_string_with_size_and_mtime(tmp_path: Pa
         stat = os.stat(cand.file)  # a symlink is followed, as the decode will follow it
         assert (cand.size, cand.mtime_ns, cand.breed) == (stat.st_size, stat.st_mtime_ns, "Bengal")
     assert result.candidates[2].size == 5
+
+
+@pytest.mark.parametrize("hint", [None, "exact", "smaller", "larger"])
+def test_read_whole_reads_every_byte_whatever_the_size_said(tmp_path, hint):
+    for data in (b"", b"x" * 10, bytes(range(256)) * 9000):  # empty, small, over 2 MB
+        path = tmp_path / "f.bin"
+        path.write_bytes(data)
+        size = {None: None, "exact": len(data), "smaller": len(data) // 2, "larger": len(data) + 100}[hint]
+        assert read_whole(str(path), size) == data

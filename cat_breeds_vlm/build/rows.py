@@ -16,6 +16,7 @@ from ..errors import UserError
 from ..labels.catalog import Catalog
 from ..labels.conversations import render
 from .plan import Row
+from .scan import read_whole
 
 
 def make_record(
@@ -29,9 +30,7 @@ def make_record(
     as ``datasets`` itself stores embedded images. A file whose bytes are no longer the ones
     verified (changed during the build) is an error, never written unchecked.
     """
-    # No Path per row, and unbuffered: the whole file is read at once, a buffer only copies it.
-    with open(os.path.join(image_dir, row.source), "rb", buffering=0) as file:
-        data = file.read()
+    data = read_whole(os.path.join(image_dir, row.source), row.size)  # no Path per row
     if hashlib.sha256(data).hexdigest() != row.sha256:
         raise UserError(f"{row.source} changed during the build (not the verified bytes): build again")
     return {

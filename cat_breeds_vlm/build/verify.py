@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ..workers import parallel_map
 from .measure import BOMB_ERRORS, Measurements, bomb_guard, measure
-from .scan import Candidate
+from .scan import Candidate, read_whole
 
 #: Bump when what a cached record means changes, so old records are never trusted.
 #: v2: measurements (strict JPEG decode, size, spread, thumbnail) instead of a verdict.
@@ -62,8 +62,7 @@ def verify_bytes(data: bytes) -> Verdict:
 
 def verify_file(path: Path | str) -> Verdict:
     """Read one file once, hash it and measure it."""
-    with open(path, "rb") as file:
-        return verify_bytes(file.read())
+    return verify_bytes(read_whole(str(path)))
 
 
 def _verify_to_record(path: str) -> tuple:
