@@ -18,7 +18,7 @@ from tree_fixtures import garble
 
 from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.build.folder import build_folder
-from cat_breeds_vlm.build.scan import scan
+from cat_breeds_vlm.build.scan import Walk, scan
 from cat_breeds_vlm.build.stages import prepare
 from cat_breeds_vlm.build.verify import VerdictCache, verify_all
 from cat_breeds_vlm.errors import UserError
@@ -389,3 +389,13 @@ def test_verdicts_are_cached_where_the_readme_says(small_build):
     cache = Path(os.environ["HF_HOME"]) / "assets" / "cat_breeds_vlm" / "default" / "verify"
     assert [p.suffix for p in cache.iterdir()] == [".sqlite"]
     assert "`$HF_HOME/assets/cat_breeds_vlm/default/verify/`" in (Path(__file__).parents[1] / "README.md").read_text()
+
+
+def test_verification_takes_the_walk_as_it_goes(small_tree, tmp_path):
+    root = copied_tree(small_tree, tmp_path)
+    walk = Walk(root)
+    streamed = verify_all(walk.candidates(), cache=VerdictCache(tmp_path / "a.sqlite"), num_proc=2, progress=False)
+    listed = verify_all(scan(root).candidates, cache=VerdictCache(tmp_path / "b.sqlite"), num_proc=2, progress=False)
+    assert streamed == listed and len(streamed) == len(walk.result().candidates)
+    again = verify_all(Walk(root).candidates(), cache=VerdictCache(tmp_path / "a.sqlite"), under=root, progress=False)
+    assert again == listed  # from the cache, read for this folder only

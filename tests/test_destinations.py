@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from cat_breeds_vlm.build.verify import VerdictCache
 from cat_breeds_vlm.cli import main
 
 
@@ -26,8 +27,10 @@ def assert_refused(result, *words: str) -> None:
 def test_a_folder_one_level_above_the_breeds_is_refused_with_the_likely_one(small_tree, tmp_path):
     above = tmp_path / "data"
     shutil.copytree(small_tree[0], above / "images")
-    assert_refused(run("build", above, "-o", tmp_path / "out"), "did you mean", str(above / "images"))
+    # one process: each photo would be verified as the walk finds it, were it not held back
+    assert_refused(run("build", above, "-o", tmp_path / "out", "--num-proc", "1"), "did you mean", str(above / "images"))
     assert not (tmp_path / "out").exists()
+    assert VerdictCache().entries(above) == {}  # refused before any photo was verified
 
 
 def test_a_build_inside_the_image_folder_is_refused(small_tree, tmp_path):

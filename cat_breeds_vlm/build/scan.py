@@ -118,36 +118,79 @@ CANDIDATE_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | CONVERTIBLE_EXTENSIONS
 
 def scan(image_dir: Path, *, progress: bool = False) -> ScanResult:
     """Walk the image folder once, in sorted order, and list the candidate images of every breed."""
-    image_dir = Path(image_dir).resolve()
-    found = find_breeds(image_dir)
-    breeds = [b for b in found if _printable(b) == b]
-    candidates: list[Candidate] = []
-    ignored: list[str] = []
-    skipped = [
-        {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"} for b in found if b not in breeds
-    ]
-    unreadable: list[tuple[str, OSError]] = []
-    root = os.path.join(str(image_dir), "")  # ends with the separator: cut it off each path
-    cut = len(root)
-    for breed in tqdm(breeds, desc="Scan folders", unit="breed", disable=None if progress else True):
-        for entry in _walk_sorted(root + breed, unreadable):
-            file = entry.path
-            source = file[cut:]
-            if _suffix(entry.name) not in CANDIDATE_EXTENSIONS:
-                ignored.append(_printable(source))
-                continue
-            if not source.isascii() and _printable(source) != source:  # ASCII is always valid UTF-8
-                skipped.append({"source": _printable(source), "reason": "file name is not valid UTF-8"})
-                continue
-            stat = entry.stat()  # follows a symlink, as is_file() did
-            candidates.append(Candidate(source, breed, file, stat.st_size, stat.st_mtime_ns))
-    for folder, err in unreadable:
-        where = _printable(folder[cut:]) + "/"
-        skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
-    if not candidates:
-        raise UserError(f"no images (.jpg .jpeg .png .webp) below {image_dir}")
-    _check_level(image_dir, candidates)
-    return ScanResult(breeds, candidates, ignored, skipped)
+    walk = Walk(image_dir, progress=progress)
+    for _ in walk.candidates():
+        pass
+    return walk.result()
+
+
+class Walk:
+    """One sorted walk of the image folder, read as it goes: verification starts on the first
+    photos found while the walk goes on (:meth:`candidates`), and :meth:`result` is what
+    :func:`scan` returns. The image folder itself is checked at once (:func:`find_breeds`)."""
+
+    def __init__(self, image_dir: Path, *, progress: bool = False) -> None:
+        self.image_dir = Path(image_dir).resolve()
+        found = find_breeds(self.image_dir)
+        self.breeds = [b for b in found if _printable(b) == b]
+        self.progress = progress
+        self.found: list[Candidate] = []
+        self.ignored: list[str] = []
+        self.skipped = [
+            {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"}
+            for b in found
+            if b not in self.breeds
+        ]
+        self._done = False
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Every candidate, in order, as the walk finds it; at the end, the walk's errors.
+
+        Candidates are held back until one lies directly in a breed folder, so a folder one
+        level too high (:func:`_check_level`) is refused before any photo of it is verified.
+        """
+        held: list[Candidate] | None = []
+        for cand in self._walk():
+            self.found.append(cand)
+            if held is None:
+                yield cand
+            elif cand.source.count("/") == 1:
+                yield from held
+                yield cand
+                held = None
+            else:
+                held.append(cand)
+        if not self.found:
+            raise UserError(f"no images (.jpg .jpeg .png .webp) below {self.image_dir}")
+        _check_level(self.image_dir, self.found)
+        self._done = True
+
+    def result(self) -> ScanResult:
+        """What the walk found (once :meth:`candidates` has been read to the end)."""
+        if not self._done:
+            raise RuntimeError("the walk has not been read to its end")
+        return ScanResult(self.breeds, self.found, self.ignored, self.skipped)
+
+    def _walk(self) -> Iterator[Candidate]:
+        """The candidates of every breed folder; ignored and skipped files noted on the way."""
+        unreadable: list[tuple[str, OSError]] = []
+        root = os.path.join(str(self.image_dir), "")  # ends with the separator: cut it off each path
+        cut = len(root)
+        for breed in tqdm(self.breeds, desc="Scan folders", unit="breed", disable=None if self.progress else True):
+            for entry in _walk_sorted(root + breed, unreadable):
+                file = entry.path
+                source = file[cut:]
+                if _suffix(entry.name) not in CANDIDATE_EXTENSIONS:
+                    self.ignored.append(_printable(source))
+                    continue
+                if not source.isascii() and _printable(source) != source:  # ASCII is always valid UTF-8
+                    self.skipped.append({"source": _printable(source), "reason": "file name is not valid UTF-8"})
+                    continue
+                stat = entry.stat()  # follows a symlink, as is_file() did
+                yield Candidate(source, breed, file, stat.st_size, stat.st_mtime_ns)
+        for folder, err in unreadable:
+            where = _printable(folder[cut:]) + "/"
+            self.skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
 
 
 def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:

@@ -12,7 +12,7 @@ from .gate import judge
 from .gcpause import paused_gc
 from .neardup import find_near_duplicates
 from .plan import ImageFile, Plan, PlanSettings, plan
-from .scan import ScanResult, scan
+from .scan import ScanResult, Walk
 from .settings import GateSettings, NearDupSettings
 from .verify import Verdict, VerdictCache, verify_all
 
@@ -83,8 +83,12 @@ def prepare(
     image_dir = Path(image_dir).resolve()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
-        scanned = scanned or scan(image_dir, progress=progress)
-        verdicts = verify_all(scanned.candidates, num_proc=num_proc, cache=cache, progress=progress)
+        # Verification starts on the first photos found while the walk goes on (its own bar is
+        # off: the verification's counts the photos as they come).
+        walk = Walk(image_dir) if scanned is None else None
+        found = walk.candidates() if walk is not None else scanned.candidates
+        verdicts = verify_all(found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir)
+        scanned = walk.result() if walk is not None else scanned
         good, skipped = _judge_all(scanned, verdicts, gate)
         near_pairs = []
         if near.near_dups:

@@ -15,8 +15,9 @@ size and mtime, so a rebuild of an unchanged tree, into any folder and with any 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -102,6 +103,15 @@ class VerdictCache:
                 found[cand.source] = Verdict(sha256, Measurements(*measured))
         return found
 
+    def entries(self, under: Path | None = None) -> dict[str, tuple]:
+        """Every cached record, by absolute path: ``(size, mtime_ns, sha256, *measurements)``;
+        only those of files below ``under`` (a folder), when given."""
+        query, bounds = f"SELECT {_COLUMNS} FROM verdicts", ()
+        if under is not None:
+            prefix = os.path.join(str(under), "")  # every path below starts so; the next one does not
+            query, bounds = query + " WHERE path >= ? AND path < ?", (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        return {row[0]: row[1:] for row in self._db.execute(query, bounds)}
+
     def store(self, pairs: Iterable[tuple[Candidate, Verdict]]) -> None:
         """Remember verdicts (replacing any older one for the same path)."""
         self.store_records((c, (v.sha256, *v.measured)) for c, v in pairs)
@@ -120,24 +130,46 @@ class VerdictCache:
 
 
 def verify_all(
-    candidates: list[Candidate],
+    candidates: Iterable[Candidate],
     *,
     num_proc: int = 1,
     cache: VerdictCache | None = None,
     progress: bool = True,
+    under: Path | None = None,
 ) -> dict[str, Verdict]:
-    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks."""
+    """Verdicts for every candidate (keyed by source), decoding only those the cache lacks.
+
+    ``candidates`` may be a walk still going on (:meth:`~cat_breeds_vlm.build.scan.Walk.candidates`):
+    files go to the workers as they are found. ``under`` is the folder they all lie in, if
+    known: only its cached verdicts are read.
+    """
     cache = cache if cache is not None else VerdictCache()
-    verdicts = cache.lookup(candidates)
-    todo = [c for c in candidates if c.source not in verdicts]
+    known = cache.entries(under)
+    verdicts: dict[str, Verdict] = {}
+    todo: list[Candidate] = []
+    bar = tqdm(desc="Verify images", unit="img", delay=1, disable=None if progress else True)
+
+    def files_to_decode() -> Iterator[str]:
+        for cand in candidates:
+            entry = known.get(cand.file)
+            if entry is not None and entry[0] == cand.size and entry[1] == cand.mtime_ns:
+                verdicts[cand.source] = Verdict(entry[2], Measurements(*entry[3:]))
+            else:
+                todo.append(cand)
+                yield cand.file
+        bar.total = len(todo)  # the walk is over: now the bar can show how far it is
+        bar.refresh()
+
     fresh: list[tuple[Candidate, tuple]] = []
-    bar = tqdm(total=len(todo), desc="Verify images", unit="img", disable=None if progress and todo else True)
     try:
         with bar:
-            records = parallel_map(_verify_to_record, [c.file for c in todo], num_proc, chunksize=_CHUNK)
-            # Kept light: this process shares the cores with the workers.
-            for cand, record in zip(todo, records, strict=True):
+            records = parallel_map(_verify_to_record, files_to_decode(), num_proc, chunksize=_CHUNK)
+            # Kept light: this process shares the cores with the workers. todo[i] is known by
+            # the time record i comes back: the map reads its input ahead of its results.
+            for record in records:
+                cand = todo[len(fresh)]
                 fresh.append((cand, record))
+                verdicts[cand.source] = Verdict(record[0], Measurements(*record[1:]))
                 if len(fresh) % _CHUNK == 0:
                     bar.update(_CHUNK)
                     if len(fresh) % _STORE_EVERY == 0:
@@ -145,5 +177,4 @@ def verify_all(
             bar.update(len(fresh) - bar.n)
     finally:  # even when interrupted (Ctrl-C, a file gone): what was measured is kept
         cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
-    verdicts.update((c.source, Verdict(sha256, Measurements(*measured))) for c, (sha256, *measured) in fresh)
     return verdicts
