@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -400,33 +399,3 @@ def test_verification_takes_the_walk_as_it_goes(small_tree, tmp_path):
     assert streamed == listed and len(streamed) == len(walk.result().candidates)
     again = verify_all(Walk(root).candidates(), cache=VerdictCache(tmp_path / "a.sqlite"), under=root, progress=False)
     assert again == listed  # from the cache, read for this folder only
-
-
-def test_held_verdicts_are_stored_after_the_block_in_the_background(small_tree, tmp_path):
-    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    with cache.held():
-        verify_all(candidates, cache=cache, progress=False)
-        assert VerdictCache(tmp_path / "cache.sqlite").lookup(candidates) == {}  # kept back so far
-    cache.wait()
-    assert len(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == len(candidates)
-
-
-def test_held_verdicts_are_stored_at_once_when_the_block_fails(small_tree, tmp_path):
-    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    with pytest.raises(KeyboardInterrupt), cache.held():
-        verify_all(candidates, cache=cache, progress=False)
-        raise KeyboardInterrupt
-    assert len(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == len(candidates)
-
-
-def test_a_failed_background_store_is_raised_when_waited_for(small_tree, tmp_path):
-    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    with cache.held():
-        verify_all(candidates, cache=cache, progress=False)
-        with sqlite3.connect(tmp_path / "cache.sqlite") as other:
-            other.execute("DROP TABLE verdicts")  # nowhere left to store
-    with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        cache.wait()

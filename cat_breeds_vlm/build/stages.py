@@ -81,25 +81,22 @@ def prepare(
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits."""
     image_dir = Path(image_dir).resolve()
-    cache = cache if cache is not None else VerdictCache()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
-        with cache.held():  # stored once the search is done (see VerdictCache.held)
-            # Verification starts on the first photos found while the walk goes on (its own
-            # bar is off: the verification's counts the photos as they come).
-            walk = Walk(image_dir) if scanned is None else None
-            found = walk.candidates() if walk is not None else scanned.candidates
-            verdicts = verify_all(found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir)
-            scanned = walk.result() if walk is not None else scanned
-            good, skipped = _judge_all(scanned, verdicts, gate)
-            near_pairs = []
-            if near.near_dups:
-                # One file per content: byte-identical twins are already one photo.
-                unique = list({f.sha256: f.source for f in reversed(good)}.values())
-                thumbs = [verdicts[source].measured.thumb for source in unique]
-                near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
+        # Verification starts on the first photos found while the walk goes on (its own bar is
+        # off: the verification's counts the photos as they come).
+        walk = Walk(image_dir) if scanned is None else None
+        found = walk.candidates() if walk is not None else scanned.candidates
+        verdicts = verify_all(found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir)
+        scanned = walk.result() if walk is not None else scanned
+        good, skipped = _judge_all(scanned, verdicts, gate)
+        near_pairs = []
+        if near.near_dups:
+            # One file per content: byte-identical twins are already one photo.
+            unique = list({f.sha256: f.source for f in reversed(good)}.values())
+            thumbs = [verdicts[source].measured.thumb for source in unique]
+            near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
         planned = plan(good, scanned.breeds, settings, near_pairs)
-    cache.wait()
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"

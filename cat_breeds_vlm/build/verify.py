@@ -14,11 +14,9 @@ size and mtime, so a rebuild of an unchanged tree, into any folder and with any 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -89,9 +87,6 @@ class VerdictCache:
         self.path = Path(path) if path is not None else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path)
-        self._held: list[tuple[Candidate, tuple]] | None = None  # records kept back (see held())
-        self._writer: threading.Thread | None = None
-        self._failure: BaseException | None = None
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS verdicts (path TEXT PRIMARY KEY, size INTEGER,"
             " mtime_ns INTEGER, sha256 TEXT, format TEXT, error TEXT, width INTEGER,"
@@ -100,7 +95,6 @@ class VerdictCache:
 
     def lookup(self, candidates: list[Candidate]) -> dict[str, Verdict]:
         """The cached verdicts of those candidates whose size and mtime are unchanged."""
-        self.wait()
         found: dict[str, Verdict] = {}
         wanted = {c.file: c for c in candidates}
         for path, size, mtime_ns, sha256, *measured in self._db.execute(f"SELECT {_COLUMNS} FROM verdicts"):
@@ -112,7 +106,6 @@ class VerdictCache:
     def entries(self, under: Path | None = None) -> dict[str, tuple]:
         """Every cached record, by absolute path: ``(size, mtime_ns, sha256, *measurements)``;
         only those of files below ``under`` (a folder), when given."""
-        self.wait()
         query, bounds = f"SELECT {_COLUMNS} FROM verdicts", ()
         if under is not None:
             prefix = os.path.join(str(under), "")  # every path below starts so; the next one does not
@@ -124,68 +117,16 @@ class VerdictCache:
         self.store_records((c, (v.sha256, *v.measured)) for c, v in pairs)
 
     def store_records(self, pairs: Iterable[tuple[Candidate, tuple]]) -> None:
-        """Remember verdicts given as flat records ``(sha256, *measurements)`` (or keep them
-        back, inside :meth:`held`)."""
-        if self._held is not None:
-            self._held.extend(pairs)
-            return
-        self.wait()
-        _insert(self._db, pairs)
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Keep the records stored inside the block back, then store them in a thread of
-        their own (its own connection) while the caller goes on; :meth:`wait` waits for it.
-
-        Storing a full-scale tree's records takes ~0.5 s of CPU. During verification that is
-        taken from the workers' cores; a build stores them once the search is done, while it
-        plans in one thread and a core is free (SQLite works without Python's global lock).
-        If the block fails (Ctrl-C, a file gone), what was kept back is stored at once.
-        """
-        self._held = []
-        try:
-            yield
-        except BaseException:
-            held, self._held = self._held, None
-            _insert(self._db, held)
-            raise
-        held, self._held = self._held, None
-        self.wait()
-        self._writer = threading.Thread(target=self._store_apart, args=(held,), name="verdict-cache")
-        self._writer.start()
-
-    def _store_apart(self, pairs: list[tuple[Candidate, tuple]]) -> None:
-        """Store on a connection of this thread's own; a failure is raised by :meth:`wait`."""
-        try:
-            with contextlib.closing(sqlite3.connect(self.path)) as db:
-                _insert(db, pairs)
-        except BaseException as err:  # raised again by the thread that waits
-            self._failure = err
-
-    def wait(self) -> None:
-        """Wait for records being stored in the background (raising what failed there)."""
-        if self._writer is not None:
-            self._writer.join()
-            self._writer = None
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            raise failure
+        """Remember verdicts given as flat records ``(sha256, *measurements)``."""
+        self._db.executemany(
+            f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
+            [(c.file, c.size, c.mtime_ns, *record) for c, record in pairs],
+        )
+        self._db.commit()
 
     def close(self) -> None:
-        """Wait for any background store, then close the database."""
-        try:
-            self.wait()
-        finally:
-            self._db.close()
-
-
-def _insert(db: sqlite3.Connection, pairs: Iterable[tuple[Candidate, tuple]]) -> None:
-    """Insert (or replace) flat records, keyed by the candidates' path, size and mtime."""
-    db.executemany(
-        f"INSERT OR REPLACE INTO verdicts ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-        [(c.file, c.size, c.mtime_ns, *record) for c, record in pairs],
-    )
-    db.commit()
+        """Close the database."""
+        self._db.close()
 
 
 def verify_all(
