@@ -62,7 +62,7 @@ from cat_breeds_vlm.build.config import CatBreedsVLMConfig
 from cat_breeds_vlm.build.folder import build_folder
 images, out, num_proc = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 clock = {}
-for name in ("scan", "verify_all", "judge", "find_near_duplicates", "plan"):
+for name in ("verify_all", "_judge_all", "find_near_duplicates", "plan"):  # the walk feeds verify_all
     func = getattr(stages, name)
     def timed(*args, _func=func, _name=name, **kwargs):
         start = time.perf_counter()
