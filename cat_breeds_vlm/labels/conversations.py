@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Sequence
 
 from ..errors import SettingsError
 from ..features import IMAGE_TOKEN
@@ -154,12 +153,6 @@ def template_fields(label: str, catalog: Catalog | None = None) -> dict[str, str
     }
 
 
-@functools.lru_cache(maxsize=1024)
-def _label_text(info: LabelInfo) -> tuple[LabelInfo, Mapping[str, str]]:
-    """The template fields of a label, worked out once per entry, not once per row."""
-    return info, MappingProxyType(template_fields(info.label, Catalog([info])))
-
-
 def render(
     label: str, style: str, key: str, catalog: Catalog | None = None
 ) -> list[dict[str, str]]:
@@ -170,7 +163,7 @@ def render(
     with the image token, the only one in the row; turns alternate human/gpt and end with gpt.
     """
     check_style(style)
-    info, fields = _label_text((builtin_catalog() if catalog is None else catalog).info(label))
+    info = (builtin_catalog() if catalog is None else catalog).info(label)
     questions = NEUTRAL_QUESTIONS if info.kind == UNKNOWN else QUESTIONS
     exchanges = [(_pick(questions, key, "question"), _pick(ANSWERS[info.kind], key, "answer"))]
     if style == "detailed" and info.description:
@@ -178,10 +171,16 @@ def render(
         exchanges.append((trait_question, _pick(TRAIT_ANSWERS, key, "trait answer")))
     turns: list[dict[str, str]] = []
     for question, answer in exchanges:
-        turns.append({"from": "human", "value": question.format(**fields)})
-        turns.append({"from": "gpt", "value": answer.format(**fields)})
+        turns.append({"from": "human", "value": _filled(question, info)})
+        turns.append({"from": "gpt", "value": _filled(answer, info)})
     turns[0]["value"] = f"{IMAGE_TOKEN}\n{turns[0]['value']}"
     return turns
+
+
+@functools.lru_cache(maxsize=8192)
+def _filled(template: str, info: LabelInfo) -> str:
+    """A template filled in for one label: worked out once per pair, not once per row."""
+    return template.format(**template_fields(info.label, Catalog([info])))
 
 
 def _pick(options: Sequence[str], key: str, salt: str) -> str:
