@@ -95,13 +95,9 @@ class VerdictCache:
 
     def lookup(self, candidates: list[Candidate]) -> dict[str, Verdict]:
         """The cached verdicts of those candidates whose size and mtime are unchanged."""
-        found: dict[str, Verdict] = {}
-        wanted = {c.file: c for c in candidates}
-        for path, size, mtime_ns, sha256, *measured in self._db.execute(f"SELECT {_COLUMNS} FROM verdicts"):
-            cand = wanted.get(path)
-            if cand is not None and cand.size == size and cand.mtime_ns == mtime_ns:
-                found[cand.source] = Verdict(sha256, Measurements(*measured))
-        return found
+        known = self.entries()
+        found = ((c.source, _cached_verdict(known.get(c.file), c)) for c in candidates)
+        return {source: verdict for source, verdict in found if verdict is not None}
 
     def entries(self, under: Path | None = None) -> dict[str, tuple]:
         """Every cached record, by absolute path: ``(size, mtime_ns, sha256, *measurements)``;
@@ -129,6 +125,14 @@ class VerdictCache:
         self._db.close()
 
 
+def _cached_verdict(entry: tuple | None, cand: Candidate) -> Verdict | None:
+    """The verdict of a cache entry (see :meth:`VerdictCache.entries`), if it was measured at
+    the candidate's present size and mtime; else None (the file must be decoded)."""
+    if entry is None or entry[0] != cand.size or entry[1] != cand.mtime_ns:
+        return None
+    return Verdict(entry[2], Measurements(*entry[3:]))
+
+
 def verify_all(
     candidates: Iterable[Candidate],
     *,
@@ -151,9 +155,9 @@ def verify_all(
 
     def files_to_decode() -> Iterator[str]:
         for cand in candidates:
-            entry = known.get(cand.file)
-            if entry is not None and entry[0] == cand.size and entry[1] == cand.mtime_ns:
-                verdicts[cand.source] = Verdict(entry[2], Measurements(*entry[3:]))
+            cached = _cached_verdict(known.get(cand.file), cand)
+            if cached is not None:
+                verdicts[cand.source] = cached
             else:
                 todo.append(cand)
                 yield cand.file
