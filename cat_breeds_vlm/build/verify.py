@@ -110,10 +110,6 @@ class VerdictCache:
             query, bounds = query + " WHERE path >= ? AND path < ?", (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))
         return {row[0]: row[1:] for row in self._db.execute(query, bounds)}
 
-    def store(self, pairs: Iterable[tuple[Candidate, Verdict]]) -> None:
-        """Remember verdicts (replacing any older one for the same path)."""
-        self.store_records((c, (v.sha256, *v.measured)) for c, v in pairs)
-
     def store_records(self, pairs: Iterable[tuple[Candidate, tuple]]) -> None:
         """Remember verdicts given as flat records ``(sha256, *measurements)``."""
         self._db.executemany(
