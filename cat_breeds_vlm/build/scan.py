@@ -45,6 +45,11 @@ class Candidate:
         """The absolute path as a :class:`~pathlib.Path`."""
         return Path(self.file)
 
+    @property
+    def in_breed_folder(self) -> bool:
+        """True when the file lies directly in its breed folder, not in a sub-folder of it."""
+        return self.source.count("/") == 1
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -155,7 +160,7 @@ class Walk:
             self.found.append(cand)
             if held is None:
                 yield cand
-            elif cand.source.count("/") == 1:
+            elif cand.in_breed_folder:
                 yield from held
                 yield cand
                 held = None
@@ -200,7 +205,7 @@ def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
     Scrapes nest a few photos deeper, but when every photo is two folders down or more, the
     folders found are not breeds (``data`` instead of ``data/images``, or an export's folder).
     """
-    if any(c.source.count("/") == 1 for c in candidates):
+    if any(c.in_breed_folder for c in candidates):
         return
     folders = Counter(c.source.split("/", 1)[0] for c in candidates)
     top = max(sorted(folders), key=folders.__getitem__)  # the one holding most photos
