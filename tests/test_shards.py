@@ -1,4 +1,5 @@
-"""Writing shards in parallel: the biggest queued first, the sizes returned in task order."""
+"""Shards: rows dealt into even shards; written in parallel, the biggest queued first, the sizes
+returned in task order."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cat_breeds_vlm.build.plan import Row
-from cat_breeds_vlm.build.shards import ShardTask, largest_first, write_all
+from cat_breeds_vlm.build.shards import ShardTask, deal_shards, largest_first, write_all
 
 
 def _rows(image_dir: Path, breed: str, name: str, sizes: list[int]) -> list[Row]:
@@ -35,3 +36,24 @@ def test_biggest_shard_is_queued_first_and_sizes_come_back_in_task_order(tmp_pat
     sizes = write_all(tasks, num_proc=2, progress=False)
     assert sizes == [task.path.stat().st_size for task in tasks]
     assert [pq.read_metadata(task.path).num_rows for task in tasks] == [1, 2, 3]
+
+
+def _sized(sizes: list[int]) -> list[Row]:
+    return [Row(f"a/{i}.jpg", f"a/{i}.jpg", "a", size, "") for i, size in enumerate(sizes)]
+
+
+def test_rows_are_dealt_into_even_shards_in_order_each_within_the_limit() -> None:
+    rows = _sized([10] * 159)  # 1,590 bytes at most 500 a shard: four of about 400, not 3 x 500 + 90
+    shards = deal_shards(rows, max_shard_bytes=500)
+    assert [sum(row.size for row in shard) for shard in shards] == [400, 400, 400, 390]
+    assert [row for shard in shards for row in shard] == rows
+
+
+def test_dealing_never_passes_the_limit_except_with_one_row_too_large_alone() -> None:
+    rows = _sized([300, 0, 5, 900, 200, 200, 0, 0, 150, 60, 499, 1])
+    shards = deal_shards(rows, max_shard_bytes=500)
+    assert [row for shard in shards for row in shard] == rows
+    assert all(shard for shard in shards)
+    assert all(len(shard) == 1 or sum(row.size for row in shard) <= 500 for shard in shards)
+    assert [row.size for row in shards[1]] == [900]
+    assert deal_shards([], max_shard_bytes=500) == [[]]

@@ -1,7 +1,7 @@
 """Shards: write the planned rows of each split as Parquet files with the image bytes embedded.
 
-Rows are dealt into shards by size before anything is written (a new shard when the next photo
-would pass ``max_shard_bytes``), so shard boundaries, and so every file's bytes, depend only on
+Rows are dealt into shards of about equal size before anything is written (the fewest that keep
+each within ``max_shard_bytes``), so shard boundaries, and so every file's bytes, depend only on
 the plan, never on ``num_proc``. Shards are then written in parallel, one task per shard.
 Files are written the way ``datasets``' own Parquet writer writes them for the Hub: image bytes
 stored plain and uncompressed, content-defined chunking (so re-uploads deduplicate on the Hub's
@@ -50,14 +50,22 @@ class ShardTask:
 
 
 def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list[list[Row]]:
-    """Cut rows, in order, into runs of at most ``max_shard_bytes`` image bytes (one at least)."""
+    """Cut rows, in order, into runs of about equal image bytes: as many runs as ``max_shard_bytes``
+    needs, a new one when the next row would pass it or starts past an equal share of the bytes.
+
+    Even runs, rather than full ones and a small rest, keep the writers busy alike to the end:
+    1.59 GB of train photos make four shards of 397 MB, not three of 527 MB and one of 6 MB.
+    """
+    total = sum(row.size for row in rows)
+    share = total / max(1, -(-total // max_shard_bytes))
     shards: list[list[Row]] = [[]]
-    size = 0
+    start = size = 0
     for row in rows:
-        if shards[-1] and size + row.size > max_shard_bytes:
+        if shards[-1] and (size + row.size > max_shard_bytes or start >= len(shards) * share):
             shards.append([])
             size = 0
         shards[-1].append(row)
+        start += row.size
         size += row.size
     return shards
 
