@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -399,3 +400,50 @@ def test_verification_takes_the_walk_as_it_goes(small_tree, tmp_path):
     assert streamed == listed and len(streamed) == len(walk.result().candidates)
     again = verify_all(Walk(root).candidates(), cache=VerdictCache(tmp_path / "a.sqlite"), under=root, progress=False)
     assert again == listed  # from the cache, read for this folder only
+
+
+def test_meanwhile_runs_once_while_the_workers_still_have_files(small_tree, tmp_path, monkeypatch):
+    from cat_breeds_vlm.build import verify
+
+    candidates = scan(copied_tree(small_tree, tmp_path)).candidates
+    monkeypatch.setattr(verify, "_CHUNK", 2)  # windows of 2 x 2 x 4 files: the tree is several
+    handed: list[int] = []
+    seen_when_called: list[int] = []
+
+    def walk():
+        for cand in candidates:
+            handed.append(1)
+            yield cand
+
+    verdicts = verify_all(walk(), cache=VerdictCache(tmp_path / "a.sqlite"), num_proc=2, progress=False,
+                          meanwhile=lambda: seen_when_called.append(len(handed)))
+    assert len(verdicts) == len(candidates) > 2 * 2 * 2 * 4
+    assert len(seen_when_called) == 1 and seen_when_called[0] < len(candidates)  # files were still to go
+    again: list[int] = []  # every verdict cached: nothing to wait for, it still runs, once
+    verify_all(candidates, cache=VerdictCache(tmp_path / "a.sqlite"), progress=False, meanwhile=lambda: again.append(1))
+    assert again == [1]
+
+
+def test_a_build_verifies_before_it_loads_datasets(tmp_path):
+    # Loading datasets takes most of a second: the command line and the folder writer leave it
+    # until verification runs (the builder config, a datasets.BuilderConfig, is not on that path).
+    code = (
+        "import sys\n"
+        "from cat_breeds_vlm.cli import main\n"
+        "import cat_breeds_vlm.cli.build, cat_breeds_vlm.build.folder, cat_breeds_vlm.build.stages\n"
+        "from cat_breeds_vlm.cli.build import _settings\n"
+        "print(sorted(m for m in ('datasets', 'pandas') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "[]"
+
+
+def test_build_settings_are_the_builder_configs_own(tmp_path):
+    from cat_breeds_vlm.build.settings import BuildSettings
+
+    assert issubclass(CatBreedsVLMConfig, BuildSettings)
+    ours = {f.name for f in dataclasses.fields(BuildSettings)}
+    assert ours < {f.name for f in dataclasses.fields(CatBreedsVLMConfig)}
+    with pytest.raises(SettingsError, match="seed must be"):
+        BuildSettings(seed=-1)
+    assert BuildSettings(seed=7).settings() == CatBreedsVLMConfig(seed=7).settings()

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-
-import datasets
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from ..labels.catalog import Catalog
 from ..labels.conversations import render
 from .plan import Row
 from .scan import read_whole
+
+if TYPE_CHECKING:  # loaded by the caller, which makes the labels
+    import datasets
 
 
 def make_record(

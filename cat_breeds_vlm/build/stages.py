@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,9 +77,12 @@ def prepare(
     scanned: ScanResult | None = None,
     gate: GateSettings = GateSettings(),
     near: NearDupSettings = NearDupSettings(),
+    meanwhile: Callable[[], object] | None = None,
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), pass it through the quality
-    gate, find near-duplicates among the photos kept, and plan the splits."""
+    gate, find near-duplicates among the photos kept, and plan the splits.
+
+    ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`)."""
     image_dir = Path(image_dir).resolve()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
@@ -87,7 +90,9 @@ def prepare(
         # off: the verification's counts the photos as they come).
         walk = Walk(image_dir) if scanned is None else None
         found = walk.candidates() if walk is not None else scanned.candidates
-        verdicts = verify_all(found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir)
+        verdicts = verify_all(
+            found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir, meanwhile=meanwhile
+        )
         scanned = walk.result() if walk is not None else scanned
         good, skipped = _judge_all(scanned, verdicts, gate)
         near_pairs = []

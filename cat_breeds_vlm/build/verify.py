@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -138,12 +138,15 @@ def verify_all(
     cache: VerdictCache | None = None,
     progress: bool = True,
     under: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, Verdict]:
     """Verdicts for every candidate (keyed by source), decoding only those the cache lacks.
 
     ``candidates`` may be a walk still going on (:meth:`~cat_breeds_vlm.build.scan.Walk.candidates`):
     files go to the workers as they are found. ``under`` is the folder they all lie in, if
-    known: only its cached verdicts are read.
+    known: only its cached verdicts are read. ``meanwhile`` is other work of this process,
+    done once while the workers verify (when the first chunk is back, with two windows of
+    files queued), or at the end if there are fewer files than that.
     """
     cache = cache if cache is not None else VerdictCache()
     known = cache.entries(under)
@@ -174,9 +177,14 @@ def verify_all(
                 verdicts[cand.source] = Verdict(record[0], Measurements(*record[1:]))
                 if len(fresh) % _CHUNK == 0:
                     bar.update(_CHUNK)
+                    if meanwhile is not None:
+                        meanwhile()
+                        meanwhile = None
                     if len(fresh) % _STORE_EVERY == 0:
                         cache.store_records(fresh[-_STORE_EVERY:])
             bar.update(len(fresh) - bar.n)
+        if meanwhile is not None:
+            meanwhile()
     finally:  # even when interrupted (Ctrl-C, a file gone): what was measured is kept
         cache.store_records(fresh[len(fresh) - len(fresh) % _STORE_EVERY :])
     return verdicts

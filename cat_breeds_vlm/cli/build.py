@@ -87,12 +87,11 @@ def _settings(
     **gate,
 ):
     """The build config of the options; a bad combination named by its options (exit 2)."""
-    from ..build.config import CatBreedsVLMConfig, SettingsError
+    from ..build.settings import BuildSettings, SettingsError
     from ..build.explain import setting_option
 
     try:
-        return CatBreedsVLMConfig(
-            name="default",
+        return BuildSettings(
             seed=seed,
             val_ratio=val_ratio,
             test_ratio=test_ratio,
@@ -106,7 +105,7 @@ def _settings(
             **gate,
         )
     except SettingsError as err:  # worded with the Python names: say the options typed instead
-        names = "|".join(field.name for field in dataclasses.fields(CatBreedsVLMConfig))
+        names = "|".join(field.name for field in dataclasses.fields(BuildSettings))
         message = re.sub(rf"\b({names})\b", lambda m: setting_option(m.group()), str(err))
         raise OptionError(message) from None
 
