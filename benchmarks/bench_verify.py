@@ -4,7 +4,9 @@
     python benchmarks/bench_verify.py /work/bench/images --base /tmp/base --work /tmp/bench --rounds 3
 
 Jobs, each run ``--rounds`` times, interleaved (one of each, then again), since other work on a
-shared machine makes any one run 10-15 % slower or faster; the table gives every run, the
+shared machine makes any one run 10-15 % slower or faster; each round starts one job further
+on, so no job always follows the same one (a build leaves 2 GB to write back, the floor none),
+and the disk is synced before each job; the table gives every run, the
 1-minute load average just before it, the median, and the peak memory (PSS summed over the
 process and its workers, sampled every 50 ms in one more, untimed, run of each job: sampling
 slows a build by 15 %; see ``bench_build.py``):
@@ -100,7 +102,9 @@ def run_round(args: argparse.Namespace, work: Path, number: int, sample: bool = 
     """One run of every job, each with an empty verification cache and a fresh output folder;
     timed unsampled, or sampled for memory only."""
     rows = []
-    for index, (name, argv, env) in enumerate(jobs(args, work)):
+    every = list(enumerate(jobs(args, work)))
+    turn = number % len(every)
+    for index, (name, argv, env) in every[turn:] + every[:turn]:
         home = work / f"hf-{number}-{index}"
         shutil.rmtree(home, ignore_errors=True)
         out = work / f"out-{number}-{index}"
@@ -108,12 +112,13 @@ def run_round(args: argparse.Namespace, work: Path, number: int, sample: bool = 
         if name != "decode floor":
             argv = argv + ["-o", str(out)]
         warm(args.images)
+        os.sync()  # the last job's writes are not written back during this one
         load = os.getloadavg()[0]
         # Run outside any checkout: ``python -m`` puts the working folder first on sys.path, so
         # from the repository the --base job would import this checkout, not its PYTHONPATH.
         label = "memory run" if sample else f"round {number}"
         row = measure(f"{name} ({label})", argv, dict(env, HF_HOME=str(home)), cwd=work, sample=sample)
-        rows.append({"job": name, "seconds": row["seconds"], "pss": row["pss_mib"], "load": load})
+        rows.append({"job": name, "index": index, "seconds": row["seconds"], "pss": row["pss_mib"], "load": load})
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
     return rows
@@ -121,7 +126,7 @@ def run_round(args: argparse.Namespace, work: Path, number: int, sample: bool = 
 
 def table(rows: list[dict], memory: list[dict]) -> str:
     """Every timed run with its load, the median, and the memory run's peak, one line per job."""
-    names = list(dict.fromkeys(r["job"] for r in rows))
+    names = list(dict.fromkeys(r["job"] for r in sorted(rows, key=lambda r: r["index"])))
     lines = ["| job | runs, s (1-min load before each) | median, s | peak PSS, MiB |", "|---|---|---:|---:|"]
     medians = {}
     for name in names:
