@@ -13,6 +13,7 @@ from cat_breeds_vlm.export.images import (
     decode_strict,
     encode_image,
     read_header,
+    shrink_while_decoding,
     sniff_mime,
 )
 
@@ -114,3 +115,13 @@ def test_junk_and_truncated_bytes_do_not_decode(data: bytes) -> None:
 def test_junk_cannot_be_encoded() -> None:
     with pytest.raises(ImageError):
         encode_image(b"<html>404</html>")
+
+
+def test_a_big_jpeg_decodes_small_but_at_least_twice_the_size_asked() -> None:
+    # the one rule of both the exports' resize and the review page's thumbnails
+    with Image.open(io.BytesIO(encode(Image.new("RGB", (2000, 1500), (90, 120, 150)), "JPEG"))) as image:
+        shrink_while_decoding(image, 128)
+        assert image.size == (500, 375)  # 1/4 scale: 1/8 (250 px) would be under twice 128
+    with Image.open(io.BytesIO(encode(Image.new("RGB", (300, 225), (90, 120, 150)), "JPEG"))) as image:
+        shrink_while_decoding(image, 128)
+        assert image.size == (300, 225)  # 1/2 (150 px) would be under twice 128: decoded whole

@@ -167,7 +167,7 @@ def _reencode(data: ImageData, max_side: int | None) -> EncodedImage:
     with Image.open(io.BytesIO(data)) as image:
         source_format, source_mode, info = image.format, image.mode, dict(image.info)
         if max_side is not None and not _fits(*image.size, max_side):
-            _draft(image, max_side)
+            shrink_while_decoding(image, max_side)
         work = to_8_bits(image).convert(_working_mode(image))
     if max_side is not None and not _fits(*work.size, max_side):
         work.thumbnail((max_side, max_side))
@@ -182,7 +182,7 @@ def _reencode(data: ImageData, max_side: int | None) -> EncodedImage:
     return EncodedImage(out.getvalue(), "image/png" if as_png else "image/jpeg", converted=True)
 
 
-def _draft(image: Image.Image, max_side: int) -> None:
+def shrink_while_decoding(image: Image.Image, max_side: int) -> None:
     """Let a JPEG decode at 1/2, 1/4 or 1/8 scale, staying at least twice the target size.
 
     Twice, like ``Image.thumbnail``'s default ``reducing_gap``: the final resize then still

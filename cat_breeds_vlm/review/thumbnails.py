@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from tqdm.auto import tqdm
 
 from ..build.verify import BOMB_ERRORS, bomb_guard
-from ..export.images import to_8_bits
+from ..export.images import shrink_while_decoding, to_8_bits
 from ..workers import parallel_map
 
 #: The longer side of a thumbnail, in pixels: a grid of 12 fits a laptop screen's width.
@@ -41,7 +41,7 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> Thumbnail:
     """A JPEG of at most ``side`` pixels a side; raises ``ValueError`` saying why it can't."""
     try:
         with bomb_guard(), Image.open(io.BytesIO(data)) as image:
-            image.draft(None, _draft_size(image.size, side))  # JPEG: decode at 1/2 .. 1/8 scale
+            shrink_while_decoding(image, side)
             upright = ImageOps.exif_transpose(image)  # a loaded copy, turned as the camera meant
             small = upright if upright.mode == "RGB" else _rgb(upright)
         small.thumbnail((side, side))
@@ -54,18 +54,6 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> Thumbnail:
     out = io.BytesIO()
     small.save(out, "JPEG", quality=THUMB_QUALITY, optimize=True)
     return Thumbnail(out.getvalue(), *small.size)
-
-
-def _draft_size(size: tuple[int, int], side: int) -> tuple[int, int]:
-    """The smallest size to decode a JPEG at whose longer side still covers ``side``.
-
-    Pillow's draft keeps both sides at least the size asked for, so asking ``(side, side)``
-    of a 300 x 225 photo would decode it whole; this asks the aspect-correct box instead.
-    """
-    width, height = size
-    if width >= height:
-        return side, max(1, side * height // width)
-    return max(1, side * width // height), side
 
 
 def _rgb(image: Image.Image) -> Image.Image:
