@@ -18,7 +18,7 @@ from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.build.folder import build_folder
 from cat_breeds_vlm.build.links import SUSPICIOUS_GROUP, NearPair
 from cat_breeds_vlm.build.measure import measure
-from cat_breeds_vlm.build.neardup import candidates, find_near_duplicates
+from cat_breeds_vlm.build.neardup import _CROWD, candidates, find_near_duplicates
 from cat_breeds_vlm.build.plan import ImageFile, plan
 from cat_breeds_vlm.build.settings import NearDupSettings, PlanSettings
 from cat_breeds_vlm.build.stages import prepare
@@ -196,11 +196,13 @@ def test_the_near_dup_options_on_the_command_line(copies_tree, tmp_path):
 
 
 def test_the_index_lists_exactly_the_view_pairs_within_its_radius():
-    """The bounded two-nearest queries, then full queries for the crowded, miss no pair and add
-    none: checked against every pair, on points where some have no neighbour, some one, some many."""
+    """The bounded two-nearest queries, then the bounded queries for more and the full queries
+    for the crowded, miss no pair and add none: checked against every pair, on points where some
+    have no neighbour, some one, some a few, and some more than the bounded queries return."""
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 100, (150, 9))
-    whole = np.concatenate([centres, centres[:60] + rng.normal(0, 2, (60, 9)), centres[:10] + rng.normal(0, 1, (10, 9))])
+    many = [centres[:3] + rng.normal(0, 1, (3, 9)) for _ in range(10)]  # 3 pictures with 10 copies each
+    whole = np.concatenate([centres, centres[:60] + rng.normal(0, 2, (60, 9)), centres[:10] + rng.normal(0, 1, (10, 9)), *many])
     crop = whole + rng.normal(0, 1.5, whole.shape)
     radius = 8.0
     found = {tuple(pair) for pair in candidates([whole.astype(np.float32), crop.astype(np.float32)], radius, 2).tolist()}
@@ -209,5 +211,6 @@ def test_the_index_lists_exactly_the_view_pairs_within_its_radius():
     close = np.linalg.norm(views - whole.astype(np.float32)[None, :, :], axis=2) <= radius
     expected = {(a, b) for a, b in zip(*np.nonzero(close)) if (a < b if a < n else a - n != b)}
     assert found == expected
-    assert (close[:n].sum(axis=1) >= 3).sum() >= 5  # some with two neighbours or more: full queries needed
+    assert (close[:n].sum(axis=1) >= 3).sum() >= 5  # some with two neighbours or more: more asked for
+    assert (close[:n].sum(axis=1) > _CROWD).sum() >= 30  # some with more than those: all asked for
     assert sum(a >= n for a, _ in expected) > 60  # and crop-whole pairs

