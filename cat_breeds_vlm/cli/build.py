@@ -86,8 +86,9 @@ def _settings(
     seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style, labels, license, source,
     **gate,
 ):
-    """The build config of the options; a bad combination named by its options (exit 2)."""
-    from ..build.settings import BuildSettings, SettingsError
+    """The build settings of the options; a bad combination named by its options (exit 2)."""
+    from ..build.settings import BuildSettings
+    from ..errors import SettingsError
     from ..build.explain import setting_option
 
     try:
