@@ -12,8 +12,8 @@ import click
 
 from ..build.licence import DEFAULT_LICENSE, license_problem
 from ..build.output import DEFAULT_OUT
-from ..build.settings import GateSettings, NearDupSettings, PlanSettings
-from ..errors import OptionError, friendly_errors
+from ..build.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
+from ..errors import OptionError, SettingsError, friendly_errors
 from ..labels.conversations import STYLES
 from .options import labels_option, with_options
 
@@ -87,8 +87,6 @@ def _settings(
     **gate,
 ):
     """The build settings of the options; a bad combination named by its options (exit 2)."""
-    from ..build.settings import BuildSettings
-    from ..errors import SettingsError
     from ..build.explain import setting_option
 
     try:
