@@ -57,3 +57,5 @@ def test_dealing_never_passes_the_limit_except_with_one_row_too_large_alone() ->
     assert all(len(shard) == 1 or sum(row.size for row in shard) <= 500 for shard in shards)
     assert [row.size for row in shards[1]] == [900]
     assert deal_shards([], max_shard_bytes=500) == [[]]
+    empty = _sized([0, 0, 0])
+    assert deal_shards(empty, max_shard_bytes=500) == [empty]

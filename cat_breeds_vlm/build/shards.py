@@ -57,7 +57,7 @@ def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list
     1.59 GB of train photos make four shards of 397 MB, not three of 527 MB and one of 6 MB.
     """
     total = sum(row.size for row in rows)
-    share = total / max(1, -(-total // max_shard_bytes))
+    share = max(1.0, total / max(1, -(-total // max_shard_bytes)))  # at least a byte: empty rows stay together
     shards: list[list[Row]] = [[]]
     start = size = 0
     for row in rows:
