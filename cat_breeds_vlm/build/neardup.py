@@ -205,30 +205,24 @@ def _sharp_operators() -> list[np.ndarray]:
     return [np.eye(THUMB_SIDE, dtype=np.float32), _crop_matrix(THUMB_SIDE, CROP_VIEW).astype(np.float32)]
 
 
-def details(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The fine detail (sharp minus blurred view, percent of brightness) of view rows ``rows``
-    (view v of thumbnail i is row v * n + i): what the blur took out of the signature."""
+def _features(thumbs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The full signatures and the fine detail (sharp minus blurred view, percent of
+    brightness: what the blur took out of the signature) of view rows ``rows``, sorted (view v
+    of thumbnail i is row v * n + i). Each view's pixels are converted once, for both."""
     count = len(thumbs)
-    out = np.empty((len(rows), thumbs[0].size), np.float32)
-    for view, (sharp, blurred) in enumerate(zip(_sharp_operators(), view_operators())):
-        mine = rows // count == view
-        if not mine.any():
+    signature = np.empty((len(rows), 3 * SIGNATURE_SIDE**2), np.float32)
+    detail = np.empty((len(rows), thumbs[0].size), np.float32)
+    bounds = np.searchsorted(rows, [0, count, 2 * count])
+    operators = zip(_reducers(SIGNATURE_SIDE), _sharp_operators(), view_operators())
+    for view, (reduce, sharp, blurred) in enumerate(operators):
+        low, high = bounds[view], bounds[view + 1]
+        if low == high:
             continue
-        pixels = thumbs[rows[mine] % count].astype(np.float32)
+        pixels = thumbs[rows[low:high] - view * count].astype(np.float32)
+        signature[low:high] = _signature_batch(pixels, reduce)
         diff = (pixels if view == 0 else _separable(sharp, pixels)) - _separable(blurred, pixels)
-        out[mine] = diff.reshape(len(pixels), -1) * (100.0 / (pixels.mean(axis=(1, 2, 3)) + 1.0))[:, None]
-    return out
-
-
-def _rows(thumbs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The full signatures of view rows (view v of photo i is row v * n + i)."""
-    count = len(thumbs)
-    out = np.empty((len(rows), 3 * SIGNATURE_SIDE**2), np.float32)
-    for view, reduce in enumerate(_reducers(SIGNATURE_SIDE)):
-        mine = rows // count == view
-        if mine.any():
-            out[mine] = _signature_batch(thumbs[rows[mine] % count].astype(np.float32), reduce)
-    return out
+        detail[low:high] = diff.reshape(len(pixels), -1) * (100.0 / (pixels.mean(axis=(1, 2, 3)) + 1.0))[:, None]
+    return signature, detail
 
 
 def check(thumbs: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -244,15 +238,14 @@ def check(thumbs: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray
         chunk = pairs[start : start + _CHECK_BATCH]
         rows, where = np.unique(chunk, return_inverse=True)
         where = where.reshape(chunk.shape)
-        signature, detail = _rows(thumbs, rows), details(thumbs, rows)
+        signature, detail = _features(thumbs, rows)
         diff = signature[where[:, 0]] - signature[where[:, 1]]
         distance[start : start + len(chunk)] = np.sqrt(np.einsum("ij,ij->i", diff, diff) / (3 * THUMB_SIDE**2))
-        first, second = detail[where[:, 0]], detail[where[:, 1]]
-        energy = np.sqrt(np.einsum("ij,ij->i", first, first) * np.einsum("ij,ij->i", second, second))
-        flat = energy < (FLAT_DETAIL**2) * first.shape[1]
-        alike[start : start + len(chunk)] = np.where(
-            flat, 1.0, np.einsum("ij,ij->i", first, second) / np.maximum(energy, 1e-6)
-        )
+        squares = np.einsum("ij,ij->i", detail, detail)  # once a row, not once a pair
+        energy = np.sqrt(squares[where[:, 0]] * squares[where[:, 1]])
+        flat = energy < (FLAT_DETAIL**2) * detail.shape[1]
+        products = np.einsum("ij,ij->i", detail[where[:, 0]], detail[where[:, 1]])
+        alike[start : start + len(chunk)] = np.where(flat, 1.0, products / np.maximum(energy, 1e-6))
     return distance, alike
 
 
