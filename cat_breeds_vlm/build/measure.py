@@ -209,7 +209,8 @@ def _measured(
 ) -> Measurements:
     """The measurements of decoded RGB pixels (height x width x 3, uint8)."""
     return Measurements(
-        image_format, None, int(width), int(height), corrupt, round(_spread(pixels), 3), _thumbnail(pixels)
+        image_format, None, int(width), int(height), corrupt, round(_spread(pixels), 3),
+        _thumbnail(pixels, width, height),
     )
 
 
@@ -234,8 +235,26 @@ def _spread(pixels: np.ndarray) -> float:
     return float(np.sqrt((count * squares - sums * sums).max())) / count
 
 
-def _thumbnail(pixels: np.ndarray) -> bytes:
-    """The THUMB_SIDE x THUMB_SIDE bilinear thumbnail of RGB pixels, as bytes (row-major RGB)."""
-    height, width = pixels.shape[:2]
-    image = Image.frombuffer("RGB", (width, height), np.ascontiguousarray(pixels), "raw", "RGB", 0, 1)
-    return image.resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR).tobytes()
+def _thumbnail(pixels: np.ndarray, width: int, height: int) -> bytes:
+    """The THUMB_SIDE x THUMB_SIDE bilinear thumbnail of RGB pixels decoded from a ``width`` x
+    ``height`` image, as bytes (row-major RGB): of the picture only (see :func:`content_box`)."""
+    rows, columns = pixels.shape[:2]
+    image = Image.frombuffer("RGB", (columns, rows), np.ascontiguousarray(pixels), "raw", "RGB", 0, 1)
+    return image.resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR, box=content_box(width, height, columns, rows)).tobytes()
+
+
+def content_box(width: int, height: int, columns: int, rows: int) -> tuple[float, float, float, float] | None:
+    """The part of a ``columns`` x ``rows`` decode of a ``width`` x ``height`` image that holds
+    the picture, as a box for ``Image.resize``; None when it is all of it.
+
+    A decode at 1/k of the size rounds each side up: 210 pixels at 1/8 decode to 27, of which
+    the last holds 2 pixels of picture and 6 of padding. Thumbnailing all 27 would stretch the
+    picture by 3 % along that side, unlike a copy of another size: without the stretch, the
+    resized copies we planted came six times closer to their originals in the near-duplicate
+    index (90th percentile; ``benchmarks/RESULTS.md``).
+    """
+    for scale in (1, 2, 4, 8):
+        if -(-width // scale) == columns and -(-height // scale) == rows:
+            box = (0.0, 0.0, width / scale, height / scale)
+            return None if box[2:] == (columns, rows) else box
+    return None

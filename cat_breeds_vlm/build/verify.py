@@ -29,7 +29,8 @@ from .scan import Candidate, read_whole
 
 #: Bump when what a cached record means changes, so old records are never trusted.
 #: v2: measurements (strict JPEG decode, size, spread, thumbnail) instead of a verdict.
-CACHE_SCHEMA = "v2"
+#: v3: thumbnails of the picture only, without the padding of a scaled decode.
+CACHE_SCHEMA = "v3"
 __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all", "verify_bytes", "verify_file"]
 #: Files handed to a worker at a time (and the progress bar's step). Each chunk's records come
 #: back as one message (~0.9 MB) the parent must unpickle: 1,024 made a full-scale build 0.4 s
