@@ -10,6 +10,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
+import simplejpeg
 from bundled_photos import bundled_photos
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
@@ -17,8 +18,8 @@ from variant_fixtures import COPIES, all_copies, copy_of, encode
 from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.build.folder import build_folder
 from cat_breeds_vlm.build.links import SUSPICIOUS_GROUP, NearPair
-from cat_breeds_vlm.build.measure import measure
-from cat_breeds_vlm.build.neardup import _CROWD, candidates, find_near_duplicates
+from cat_breeds_vlm.build.measure import content_box, measure
+from cat_breeds_vlm.build.neardup import _CROWD, candidates, check, find_near_duplicates
 from cat_breeds_vlm.build.plan import ImageFile, plan
 from cat_breeds_vlm.build.settings import NearDupSettings, PlanSettings
 from cat_breeds_vlm.build.stages import prepare
@@ -203,14 +204,41 @@ def test_the_index_lists_exactly_the_view_pairs_within_its_radius():
     centres = rng.normal(0, 100, (150, 9))
     many = [centres[:3] + rng.normal(0, 1, (3, 9)) for _ in range(10)]  # 3 pictures with 10 copies each
     whole = np.concatenate([centres, centres[:60] + rng.normal(0, 2, (60, 9)), centres[:10] + rng.normal(0, 1, (10, 9)), *many])
-    crop = whole + rng.normal(0, 1.5, whole.shape)
+    crops = [whole + rng.normal(0, 1.5, whole.shape), whole + rng.normal(0, 2.5, whole.shape)]
     radius = 8.0
-    found = {tuple(pair) for pair in candidates([whole.astype(np.float32), crop.astype(np.float32)], radius, 2).tolist()}
+    views = [v.astype(np.float32) for v in (whole, *crops)]
+    found = {tuple(pair) for pair in candidates(views, radius, 2).tolist()}
     n = len(whole)
-    views = np.concatenate([whole, crop]).astype(np.float32)[:, None, :]
+    views = np.concatenate(views)[:, None, :]
     close = np.linalg.norm(views - whole.astype(np.float32)[None, :, :], axis=2) <= radius
-    expected = {(a, b) for a, b in zip(*np.nonzero(close)) if (a < b if a < n else a - n != b)}
+    expected = {(a, b) for a, b in zip(*np.nonzero(close)) if (a < b if a < n else a % n != b)}
     assert found == expected
     assert (close[:n].sum(axis=1) >= 3).sum() >= 5  # some with two neighbours or more: more asked for
     assert (close[:n].sum(axis=1) > _CROWD).sum() >= 30  # some with more than those: all asked for
-    assert sum(a >= n for a, _ in expected) > 60  # and crop-whole pairs
+    assert sum(n <= a < 2 * n for a, _ in expected) > 60 and sum(a >= 2 * n for a, _ in expected) > 60  # both crops
+
+
+def test_a_thumbnail_shows_the_picture_not_the_padding_of_a_scaled_decode():
+    """210 x 158 pixels decode at 1/8 to 27 x 20, the last column and row part padding: the
+    thumbnail is of the picture only, so a copy at 70 % looks like its original."""
+    assert content_box(210, 158, 27, 20) == (0.0, 0.0, 26.25, 19.75)
+    assert content_box(300, 200, 300, 200) is None and content_box(304, 200, 38, 25) is None
+    picture = render_photo("Bengal/1_1.jpg")
+    original = np.frombuffer(measure(encode(picture, quality=85)).thumb, np.uint8).astype(int)
+    data = encode(picture.resize((210, 158), Image.LANCZOS), quality=85)
+    copy = np.frombuffer(measure(data).thumb, np.uint8).astype(int)
+    decoded = simplejpeg.decode_jpeg(data, colorspace="RGB", min_width=16, min_height=16)
+    assert decoded.shape == (20, 27, 3)
+    stretched = np.asarray(Image.fromarray(decoded).resize((16, 16), Image.BILINEAR), dtype=int).ravel()
+    assert np.abs(copy - original).mean() < 0.5 * np.abs(stretched - original).mean()
+
+
+def test_a_pair_is_reported_once_sorted_at_its_whole_views_distance():
+    picture = render_photo("Calico/7_1.jpg")
+    sources = ["c.jpg", "a.jpg", "b.jpg"]  # not in index order
+    thumbs = [measure(encode(picture, quality=q)).thumb for q in (85, 60, 95)]
+    pairs = find_near_duplicates(sources, thumbs, THRESHOLD)
+    assert [(p.a, p.b) for p in pairs] == [("a.jpg", "b.jpg"), ("a.jpg", "c.jpg"), ("b.jpg", "c.jpg")]
+    pixels = np.frombuffer(b"".join(thumbs), np.uint8).reshape(3, 16, 16, 3)
+    whole, _ = check(pixels, np.array([[1, 2], [0, 1], [0, 2]]))
+    assert [p.distance for p in pairs] == [round(d, 2) for d in whole.tolist()]

@@ -8,7 +8,8 @@ near-duplicates when their signatures differ by at most ``threshold``: the root 
 of the difference, in percent of the brightness (a uniformly brighter copy is no farther).
 
 A photo trimmed at its borders is its original seen a little closer: each photo is also
-compared by its central crop (:data:`CROP_VIEW`), and a pair counts at its closest views.
+compared by two central crops (:data:`CROP_VIEWS`). A pair counts at its whole views when
+those are near enough, and otherwise at its closest crop and whole view.
 
 The search is an index, then a check of each candidate:
 
@@ -20,13 +21,15 @@ The search is an index, then a check of each candidate:
    comparing all n^2 pairs: each view asks for its two nearest within that radius, and only
    the few that have a second ask for all (``benchmarks/RESULTS.md`` has the figures). Copies
    of one picture differ mostly in fine detail (edges moved by a fraction of a pixel), little
-   in the lowest frequencies: in every re-encoded, resized, re-saved or brightened copy we
-   planted the projected difference stayed under half the threshold (border crops reach 0.56
-   of the whole; ``benchmarks/RESULTS.md``);
+   in the lowest frequencies: of the re-encoded, resized, re-saved or brightened copies we
+   planted, 99 % came within 0.13 of the threshold there, and 90 % of border crops within 0.19
+   (``benchmarks/RESULTS.md``). The smaller this radius, the closer the index's time follows
+   the number of photos: a denser tree has more points near each query's ball;
 3. each candidate's whole signature and distance are computed (vectorised, in batches; only
    photos in a candidate pair get a whole signature, once a batch) and the pair is kept when within
    ``threshold`` and when the fine detail the blur took out correlates (:data:`DETAIL_MIN`):
    textures like brick, grass and gravel blur to the same grey, but their detail differs.
+   Whole views are checked first; a pair they find is not checked again by its crops.
 """
 
 from __future__ import annotations
@@ -45,16 +48,20 @@ from .measure import THUMB_SIDE
 #: much less, and brings distinct pictures closer far more slowly (measured: resizes to 50 %
 #: went from 9.0 to 5.1, the closest two of 6,000 distinct photos from 10.4 to 8.1).
 BLUR_SIGMA = 1.2
-#: The central crop each photo is also compared by (fraction trimmed from every border).
-CROP_VIEW = 0.03
+#: The central crops each photo is also compared by (fraction trimmed from every border): border
+#: crops of 1-5 % come closest to one of these (at an index radius of half the threshold, one
+#: crop at 3 % found 97.5 % of the crops we planted, these two 99.2 %).
+CROP_VIEWS = (0.025, 0.045)
 #: Cosine frequencies per side and colour channel kept in a signature (after the blur, the
 #: higher ones hold almost nothing).
 SIGNATURE_SIDE = 8
 #: The lowest of those kept in the index's projection (by u + v, then u).
 INDEX_FREQUENCIES = 3
-#: The index radius, as a share of the threshold (see the module notes). At 0.6, 98 % of the
-#: border crops we planted were found; at 0.5, 96 %, in two thirds of the search's time.
-INDEX_SHARE = 0.5
+#: The index radius, as a share of the threshold (see the module notes). With two crop views,
+#: 97.5 % of the border crops we planted were found at 0.35, 96.3 % at 0.3 and 93.7 % at 0.25;
+#: the tree's photos and their mirrored copies (4x) took 6.5x the tree's time at 0.3, and 10.8x
+#: at 0.5 with one crop view (``benchmarks/RESULTS.md``).
+INDEX_SHARE = 0.3
 #: Fine detail (what the blur removes) must correlate at least this much between two copies.
 #: Textures such as brick, grass and gravel blur to the same flat grey; their detail does not
 #: correlate (-0.1 to 0.1 measured), while every copy we planted kept 0.27 or more.
@@ -90,9 +97,9 @@ def _crop_matrix(side: int, trim: float) -> np.ndarray:
 
 
 def view_operators() -> list[np.ndarray]:
-    """One matrix per view (whole, central crop), applied to rows and to columns alike."""
+    """One matrix per view (whole, then each central crop), applied to rows and to columns alike."""
     blur = _blur_matrix(THUMB_SIDE, BLUR_SIGMA)
-    return [blur.astype(np.float32), (_crop_matrix(THUMB_SIDE, CROP_VIEW) @ blur).astype(np.float32)]
+    return [blur.astype(np.float32)] + [(_crop_matrix(THUMB_SIDE, trim) @ blur).astype(np.float32) for trim in CROP_VIEWS]
 
 
 def _dct_rows(side: int, count: int) -> np.ndarray:
@@ -202,7 +209,7 @@ def _crowded(tree, points: np.ndarray, radius: float, workers: int) -> tuple[np.
 
 def _sharp_operators() -> list[np.ndarray]:
     """Per view, the same resampling as :func:`view_operators` without the blur."""
-    return [np.eye(THUMB_SIDE, dtype=np.float32), _crop_matrix(THUMB_SIDE, CROP_VIEW).astype(np.float32)]
+    return [np.eye(THUMB_SIDE, dtype=np.float32)] + [_crop_matrix(THUMB_SIDE, t).astype(np.float32) for t in CROP_VIEWS]
 
 
 def _features(thumbs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +219,7 @@ def _features(thumbs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     count = len(thumbs)
     signature = np.empty((len(rows), 3 * SIGNATURE_SIDE**2), np.float32)
     detail = np.empty((len(rows), thumbs[0].size), np.float32)
-    bounds = np.searchsorted(rows, [0, count, 2 * count])
+    bounds = np.searchsorted(rows, count * np.arange(len(CROP_VIEWS) + 2))
     operators = zip(_reducers(SIGNATURE_SIDE), _sharp_operators(), view_operators())
     for view, (reduce, sharp, blurred) in enumerate(operators):
         low, high = bounds[view], bounds[view + 1]
@@ -265,14 +272,45 @@ def find_near_duplicates(
     radius = INDEX_SHARE * threshold * side * math.sqrt(3)
     # The index needs only the lowest frequencies; full signatures are made for candidates only.
     found = candidates(signatures(pixels, side=_index_side()), radius, workers)
-    distance, alike = check(pixels, found)
-    best: dict[tuple[str, str], float] = {}
+    whole = found[:, 0] < count
+    near, distance = _kept(pixels, found[whole], threshold)
+    cropped = found[~whole]
+    # A pair whose whole views are near is not measured again by its crops.
+    cropped = cropped[~np.isin(_pair_keys(cropped % count, count), _pair_keys(near, count))]
+    near_crops, crop_distance = _kept(pixels, cropped, threshold)
+    photos = np.concatenate([near, near_crops % count])
+    return _closest_pairs(sources, photos, np.concatenate([distance, crop_distance]))
+
+
+def _closest_pairs(sources: Sequence[str], photos: np.ndarray, distance: np.ndarray) -> list[NearPair]:
+    """One :class:`NearPair` per pair of photos (rows of ``photos``) at its smallest distance,
+    sorted, worked out on arrays: a search may find hundreds of thousands."""
+    involved = np.unique(photos)
+    names = sorted(range(len(involved)), key=lambda i: sources[involved[i]])
+    rank = np.empty(len(involved), np.int64)
+    rank[names] = np.arange(len(involved))
+    ranked = rank[np.searchsorted(involved, photos)]
+    first, second = ranked.min(axis=1), ranked.max(axis=1)
+    order = np.lexsort((distance, second, first))
+    keys = first[order] * len(involved) + second[order]
+    chosen = order[np.r_[True, keys[1:] != keys[:-1]]] if len(order) else order
+    by_rank = [sources[involved[i]] for i in names]
+    a = [by_rank[i] for i in first[chosen].tolist()]
+    b = [by_rank[i] for i in second[chosen].tolist()]
+    return list(map(NearPair, a, b, [round(d, 2) for d in distance[chosen].tolist()]))
+
+
+def _kept(thumbs: np.ndarray, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of view rows that :func:`check` finds near (within ``threshold``, with
+    alike detail), and their distances."""
+    distance, alike = check(thumbs, pairs)
     keep = (distance <= threshold) & (alike >= DETAIL_MIN)
-    photos = found[keep] % count
-    for p, q, d in zip(photos[:, 0].tolist(), photos[:, 1].tolist(), distance[keep].tolist()):
-        key = (sources[p], sources[q]) if sources[p] < sources[q] else (sources[q], sources[p])
-        best[key] = min(best.get(key, d), d)
-    return sorted(NearPair(a, b, round(d, 2)) for (a, b), d in best.items())
+    return pairs[keep], distance[keep]
+
+
+def _pair_keys(photos: np.ndarray, count: int) -> np.ndarray:
+    """One number per unordered pair of photos (an (m, 2) array of photo rows)."""
+    return photos.min(axis=1) * count + photos.max(axis=1)
 
 
 def _index_side() -> int:
