@@ -101,7 +101,8 @@ def closest_distinct(thumbs: list[bytes], reach: float) -> float | None:
     detail: every pair within ``reach`` is a candidate at this radius, since the index's
     projection never makes two signatures farther apart."""
     pixels = np.frombuffer(b"".join(thumbs), np.uint8).reshape(len(thumbs), THUMB_SIDE, THUMB_SIDE, 3)
-    found = candidates(signatures(pixels, side=2), reach * THUMB_SIDE * math.sqrt(3), workers=2)
+    views = signatures(pixels, side=2)
+    found = candidates(views, [reach * THUMB_SIDE * math.sqrt(3)] * len(views), workers=2)
     distance, alike = check(pixels, found)
     near = distance[(alike >= DETAIL_MIN) & (distance <= reach)]
     return round(float(near.min()), 2) if len(near) else None

@@ -205,12 +205,13 @@ def test_the_index_lists_exactly_the_view_pairs_within_its_radius():
     many = [centres[:3] + rng.normal(0, 1, (3, 9)) for _ in range(10)]  # 3 pictures with 10 copies each
     whole = np.concatenate([centres, centres[:60] + rng.normal(0, 2, (60, 9)), centres[:10] + rng.normal(0, 1, (10, 9)), *many])
     crops = [whole + rng.normal(0, 1.5, whole.shape), whole + rng.normal(0, 2.5, whole.shape)]
-    radius = 8.0
+    radii = [6.0, 8.0, 8.0]  # one a view
     views = [v.astype(np.float32) for v in (whole, *crops)]
-    found = {tuple(pair) for pair in candidates(views, radius, 2).tolist()}
+    found = {tuple(pair) for pair in candidates(views, radii, 2).tolist()}
     n = len(whole)
     views = np.concatenate(views)[:, None, :]
-    close = np.linalg.norm(views - whole.astype(np.float32)[None, :, :], axis=2) <= radius
+    reach = np.repeat(radii, n)[:, None]
+    close = np.linalg.norm(views - whole.astype(np.float32)[None, :, :], axis=2) <= reach
     expected = {(a, b) for a, b in zip(*np.nonzero(close)) if (a < b if a < n else a % n != b)}
     assert found == expected
     assert (close[:n].sum(axis=1) >= 3).sum() >= 5  # some with two neighbours or more: more asked for

@@ -17,7 +17,7 @@ The search is an index, then a check of each candidate:
    channel (:data:`INDEX_FREQUENCIES`; an orthonormal projection, so it never makes two
    signatures farther apart);
 2. a k-d tree (``scipy.spatial.cKDTree``) over the whole views' projections lists the views
-   (whole or cropped) within :data:`INDEX_SHARE` of the threshold of each other, without
+   (whole or cropped) within a share of the threshold (:data:`INDEX_SHARES`), without
    comparing all n^2 pairs: each view asks for its two nearest within that radius, and only
    the few that have a second ask for all (``benchmarks/RESULTS.md`` has the figures). Copies
    of one picture differ mostly in fine detail (edges moved by a fraction of a pixel), little
@@ -57,11 +57,12 @@ CROP_VIEWS = (0.025, 0.045)
 SIGNATURE_SIDE = 8
 #: The lowest of those kept in the index's projection (by u + v, then u).
 INDEX_FREQUENCIES = 3
-#: The index radius, as a share of the threshold (see the module notes). With two crop views,
-#: 97.5 % of the border crops we planted were found at 0.35, 96.3 % at 0.3 and 93.7 % at 0.25;
-#: the tree's photos and their mirrored copies (4x) took 6.5x the tree's time at 0.3, and 10.8x
-#: at 0.5 with one crop view (``benchmarks/RESULTS.md``).
-INDEX_SHARE = 0.3
+#: The index radius, as a share of the threshold, for the whole views and for the crop views
+#: (see the module notes). Whole views find the copies that are not trimmed: at 0.2 as many as
+#: at 0.3. With two crop views, 97.5 % of the border crops we planted were found at 0.35, 96.3 %
+#: at 0.3 and 93.7 % at 0.25; the tree's photos and their mirrored copies (4x) took 6.5x the
+#: tree's time at 0.3 for all views, and 10.8x at 0.5 with one crop view (``benchmarks/RESULTS.md``).
+INDEX_SHARES = (0.2, 0.3)
 #: Fine detail (what the blur removes) must correlate at least this much between two copies.
 #: Textures such as brick, grass and gravel blur to the same flat grey; their detail does not
 #: correlate (-0.1 to 0.1 measured), while every copy we planted kept 0.27 or more.
@@ -157,10 +158,10 @@ def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 8192
     return views
 
 
-def candidates(views: list[np.ndarray], radius: float, workers: int = 1) -> np.ndarray:
-    """Pairs of view rows whose index projections are within ``radius`` (a k-d tree over the
-    whole views): whole-whole and crop-whole pairs, as an (m, 2) array of rows, where view v
-    of photo i is row v * n + i.
+def candidates(views: list[np.ndarray], radii: Sequence[float], workers: int = 1) -> np.ndarray:
+    """Pairs of view rows whose index projections are within that view's radius (``radii``, one
+    a view) of a whole view (a k-d tree over the whole views): whole-whole and crop-whole
+    pairs, as an (m, 2) array of rows, where view v of photo i is row v * n + i.
 
     Almost every photo has no neighbour but itself, so each is first asked for its two nearest
     within ``radius`` (a bounded nearest-neighbour query, which stops early and returns arrays,
@@ -178,7 +179,7 @@ def candidates(views: list[np.ndarray], radius: float, workers: int = 1) -> np.n
     tree = cKDTree(views[0][:, :width] @ axes)
     order = tree.indices
     found = []
-    for view, rows in enumerate(views):
+    for view, (rows, radius) in enumerate(zip(views, radii)):
         points = rows[order, :width] @ axes
         distance, nearest = tree.query(points, k=2, distance_upper_bound=radius, workers=workers)
         crowded = np.flatnonzero(np.isfinite(distance[:, 1]))
@@ -271,17 +272,19 @@ def find_near_duplicates(
 ) -> list[NearPair]:
     """The near-duplicate pairs among ``sources`` (with their thumbnails), sorted.
 
-    A pair of photos is kept at the smallest distance of any two of their views; distances
-    are rounded to 0.01 so the report reads the same on every machine.
+    A pair of photos is reported at the distance of their whole views when those are near,
+    else at the smallest distance of a crop view of one to the whole view of the other;
+    distances are rounded to 0.01 so the report reads the same on every machine.
     """
     count = len(sources)
     if count < 2 or threshold <= 0:
         return []
     side = THUMB_SIDE
     pixels = np.frombuffer(b"".join(thumbs), np.uint8).reshape(count, side, side, 3)
-    radius = INDEX_SHARE * threshold * side * math.sqrt(3)
+    whole_share, crop_share = INDEX_SHARES
+    radii = [share * threshold * side * math.sqrt(3) for share in (whole_share, *[crop_share] * len(CROP_VIEWS))]
     # The index needs only the lowest frequencies; full signatures are made for candidates only.
-    found = candidates(signatures(pixels, side=_index_side()), radius, workers)
+    found = candidates(signatures(pixels, side=_index_side()), radii, workers)
     whole = found[:, 0] < count
     near, distance = _kept(pixels, found[whole], threshold)
     cropped = found[~whole]
