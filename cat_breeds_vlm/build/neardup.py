@@ -60,8 +60,8 @@ INDEX_FREQUENCIES = 3
 #: The index radius, as a share of the threshold, for the whole views and for the crop views
 #: (see the module notes). Whole views find the copies that are not trimmed: at 0.2 as many as
 #: at 0.3. With two crop views, 97.5 % of the border crops we planted were found at 0.35, 96.3 %
-#: at 0.3 and 93.7 % at 0.25; the tree's photos and their mirrored copies (4x) took 6.5x the
-#: tree's time at 0.3 for all views, and 10.8x at 0.5 with one crop view (``benchmarks/RESULTS.md``).
+#: at 0.3 and 93.7 % at 0.25. With these, the tree's photos and their mirrored copies (4x) take
+#: 5.2x the tree's time; with one crop view and 0.5 for all, 10.8x (``benchmarks/RESULTS.md``).
 INDEX_SHARES = (0.2, 0.3)
 #: Fine detail (what the blur removes) must correlate at least this much between two copies.
 #: Textures such as brick, grass and gravel blur to the same flat grey; their detail does not
