@@ -432,10 +432,29 @@ def test_a_build_verifies_before_it_loads_datasets(tmp_path):
         "from cat_breeds_vlm.cli import main\n"
         "import cat_breeds_vlm.cli.build, cat_breeds_vlm.build.folder, cat_breeds_vlm.build.stages\n"
         "from cat_breeds_vlm.cli.build import _settings\n"
-        "print(sorted(m for m in ('datasets', 'pandas') if m in sys.modules))\n"
+        "print(sorted(m for m in ('datasets', 'pandas', 'scipy') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("near_dups", [True, False])
+def test_the_search_index_is_loaded_while_the_workers_verify(small_tree, tmp_path, near_dups):
+    # scipy.spatial takes a fifth of a second to import: by the time verification is done, it is.
+    code = (
+        "import sys\n"
+        "from cat_breeds_vlm.build import stages\n"
+        "from cat_breeds_vlm.build.settings import NearDupSettings, PlanSettings\n"
+        "def spy(*args, **kwargs):\n"
+        "    verdicts = verify_all(*args, **kwargs)\n"
+        "    print('scipy.spatial' in sys.modules)\n"
+        "    return verdicts\n"
+        "verify_all, stages.verify_all = stages.verify_all, spy\n"
+        f"stages.prepare({str(small_tree[0])!r}, PlanSettings(), near=NearDupSettings(near_dups={near_dups}),"
+        " progress=False, cache=None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == str(near_dups)
 
 
 def test_build_settings_are_the_builder_configs_own(tmp_path):

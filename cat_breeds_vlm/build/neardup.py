@@ -158,6 +158,12 @@ def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 8192
     return views
 
 
+def load_index() -> None:
+    """Import the k-d tree's library (``scipy.spatial``, about 0.2 s): a build does it while its
+    workers verify, not after, when the search waits for it."""
+    import scipy.spatial  # noqa: F401
+
+
 def candidates(views: list[np.ndarray], radii: Sequence[float], workers: int = 1) -> np.ndarray:
     """Pairs of view rows whose index projections are within that view's radius (``radii``, one
     a view) of a whole view (a k-d tree over the whole views): whole-whole and crop-whole

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import UserError
 from .gate import judge
 from .gcpause import paused_gc
-from .neardup import find_near_duplicates
+from .neardup import find_near_duplicates, load_index
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, Walk
 from .settings import GateSettings, NearDupSettings
@@ -82,7 +82,8 @@ def prepare(
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits.
 
-    ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`)."""
+    ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`);
+    with the near-duplicate search on, loading its index's library is done then too."""
     image_dir = Path(image_dir).resolve()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
@@ -90,6 +91,8 @@ def prepare(
         # off: the verification's counts the photos as they come).
         walk = Walk(image_dir) if scanned is None else None
         found = walk.candidates() if walk is not None else scanned.candidates
+        if near.near_dups:
+            meanwhile = _also(meanwhile, load_index)
         verdicts = verify_all(
             found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir, meanwhile=meanwhile
         )
@@ -109,3 +112,14 @@ def prepare(
             + (f" (first: {skipped[0]['source']}: {skipped[0]['reason']})" if skipped else "")
         )
     return Prepared(image_dir, scanned, skipped, planned)
+
+
+def _also(first: Callable[[], object] | None, then: Callable[[], object]) -> Callable[[], None]:
+    """Both pieces of work, one after the other (``first`` may be None)."""
+
+    def both() -> None:
+        if first is not None:
+            first()
+        then()
+
+    return both
