@@ -240,7 +240,8 @@ def _thumbnail(pixels: np.ndarray, width: int, height: int) -> bytes:
     ``height`` image, as bytes (row-major RGB): of the picture only (see :func:`content_box`)."""
     rows, columns = pixels.shape[:2]
     image = Image.frombuffer("RGB", (columns, rows), np.ascontiguousarray(pixels), "raw", "RGB", 0, 1)
-    return image.resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR, box=content_box(width, height, columns, rows)).tobytes()
+    box = content_box(width, height, columns, rows)
+    return image.resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR, box=box).tobytes()
 
 
 def content_box(width: int, height: int, columns: int, rows: int) -> tuple[float, float, float, float] | None:

@@ -100,7 +100,8 @@ def _crop_matrix(side: int, trim: float) -> np.ndarray:
 def view_operators() -> list[np.ndarray]:
     """One matrix per view (whole, then each central crop), applied to rows and to columns alike."""
     blur = _blur_matrix(THUMB_SIDE, BLUR_SIGMA)
-    return [blur.astype(np.float32)] + [(_crop_matrix(THUMB_SIDE, trim) @ blur).astype(np.float32) for trim in CROP_VIEWS]
+    crops = [(_crop_matrix(THUMB_SIDE, trim) @ blur).astype(np.float32) for trim in CROP_VIEWS]
+    return [blur.astype(np.float32), *crops]
 
 
 def _dct_rows(side: int, count: int) -> np.ndarray:
