@@ -22,7 +22,7 @@ from pathlib import Path
 import simplejpeg
 from PIL import Image
 
-from cat_breeds_vlm.build.measure import DECODE_MIN_SIDE, measure
+from cat_breeds_vlm.pipeline.measure import DECODE_MIN_SIDE, measure
 
 
 def previous_path(data: bytes) -> None:

@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bundled_photos import bundled_photos  # noqa: E402
 from variant_fixtures import all_copies, encode  # noqa: E402
 
-from cat_breeds_vlm.build.gate import judge  # noqa: E402
-from cat_breeds_vlm.build.measure import THUMB_SIDE, measure  # noqa: E402
-from cat_breeds_vlm.build.settings import GateSettings  # noqa: E402
-from cat_breeds_vlm.build.neardup import DETAIL_MIN, candidates, check, find_near_duplicates, signatures  # noqa: E402
+from cat_breeds_vlm.pipeline.gate import judge  # noqa: E402
+from cat_breeds_vlm.pipeline.measure import THUMB_SIDE, measure  # noqa: E402
+from cat_breeds_vlm.pipeline.settings import GateSettings  # noqa: E402
+from cat_breeds_vlm.pipeline.neardup import DETAIL_MIN, candidates, check, find_near_duplicates, signatures  # noqa: E402
 from cat_breeds_vlm.demo import photo_paths, render_photo, scaled_counts  # noqa: E402
 from cat_breeds_vlm.workers import parallel_map  # noqa: E402
 

@@ -59,9 +59,9 @@ with Pool(int(sys.argv[2])) as pool:
 PHASES = """
 import sys, time
 from pathlib import Path
-from cat_breeds_vlm.build import stages
-from cat_breeds_vlm.build.config import CatBreedsVLMConfig
-from cat_breeds_vlm.build.folder import build_folder
+from cat_breeds_vlm.pipeline import stages
+from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.folder import build_folder
 images, out, num_proc = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 clock = {}
 for name in ("verify_all", "_judge_all", "find_near_duplicates", "plan"):  # the walk feeds verify_all

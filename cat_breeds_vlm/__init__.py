@@ -43,7 +43,7 @@ sys.meta_path.append(_MovedModules())
 def __getattr__(name: str):
     """Import the builder (or a moved module) on first use, so the CLI starts fast."""
     if name in ("CatBreedsVLM", "CatBreedsVLMConfig"):
-        return getattr(importlib.import_module(".build.builder", __name__), name)
+        return getattr(importlib.import_module(".pipeline.builder", __name__), name)
     if name in MOVED:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'cat_breeds_vlm' has no attribute {name!r}")

@@ -16,8 +16,8 @@ from typing import Any
 import datasets
 from PIL import Image
 
-from cat_breeds_vlm.build.card import CHART_NAME, write_card
-from cat_breeds_vlm.build.chart import write_chart
+from cat_breeds_vlm.report.card import CHART_NAME, write_card
+from cat_breeds_vlm.report.chart import write_chart
 from cat_breeds_vlm.features import SPLITS, make_features
 
 BREEDS = ["Abyssinian", "Burmilla", "York Chocolate"]

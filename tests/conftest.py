@@ -72,8 +72,8 @@ def small_tree(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def small_build(small_tree, tmp_path_factory) -> Path:
     """A real build of the small tree (seed 42, defaults): the folder; read-only for tests."""
-    from cat_breeds_vlm.build.config import CatBreedsVLMConfig
-    from cat_breeds_vlm.build.folder import build_folder
+    from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.pipeline.folder import build_folder
 
     out = tmp_path_factory.mktemp("build") / "cat_breeds_vlm"
     build_folder(small_tree[0], out, CatBreedsVLMConfig(), progress=False, command="test build")

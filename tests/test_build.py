@@ -17,11 +17,11 @@ import pytest
 from conftest import SMALL_COUNTS, make_small_tree
 from tree_fixtures import garble
 
-from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
-from cat_breeds_vlm.build.folder import build_folder
-from cat_breeds_vlm.build.scan import Walk, scan
-from cat_breeds_vlm.build.stages import prepare
-from cat_breeds_vlm.build.verify import VerdictCache, verify_all
+from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.folder import build_folder
+from cat_breeds_vlm.pipeline.scan import Walk, scan
+from cat_breeds_vlm.pipeline.stages import prepare
+from cat_breeds_vlm.pipeline.verify import VerdictCache, verify_all
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import make_features
 from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS
@@ -316,8 +316,8 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
 
 
 def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path):
-    from cat_breeds_vlm.build.plan import Row
-    from cat_breeds_vlm.build.rows import make_record
+    from cat_breeds_vlm.pipeline.plan import Row
+    from cat_breeds_vlm.pipeline.rows import make_record
 
     source = sorted(p for p in (small_tree[0] / "Bengal").glob("*_1.jpg"))[0]
     row = Row("x", f"Bengal/{source.name}", "Bengal", 1, hashlib.sha256(source.read_bytes()).hexdigest())
@@ -403,7 +403,7 @@ def test_verification_takes_the_walk_as_it_goes(small_tree, tmp_path):
 
 
 def test_meanwhile_runs_once_while_the_workers_still_have_files(small_tree, tmp_path, monkeypatch):
-    from cat_breeds_vlm.build import verify
+    from cat_breeds_vlm.pipeline import verify
 
     candidates = scan(copied_tree(small_tree, tmp_path)).candidates
     monkeypatch.setattr(verify, "_CHUNK", 2)  # windows of 2 x 2 x 4 files: the tree is several
@@ -430,7 +430,7 @@ def test_a_build_verifies_before_it_loads_datasets(tmp_path):
     code = (
         "import sys\n"
         "from cat_breeds_vlm.cli import main\n"
-        "import cat_breeds_vlm.cli.build, cat_breeds_vlm.build.folder, cat_breeds_vlm.build.stages\n"
+        "import cat_breeds_vlm.cli.build, cat_breeds_vlm.pipeline.folder, cat_breeds_vlm.pipeline.stages\n"
         "from cat_breeds_vlm.cli.build import _settings\n"
         "print(sorted(m for m in ('datasets', 'pandas', 'scipy') if m in sys.modules))\n"
     )
@@ -443,8 +443,8 @@ def test_the_search_index_is_loaded_while_the_workers_verify(small_tree, tmp_pat
     # scipy.spatial takes a fifth of a second to import: by the time verification is done, it is.
     code = (
         "import sys\n"
-        "from cat_breeds_vlm.build import stages\n"
-        "from cat_breeds_vlm.build.settings import NearDupSettings, PlanSettings\n"
+        "from cat_breeds_vlm.pipeline import stages\n"
+        "from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings\n"
         "def spy(*args, **kwargs):\n"
         "    verdicts = verify_all(*args, **kwargs)\n"
         "    print('scipy.spatial' in sys.modules)\n"
@@ -458,7 +458,7 @@ def test_the_search_index_is_loaded_while_the_workers_verify(small_tree, tmp_pat
 
 
 def test_build_settings_are_the_builder_configs_own(tmp_path):
-    from cat_breeds_vlm.build.settings import BuildSettings
+    from cat_breeds_vlm.pipeline.settings import BuildSettings
 
     assert issubclass(CatBreedsVLMConfig, BuildSettings)
     ours = {f.name for f in dataclasses.fields(BuildSettings)}

@@ -13,8 +13,8 @@ from card_fixtures import BREEDS, make_build
 from huggingface_hub import DatasetCard
 from PIL import Image
 
-from cat_breeds_vlm.build.card import render_card, size_category
-from cat_breeds_vlm.build.chart import (
+from cat_breeds_vlm.report.card import render_card, size_category
+from cat_breeds_vlm.report.chart import (
     AFTER,
     BEFORE,
     BOTTOM,

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from tree_fixtures import make_bad_files, make_ignored_files, make_odd_but_valid_files
 
-from cat_breeds_vlm.build.scan import CONVERTIBLE_EXTENSIONS, IMAGE_EXTENSIONS
+from cat_breeds_vlm.pipeline.scan import CONVERTIBLE_EXTENSIONS, IMAGE_EXTENSIONS
 from cat_breeds_vlm.demo import REAL_TOTAL, make_tree, photo_paths, scaled_counts
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS

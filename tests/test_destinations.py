@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cat_breeds_vlm.build.verify import VerdictCache
+from cat_breeds_vlm.pipeline.verify import VerdictCache
 from cat_breeds_vlm.cli import main
 
 

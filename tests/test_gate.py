@@ -14,14 +14,14 @@ from gate_fixtures import UNUSABLE_REASONS, make_gate_keepers, make_unusable_fil
 from PIL import Image
 from tree_fixtures import garble, make_odd_but_valid_files
 
-from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
-from cat_breeds_vlm.build.folder import build_folder
-from cat_breeds_vlm.build.gate import judge
-from cat_breeds_vlm.build.measure import jpeg_warning_kind, measure, sniff_format
-from cat_breeds_vlm.build.report import count_reasons
-from cat_breeds_vlm.build.settings import GateSettings
-from cat_breeds_vlm.build.stages import prepare
-from cat_breeds_vlm.build.verify import VerdictCache
+from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.folder import build_folder
+from cat_breeds_vlm.pipeline.gate import judge
+from cat_breeds_vlm.pipeline.measure import jpeg_warning_kind, measure, sniff_format
+from cat_breeds_vlm.report.record import count_reasons
+from cat_breeds_vlm.pipeline.settings import GateSettings
+from cat_breeds_vlm.pipeline.stages import prepare
+from cat_breeds_vlm.pipeline.verify import VerdictCache
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.demo import make_tree
@@ -118,7 +118,7 @@ def test_each_gate_turns_off_and_a_changed_threshold_decodes_nothing(gate_tree, 
 
 
 def test_the_cache_keeps_measurements_not_verdicts(gate_tree, gate_build):
-    from cat_breeds_vlm.build.scan import scan
+    from cat_breeds_vlm.pipeline.scan import scan
 
     root, unusable, _ = gate_tree
     candidates = scan(root).candidates
@@ -195,8 +195,8 @@ def test_the_gate_options_on_the_command_line(gate_tree, tmp_path):
 def test_real_and_synthetic_photos_all_pass_the_gate(tmp_path):
     from bundled_photos import bundled_photos
 
-    from cat_breeds_vlm.build.scan import scan
-    from cat_breeds_vlm.build.verify import verify_all
+    from cat_breeds_vlm.pipeline.scan import scan
+    from cat_breeds_vlm.pipeline.verify import verify_all
     from cat_breeds_vlm.demo import scaled_counts
 
     spreads = {}

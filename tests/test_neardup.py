@@ -15,14 +15,14 @@ from bundled_photos import bundled_photos
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
 
-from cat_breeds_vlm.build.config import CatBreedsVLMConfig, SettingsError
-from cat_breeds_vlm.build.folder import build_folder
-from cat_breeds_vlm.build.links import SUSPICIOUS_GROUP, NearPair
-from cat_breeds_vlm.build.measure import content_box, measure
-from cat_breeds_vlm.build.neardup import _CROWD, candidates, check, find_near_duplicates
-from cat_breeds_vlm.build.plan import ImageFile, plan
-from cat_breeds_vlm.build.settings import NearDupSettings, PlanSettings
-from cat_breeds_vlm.build.stages import prepare
+from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.folder import build_folder
+from cat_breeds_vlm.pipeline.links import SUSPICIOUS_GROUP, NearPair
+from cat_breeds_vlm.pipeline.measure import content_box, measure
+from cat_breeds_vlm.pipeline.neardup import _CROWD, candidates, check, find_near_duplicates
+from cat_breeds_vlm.pipeline.plan import ImageFile, plan
+from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings
+from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.demo import make_tree, photo_paths, render_photo, scaled_counts
 from cat_breeds_vlm.workers import parallel_map
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from cat_breeds_vlm.build.plan import (
+from cat_breeds_vlm.pipeline.plan import (
     ImageFile,
     PlanSettings,
     copy_id,
@@ -15,7 +15,7 @@ from cat_breeds_vlm.build.plan import (
     group_by_pet,
     plan,
 )
-from cat_breeds_vlm.build.links import NearPair
+from cat_breeds_vlm.pipeline.links import NearPair
 from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
 
 PRIORITY = ("Burmilla", "York Chocolate")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 from review_fixtures import decode_thumb, parse_page
 
-from cat_breeds_vlm.build.links import NearPair, near_groups
+from cat_breeds_vlm.pipeline.links import NearPair, near_groups
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.errors import UserError
@@ -313,8 +313,8 @@ def test_every_odd_but_valid_photo_gets_a_thumbnail(small_tree):
 
 
 def test_names_with_markup_stay_text(tmp_path):
-    from cat_breeds_vlm.build.config import CatBreedsVLMConfig
-    from cat_breeds_vlm.build.folder import build_folder
+    from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.pipeline.folder import build_folder
     from cat_breeds_vlm.demo import make_tree
 
     odd = 'Odd <b>Cat<!-- & "Co" <script>'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cat_breeds_vlm.build.scan import read_whole, scan
+from cat_breeds_vlm.pipeline.scan import read_whole, scan
 
 
 def _plant(root: Path, files: dict[str, bytes]) -> None:

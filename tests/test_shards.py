@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from cat_breeds_vlm.build.plan import Row
-from cat_breeds_vlm.build.shards import ShardTask, deal_shards, largest_first, write_all
+from cat_breeds_vlm.pipeline.plan import Row
+from cat_breeds_vlm.pipeline.shards import ShardTask, deal_shards, largest_first, write_all
 
 
 def _rows(image_dir: Path, breed: str, name: str, sizes: list[int]) -> list[Row]:

@@ -1,4 +1,4 @@
-"""The ``build`` and ``demo`` commands: a thin click layer over :mod:`cat_breeds_vlm.build`."""
+"""The ``build`` and ``demo`` commands: a thin click layer over :mod:`cat_breeds_vlm.pipeline`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from ..build.licence import DEFAULT_LICENSE, license_problem
-from ..build.output import DEFAULT_OUT
-from ..build.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
+from ..report.licence import DEFAULT_LICENSE, license_problem
+from ..pipeline.output import DEFAULT_OUT
+from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
 from ..errors import OptionError, SettingsError, friendly_errors
 from ..labels.conversations import STYLES
 from .options import labels_option, with_options
@@ -87,7 +87,7 @@ def _settings(
     **gate,
 ):
     """The build settings of the options; a bad combination named by its options (exit 2)."""
-    from ..build.explain import setting_option
+    from ..report.explain import setting_option
 
     try:
         return BuildSettings(
@@ -149,16 +149,16 @@ def run_build(
     The cheap checks come first (options, destination, image folder), before the build's
     heavy modules load: a mistake is answered at once.
     """
-    from ..build.output import check_destination
-    from ..build.scan import find_breeds
-    from ..build.settings import ratio_problem
+    from ..pipeline.output import check_destination
+    from ..pipeline.scan import find_breeds
+    from ..pipeline.settings import ratio_problem
 
     problem = ratio_problem(settings["val_ratio"], settings["test_ratio"], ("--val-ratio", "--test-ratio"))
     if problem:
         raise OptionError(problem)
     breeds = find_breeds(image_dir)
     check_destination(Path(out).absolute(), overwrite, image_dir)  # a dry run previews the same
-    from ..build import folder
+    from ..pipeline import folder
 
     config = _settings(**settings)
     _check_priority(image_dir, breeds, config, explicit=bool(settings["priority_breeds"]))
@@ -174,7 +174,7 @@ def run_build(
 
 def _counts_line(report: dict) -> list[str]:
     """The summary's counts, each worded for its number (``1 duplicate group``, ``2 ...``)."""
-    from ..build.explain import count, num
+    from ..report.explain import count, num
     parts = [
         count(len(report["breeds"]), "breed", "breeds"),
         f"{num(len(report['too_small']))} missing from val and/or test (too few photos or pets)",
@@ -190,7 +190,7 @@ def _counts_line(report: dict) -> list[str]:
 
 def format_summary(report: dict, out: Path, written: bool = True) -> str:
     """A short split table with what was left out, for the end of a build (or a dry run)."""
-    from ..build.explain import count
+    from ..report.explain import count
     head = f"Built {out}" if written else f"Dry run: nothing written (a build would write {out})"
     lines = [head, f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
     for split, info in report["splits"].items():
@@ -238,7 +238,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
-    from ..build.output import check_demo_folder
+    from ..pipeline.output import check_demo_folder
     from ..demo import make_tree, scaled_counts
 
     check_demo_folder(out)

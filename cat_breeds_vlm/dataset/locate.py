@@ -3,7 +3,7 @@
 Every command that reads a built dataset calls :func:`locate` first, before it imports
 ``datasets`` or touches the network:
 
-- a folder with our ``build.json`` (checked: :func:`~cat_breeds_vlm.build.report.check_report`)
+- a folder with our ``build.json`` (checked: :func:`~cat_breeds_vlm.report.record.check_report`)
   is a build; a folder in the Hub's layout without one (a copy of a pushed build) is read too;
 - any other folder is refused with what it looks like: photos (build them first), this
   project's own package source (the repository root's ``cat_breeds_vlm/``), something else;
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build.output import is_package_source, package_source_note, suggested_output
-from ..build.report import REPORT_NAME, check_report, read_report
+from ..pipeline.output import is_package_source, package_source_note, suggested_output
+from ..report.record import REPORT_NAME, check_report, read_report
 from ..errors import UserError, one_line
 
 #: Columns a dataset must have for our commands to read it (the data contract).

@@ -11,10 +11,10 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from ..build.explain import MISSING_MARK, PRIORITY_MARK, missing_eval, missing_reasons
-from ..build.explain import split_names as report_split_names
-from ..build.neartext import near_dup_lines
-from ..build.report import REPORT_NAME
+from ..report.explain import MISSING_MARK, PRIORITY_MARK, missing_eval, missing_reasons
+from ..report.explain import split_names as report_split_names
+from ..report.neartext import near_dup_lines
+from ..report.record import REPORT_NAME
 from .loading import open_split, split_names
 from .locate import Located, locate
 

@@ -127,11 +127,11 @@ def sniff_mime(data: ImageData) -> str | None:
 def decode_strict(data: bytes) -> str:
     """Decode image bytes by the build's own rule and return their MIME type.
 
-    One rule for "this image decodes" (:func:`cat_breeds_vlm.build.measure.measure`: truncated
+    One rule for "this image decodes" (:func:`cat_breeds_vlm.pipeline.measure.measure`: truncated
     files, bombs and other formats fail, as in verification). Raises :class:`ImageError` with
     the reason when the bytes are not a usable image.
     """
-    from ..build.measure import (
+    from ..pipeline.measure import (
         measure,  # numpy and simplejpeg: loaded when a check runs
     )
 

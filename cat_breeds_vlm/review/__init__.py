@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_output
-from ..build.report import REPORT_NAME
+from ..report.record import REPORT_NAME
 from ..dataset.locate import Located
 from ..errors import UserError
 from .gather import open_build

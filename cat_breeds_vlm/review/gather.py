@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from ..build.plan import breed_rng
-from ..build.report import REPORT_NAME, read_report
+from ..pipeline.plan import breed_rng
+from ..report.record import REPORT_NAME, read_report
 from ..dataset.locate import Located
 from ..dataset.locate import (
     locate as locate_dataset,  # this module's locate finds photos

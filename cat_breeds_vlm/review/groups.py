@@ -1,9 +1,9 @@
 """What the build left out or merged, as the review page lists it: plain records from the report.
 
 Duplicate groups, near-duplicate groups, conflicts and skipped files come from ``build.json``,
-in the shapes the build writes them (:mod:`cat_breeds_vlm.build.plan` and
-:mod:`cat_breeds_vlm.build.links`); the breeds missing from val or test and why come from
-:mod:`cat_breeds_vlm.build.explain`. Builds made before the near-duplicate search have no
+in the shapes the build writes them (:mod:`cat_breeds_vlm.pipeline.plan` and
+:mod:`cat_breeds_vlm.pipeline.links`); the breeds missing from val or test and why come from
+:mod:`cat_breeds_vlm.report.explain`. Builds made before the near-duplicate search have no
 ``near_duplicates`` record.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..build.explain import missing_eval, missing_reasons, why_text
+from ..report.explain import missing_eval, missing_reasons, why_text
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from ..build.explain import MISSING_MARK, PRIORITY_MARK, count, split_names
+from ..report.explain import MISSING_MARK, PRIORITY_MARK, count, split_names
 from .groups import Group, folder_of
 from .page import Listing, Page, Skipped
 from .pictures import Slot

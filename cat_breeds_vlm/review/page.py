@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from ..build.chart import render_chart
+from ..report.chart import render_chart
 from ..errors import UserError
 from .gather import Build, fetch_rows, locate, sample_rows
 from .groups import (

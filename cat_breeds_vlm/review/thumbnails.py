@@ -1,7 +1,7 @@
 """Thumbnails: small JPEGs of the photos the review page shows, and photos read from disk.
 
 Every picture is decoded under the build's decompression-bomb guard
-(:func:`cat_breeds_vlm.build.verify.bomb_guard`), shrunk while it decodes where the format allows
+(:func:`cat_breeds_vlm.pipeline.verify.bomb_guard`), shrunk while it decodes where the format allows
 (JPEG draft mode), turned upright by its EXIF orientation, and saved again as a small baseline
 JPEG, so the page stays small however big or odd the original is. Same bytes in, same
 thumbnail out.
@@ -17,7 +17,7 @@ from typing import NamedTuple
 from PIL import Image, ImageOps
 from tqdm.auto import tqdm
 
-from ..build.verify import BOMB_ERRORS, bomb_guard
+from ..pipeline.verify import BOMB_ERRORS, bomb_guard
 from ..export.images import shrink_while_decoding, to_8_bits
 from ..workers import parallel_map
 

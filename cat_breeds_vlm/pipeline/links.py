@@ -2,8 +2,8 @@
 conflicts (two labels for one picture), links between photos (so they share a split) and the
 groups a person can check.
 
-Pure functions over plain records, like :mod:`cat_breeds_vlm.build.plan`; the pairs come from
-:mod:`cat_breeds_vlm.build.neardup`.
+Pure functions over plain records, like :mod:`cat_breeds_vlm.pipeline.plan`; the pairs come from
+:mod:`cat_breeds_vlm.pipeline.neardup`.
 """
 
 from __future__ import annotations

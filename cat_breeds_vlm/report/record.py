@@ -17,7 +17,7 @@ from ..errors import UserError
 from ..features import PHOTO_SPLITS, SPLITS
 
 if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
-    from .stages import Prepared
+    from ..pipeline.stages import Prepared
 
 #: The value of ``generator`` in every build report: how we know a folder is an earlier build.
 GENERATOR = "cat_breeds_vlm"

@@ -5,7 +5,7 @@ is that breed's. Hidden files and folders are passed over; files with the extens
 still-image format (GIF, BMP, TIFF, AVIF, HEIC) are candidates too, so verification can say what
 they are; files with other extensions are listed as ignored; a file whose name is not valid
 UTF-8 (Parquet strings must be) is skipped with that reason, and so is a folder that cannot be
-read. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.build.verify`, which a build
+read. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.pipeline.verify`, which a build
 hands each candidate to as the walk finds it (:class:`Walk`).
 """
 

@@ -2,7 +2,7 @@
 its pixel spread and a small thumbnail.
 
 These are *measurements*, not verdicts: the thresholds that turn them into "keep" or "skip"
-live in :mod:`cat_breeds_vlm.build.gate`, so a changed threshold needs no new decode.
+live in :mod:`cat_breeds_vlm.pipeline.gate`, so a changed threshold needs no new decode.
 
 - The format is sniffed from the first bytes, whatever the file name says.
 - JPEGs are decoded by libjpeg-turbo (through ``simplejpeg``) at its smallest scale that keeps

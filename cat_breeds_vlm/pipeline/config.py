@@ -1,4 +1,4 @@
-"""The builder's config: the build settings (:class:`~cat_breeds_vlm.build.settings.BuildSettings`)
+"""The builder's config: the build settings (:class:`~cat_breeds_vlm.pipeline.settings.BuildSettings`)
 as a typed ``datasets.BuilderConfig``, validated at construction."""
 
 from __future__ import annotations

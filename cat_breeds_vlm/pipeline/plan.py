@@ -4,7 +4,7 @@ Pure functions over plain records, no disk and no decoding, so every split guara
 the README is testable in memory:
 
 - byte-identical files of one breed are one photo; the same bytes under two breeds are left out,
-  and so are near-duplicates under two breeds (:mod:`cat_breeds_vlm.build.links`);
+  and so are near-duplicates under two breeds (:mod:`cat_breeds_vlm.pipeline.links`);
 - independent units share one split: a photo, its byte-identical copies, every photo of the
   same pet id and its near-duplicates (union-find);
 - each breed with at least 3 photos gets at least one photo in val and one in test, the rest is

@@ -1,4 +1,4 @@
-"""Rows: turn a planned :class:`~cat_breeds_vlm.build.plan.Row` into the record stored in a split.
+"""Rows: turn a planned :class:`~cat_breeds_vlm.pipeline.plan.Row` into the record stored in a split.
 
 One function serves both writers, the ``datasets`` builder and the Parquet folder writer, so
 the two can never disagree about what a row holds.

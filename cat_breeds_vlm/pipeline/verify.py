@@ -2,9 +2,9 @@
 measurements between builds.
 
 Each file is read once; its SHA-256 (the planner finds byte-identical photos with it) and its
-measurements (:mod:`cat_breeds_vlm.build.measure`: format, size, strict-decode outcome, pixel
+measurements (:mod:`cat_breeds_vlm.pipeline.measure`: format, size, strict-decode outcome, pixel
 spread, thumbnail) come from those bytes and one decode. Whether a file is kept is decided
-later, from the measurements, by :mod:`cat_breeds_vlm.build.gate`.
+later, from the measurements, by :mod:`cat_breeds_vlm.pipeline.gate`.
 
 Measurements are cached in an SQLite file in the Hugging Face assets cache
 (``$HF_HOME/assets/cat_breeds_vlm/default/verify/verify-v2.sqlite``), keyed on absolute path,
@@ -43,7 +43,7 @@ _COLUMNS = "path, size, mtime_ns, sha256, format, error, width, height, corrupt,
 
 class Verdict(NamedTuple):
     """What verifying one file found: its content hash and its measurements (a named tuple, as
-    :class:`~cat_breeds_vlm.build.measure.Measurements` is: one is made per photo)."""
+    :class:`~cat_breeds_vlm.pipeline.measure.Measurements` is: one is made per photo)."""
 
     sha256: str
     measured: Measurements
@@ -143,7 +143,7 @@ def verify_all(
 ) -> dict[str, Verdict]:
     """Verdicts for every candidate (keyed by source), decoding only those the cache lacks.
 
-    ``candidates`` may be a walk still going on (:meth:`~cat_breeds_vlm.build.scan.Walk.candidates`):
+    ``candidates`` may be a walk still going on (:meth:`~cat_breeds_vlm.pipeline.scan.Walk.candidates`):
     files go to the workers as they are found. ``under`` is the folder they all lie in, if
     known: only its cached verdicts are read. ``meanwhile`` is other work of this process,
     done once while the workers verify (when the first chunk is back, with two windows of

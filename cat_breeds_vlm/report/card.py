@@ -27,7 +27,7 @@ from .explain import (
 from .leftout import left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
-from .plan import MIN_PHOTOS_TO_SPLIT
+from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets

@@ -16,7 +16,7 @@ def judge(found: Measurements, gate: GateSettings) -> str | None:
     """None when the file is a usable photo under ``gate``, else why it is skipped.
 
     A reason's text before its first colon is its kind, the same for every file skipped for
-    the same cause (:func:`cat_breeds_vlm.build.report.count_reasons` counts by kind).
+    the same cause (:func:`cat_breeds_vlm.report.record.count_reasons` counts by kind).
     """
     if found.error is not None:
         return found.error

@@ -8,7 +8,7 @@ from typing import Any
 from .explain import count
 from .markdown import MAX_LISTED, cell, code, join, more
 from .neartext import near_dup_lines
-from .report import count_reasons
+from .record import count_reasons
 
 
 def empty_folders_note(report: dict[str, Any]) -> list[str]:

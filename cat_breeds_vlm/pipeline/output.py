@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from ..errors import UserError
-from .report import read_report
+from ..report.record import read_report
 
 #: Where ``build`` writes when no -o is given.
 DEFAULT_OUT = "cat_breeds_vlm"

@@ -2,7 +2,7 @@
 re-saved as PNG, a little brighter or darker, or trimmed at the borders.
 
 The signature of a photo is the 16 x 16 RGB thumbnail that verification keeps from its one
-decode (:mod:`cat_breeds_vlm.build.measure`): nothing is read or decoded again. It is blurred
+decode (:mod:`cat_breeds_vlm.pipeline.measure`): nothing is read or decoded again. It is blurred
 a little (:data:`BLUR_SIGMA`), then scaled to a mean brightness of 100. Two photos are
 near-duplicates when their signatures differ by at most ``threshold``: the root mean square
 of the difference, in percent of the brightness (a uniformly brighter copy is no farther).

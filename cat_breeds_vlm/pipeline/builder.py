@@ -1,7 +1,7 @@
 """``CatBreedsVLM``: the ``datasets.GeneratorBasedBuilder`` over an image folder.
 
 Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
-:mod:`~cat_breeds_vlm.build.stages` (scan, verify, plan) and :mod:`~cat_breeds_vlm.build.rows`.
+:mod:`~cat_breeds_vlm.pipeline.stages` (scan, verify, plan) and :mod:`~cat_breeds_vlm.pipeline.rows`.
 
     >>> b = CatBreedsVLM(data_dir="data/images", seed=42)
     >>> b.download_and_prepare()

@@ -16,7 +16,7 @@ from typing import TypeVar
 from ..errors import SettingsError
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
 from ..labels.conversations import STYLES, check_style
-from .licence import DEFAULT_LICENSE, license_problem
+from ..report.licence import DEFAULT_LICENSE, license_problem
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class NearDupSettings:
 @dataclass
 class BuildSettings:
     """Every setting of a build, validated at construction: the command line's options and the
-    builder config's fields (:class:`~cat_breeds_vlm.build.config.CatBreedsVLMConfig` adds
+    builder config's fields (:class:`~cat_breeds_vlm.pipeline.config.CatBreedsVLMConfig` adds
     ``datasets``' own). Free of ``datasets``, so a build can start verifying before it loads it."""
 
     seed: int = PlanSettings.seed

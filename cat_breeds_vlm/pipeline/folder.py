@@ -23,10 +23,10 @@ from pathlib import Path
 from ..errors import UserError
 from ..features import SPLITS, make_features, shard_name
 from ..labels.labelfile import LABEL_FILE, write_label_file
-from .card import CHART_NAME, write_card
-from .chart import write_chart
+from ..report.card import CHART_NAME, write_card
+from ..report.chart import write_chart
 from .output import check_destination
-from .report import REPORT_NAME, dump_report, make_report
+from ..report.record import REPORT_NAME, dump_report, make_report
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
 from .stages import prepare

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..features import EVAL_SPLITS, PHOTO_SPLITS, in_build_order
-from .plan import MIN_PHOTOS_TO_SPLIT
+from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
 
 #: The marks of the breed tables, the same in the card and in ``stats``: a priority breed, and a
 #: breed missing from val and/or test. ASCII and Latin-1 only, so any terminal prints them.
