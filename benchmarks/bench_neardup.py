@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bundled_photos import bundled_photos  # noqa: E402
 from variant_fixtures import all_copies, encode  # noqa: E402
 
-from cat_breeds_vlm.pipeline.gate import judge  # noqa: E402
+from cat_breeds_vlm.pipeline.measure import judge  # noqa: E402
 from cat_breeds_vlm.pipeline.measure import THUMB_SIDE, measure  # noqa: E402
 from cat_breeds_vlm.pipeline.settings import GateSettings  # noqa: E402
 from cat_breeds_vlm.pipeline.neardup import DETAIL_MIN, candidates, check, find_near_duplicates, signatures  # noqa: E402

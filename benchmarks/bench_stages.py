@@ -24,13 +24,13 @@ from pathlib import Path
 from cat_breeds_vlm.pipeline import stages
 from cat_breeds_vlm.report.card import CHART_NAME, write_card
 from cat_breeds_vlm.report.chart import write_chart
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.report.record import make_report
 from cat_breeds_vlm.pipeline.scan import scan
 from cat_breeds_vlm.features import SPLITS, make_features
 
 try:
-    from cat_breeds_vlm.pipeline.gcpause import paused_gc
+    from cat_breeds_vlm.pipeline.stages import paused_gc
 except ImportError:  # code from before the collector was paused
     paused_gc = contextlib.nullcontext
 

@@ -60,7 +60,7 @@ PHASES = """
 import sys, time
 from pathlib import Path
 from cat_breeds_vlm.pipeline import stages
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.pipeline.folder import build_folder
 images, out, num_proc = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 clock = {}

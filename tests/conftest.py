@@ -72,7 +72,7 @@ def small_tree(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def small_build(small_tree, tmp_path_factory) -> Path:
     """A real build of the small tree (seed 42, defaults): the folder; read-only for tests."""
-    from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
     from cat_breeds_vlm.pipeline.folder import build_folder
 
     out = tmp_path_factory.mktemp("build") / "cat_breeds_vlm"

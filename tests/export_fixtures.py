@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from tree_fixtures import make_odd_but_valid_files
 
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.demo import make_tree, render_photo
 from cat_breeds_vlm.export import validate

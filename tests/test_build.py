@@ -17,7 +17,7 @@ import pytest
 from conftest import SMALL_COUNTS, make_small_tree
 from tree_fixtures import garble
 
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.scan import Walk, scan
 from cat_breeds_vlm.pipeline.stages import prepare
@@ -317,7 +317,7 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
 
 def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path):
     from cat_breeds_vlm.pipeline.plan import Row
-    from cat_breeds_vlm.pipeline.rows import make_record
+    from cat_breeds_vlm.pipeline.shards import make_record
 
     source = sorted(p for p in (small_tree[0] / "Bengal").glob("*_1.jpg"))[0]
     row = Row("x", f"Bengal/{source.name}", "Bengal", 1, hashlib.sha256(source.read_bytes()).hexdigest())

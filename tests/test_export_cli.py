@@ -107,7 +107,7 @@ def test_unknown_dataset_and_split_are_one_line_errors(export_folder: Path, tmp_
 
 def test_split_all_means_the_splits_a_build_has(tmp_path: Path) -> None:
     """A build with no priority breed has no priority split: `--split all` exports the other three."""
-    from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
     from cat_breeds_vlm.pipeline.folder import build_folder
     from cat_breeds_vlm.demo import make_tree
 

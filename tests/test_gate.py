@@ -14,9 +14,9 @@ from gate_fixtures import UNUSABLE_REASONS, make_gate_keepers, make_unusable_fil
 from PIL import Image
 from tree_fixtures import garble, make_odd_but_valid_files
 
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
-from cat_breeds_vlm.pipeline.gate import judge
+from cat_breeds_vlm.pipeline.measure import judge
 from cat_breeds_vlm.pipeline.measure import jpeg_warning_kind, measure, sniff_format
 from cat_breeds_vlm.report.record import count_reasons
 from cat_breeds_vlm.pipeline.settings import GateSettings

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hub_fixtures import cache_snapshot
 from huggingface_hub import constants
 
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset.loading import dataset_report, resolve_splits, split_names

@@ -15,7 +15,7 @@ from bundled_photos import bundled_photos
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
 
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.links import SUSPICIOUS_GROUP, NearPair
 from cat_breeds_vlm.pipeline.measure import content_box, measure

@@ -313,7 +313,7 @@ def test_every_odd_but_valid_photo_gets_a_thumbnail(small_tree):
 
 
 def test_names_with_markup_stay_text(tmp_path):
-    from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+    from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
     from cat_breeds_vlm.pipeline.folder import build_folder
     from cat_breeds_vlm.demo import make_tree
 

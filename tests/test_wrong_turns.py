@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from hub_fixtures import FakeHub, StallingServer, cache_snapshot, refused_endpoint
 from PIL import Image
 
-from cat_breeds_vlm.pipeline.config import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset.loading import open_split

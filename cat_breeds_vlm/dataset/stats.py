@@ -13,7 +13,7 @@ from typing import Any
 
 from ..report.explain import MISSING_MARK, PRIORITY_MARK, missing_eval, missing_reasons
 from ..report.explain import split_names as report_split_names
-from ..report.neartext import near_dup_lines
+from ..report.leftout import near_dup_lines
 from ..report.record import REPORT_NAME
 from .loading import open_split, split_names
 from .locate import Located, locate

@@ -1,7 +1,7 @@
 """``CatBreedsVLM``: the ``datasets.GeneratorBasedBuilder`` over an image folder.
 
 Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
-:mod:`~cat_breeds_vlm.pipeline.stages` (scan, verify, plan) and :mod:`~cat_breeds_vlm.pipeline.rows`.
+:mod:`~cat_breeds_vlm.pipeline.stages` (scan, verify, plan) and :func:`~cat_breeds_vlm.pipeline.shards.make_record`.
 
     >>> b = CatBreedsVLM(data_dir="data/images", seed=42)
     >>> b.download_and_prepare()
@@ -23,10 +23,15 @@ from .. import __version__
 from ..errors import UserError
 from ..features import make_features
 from ..workers import default_num_proc
-from .config import CatBreedsVLMConfig
-from .rows import make_record
+from .shards import make_record
 from .scan import ScanResult, scan, tree_fingerprint
 from .stages import Prepared, prepare
+from dataclasses import dataclass
+import datasets
+from ..errors import SettingsError
+from .settings import BuildSettings
+
+__all__ = ["CatBreedsVLM", "CatBreedsVLMConfig", "SettingsError"]
 
 _DESCRIPTION = "Cat photos with breed-naming conversations for vision-language fine-tuning."
 
@@ -46,6 +51,15 @@ def _file_fingerprint(path: str) -> str:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
     except OSError:
         return ""
+
+
+@dataclass
+class CatBreedsVLMConfig(BuildSettings, datasets.BuilderConfig):
+    """Settings of a build. ``data_dir`` (inherited) is the image folder, ``{breed}/*.jpg``."""
+
+    def __post_init__(self) -> None:
+        datasets.BuilderConfig.__post_init__(self)
+        self.validate()
 
 
 class CatBreedsVLM(datasets.GeneratorBasedBuilder):
@@ -102,3 +116,6 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)
+
+
+__all__ = ["CatBreedsVLMConfig", "SettingsError"]

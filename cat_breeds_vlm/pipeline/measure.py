@@ -2,7 +2,7 @@
 its pixel spread and a small thumbnail.
 
 These are *measurements*, not verdicts: the thresholds that turn them into "keep" or "skip"
-live in :mod:`cat_breeds_vlm.pipeline.gate`, so a changed threshold needs no new decode.
+live in :func:`judge` (the quality gate, at the end of this module), so a changed threshold needs no new decode.
 
 - The format is sniffed from the first bytes, whatever the file name says.
 - JPEGs are decoded by libjpeg-turbo (through ``simplejpeg``) at its smallest scale that keeps
@@ -21,11 +21,14 @@ import io
 import re
 import warnings
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import simplejpeg
 from PIL import Image
+
+if TYPE_CHECKING:  # a type only: measuring needs no settings
+    from .settings import GateSettings
 
 #: Formats a vision-language pipeline can take as they are (what Pillow calls them).
 ACCEPTED_FORMATS: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})
@@ -258,4 +261,27 @@ def content_box(width: int, height: int, columns: int, rows: int) -> tuple[float
         if -(-width // scale) == columns and -(-height // scale) == rows:
             box = (0.0, 0.0, width / scale, height / scale)
             return None if box[2:] == (columns, rows) else box
+    return None
+
+
+def judge(found: Measurements, gate: GateSettings) -> str | None:
+    """None when the file is a usable photo under ``gate``, else why it is skipped.
+
+    A reason's text before its first colon is its kind, the same for every file skipped for
+    the same cause (:func:`cat_breeds_vlm.report.record.count_reasons` counts by kind).
+    """
+    if found.error is not None:
+        return found.error
+    if gate.strict_jpeg and found.corrupt:
+        return f"corrupt JPEG data: {found.corrupt.removeprefix('Corrupt JPEG data: ')}"
+    short, long = sorted((found.width, found.height))
+    if gate.min_side and short < gate.min_side:
+        return f"too small: {found.width}x{found.height} px (minimum side {gate.min_side} px)"
+    if gate.max_aspect and long > gate.max_aspect * short:
+        return (
+            f"extreme aspect ratio: {found.width}x{found.height} px"
+            f" ({long / max(short, 1):.1f}:1, limit {gate.max_aspect:g}:1)"
+        )
+    if gate.min_spread and found.spread < gate.min_spread:
+        return f"near-blank: pixel spread {found.spread:.2f} (minimum {gate.min_spread:g})"
     return None

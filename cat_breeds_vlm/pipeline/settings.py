@@ -86,7 +86,7 @@ class NearDupSettings:
 @dataclass
 class BuildSettings:
     """Every setting of a build, validated at construction: the command line's options and the
-    builder config's fields (:class:`~cat_breeds_vlm.pipeline.config.CatBreedsVLMConfig` adds
+    builder config's fields (:class:`~cat_breeds_vlm.pipeline.builder.CatBreedsVLMConfig` adds
     ``datasets``' own). Free of ``datasets``, so a build can start verifying before it loads it."""
 
     seed: int = PlanSettings.seed

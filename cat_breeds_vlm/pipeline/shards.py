@@ -6,6 +6,8 @@ the plan, never on ``num_proc``. Shards are then written in parallel, one task p
 Files are written the way ``datasets``' own Parquet writer writes them for the Hub: image bytes
 stored plain and uncompressed, content-defined chunking (so re-uploads deduplicate on the Hub's
 Xet storage), a page index, and small row groups of image rows for the dataset viewer.
+:func:`make_record` turns a planned row into its stored record, for this writer and the
+``datasets`` builder alike, so the two never disagree about what a row holds.
 """
 
 from __future__ import annotations
@@ -26,7 +28,17 @@ from ..features import make_features
 from ..labels.catalog import Catalog
 from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
-from .rows import make_record
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from ..errors import UserError
+from ..labels.catalog import Catalog
+from ..labels.conversations import render
+from .plan import Row
+from .scan import read_whole
+if TYPE_CHECKING:  # loaded by the caller, which makes the labels
+    import datasets
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
@@ -180,3 +192,29 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
             except BaseException:  # Ctrl-C or a failed shard: write no queued shard
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+
+
+def make_record(
+    row: Row, image_dir: Path, style: str, labels: datasets.ClassLabel, catalog: Catalog | None = None
+) -> dict:
+    """The stored record of one row: id, embedded image bytes, conversations, breed, source.
+
+    ``catalog`` says what is known of the labels (default: the built-in catalogue).
+
+    ``breed`` is the ClassLabel index, ready for Arrow; the image ``path`` is the file name only,
+    as ``datasets`` itself stores embedded images. A file whose bytes are no longer the ones
+    verified (changed during the build) is an error, never written unchecked.
+    """
+    data = read_whole(os.path.join(image_dir, row.source), row.size)  # no Path per row
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        raise UserError(f"{row.source} changed during the build (not the verified bytes): build again")
+    return {
+        "id": row.id,
+        "image": {
+            "bytes": data,
+            "path": row.source.rsplit("/", 1)[-1],
+        },
+        "conversations": render(row.breed, style, key=row.id, catalog=catalog),
+        "breed": labels.str2int(row.breed),
+        "source": row.source,
+    }

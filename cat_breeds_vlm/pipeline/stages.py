@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
-from .gate import judge
-from .gcpause import paused_gc
+from .measure import judge
 from .neardup import find_near_duplicates, load_index
 from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, Walk
 from .settings import GateSettings, NearDupSettings
 from .verify import Verdict, VerdictCache, verify_all
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 @dataclass
@@ -123,3 +125,15 @@ def _also(first: Callable[[], object] | None, then: Callable[[], object]) -> Cal
         then()
 
     return both
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside the block; the collector's former state after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

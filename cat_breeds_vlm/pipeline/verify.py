@@ -4,7 +4,7 @@ measurements between builds.
 Each file is read once; its SHA-256 (the planner finds byte-identical photos with it) and its
 measurements (:mod:`cat_breeds_vlm.pipeline.measure`: format, size, strict-decode outcome, pixel
 spread, thumbnail) come from those bytes and one decode. Whether a file is kept is decided
-later, from the measurements, by :mod:`cat_breeds_vlm.pipeline.gate`.
+later, from the measurements, by the quality gate (:func:`cat_breeds_vlm.pipeline.measure.judge`).
 
 Measurements are cached in an SQLite file in the Hugging Face assets cache
 (``$HF_HOME/assets/cat_breeds_vlm/default/verify/verify-v2.sqlite``), keyed on absolute path,
