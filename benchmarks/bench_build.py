@@ -93,9 +93,7 @@ def warm(images: Path) -> None:
     subprocess.run([sys.executable, "-c", READ_FLOOR, str(images)], check=True, capture_output=True)
 
 
-def measure(
-    name: str, argv: list[str], env: dict | None = None, cwd: Path | None = None, sample: bool = True
-) -> dict:
+def measure(name: str, argv: list[str], env: dict | None = None, cwd: Path | None = None, sample: bool = True) -> dict:
     """Run one job (in ``cwd``, if given); return its wall time and the peak memory (MiB) of
     its process tree, sampled every 50 ms (0 when ``sample`` is false).
 
@@ -152,14 +150,20 @@ def main() -> None:
         ("rebuild, another seed", build + ["-o", str(work / "b"), "--seed", "7"], env),
     ]
     if not args.skip_stock:
-        jobs.append(("stock datasets pipeline", [sys.executable, "-c", STOCK, str(args.images), str(work / "stock")], env))
+        jobs.append(
+            ("stock datasets pipeline", [sys.executable, "-c", STOCK, str(args.images), str(work / "stock")], env)
+        )
     rows = []
     for name, argv, job_env in jobs:
         warm(args.images)
         rows.append(measure(name, argv, job_env))
     size = sum(p.stat().st_size for p in args.images.rglob("*") if p.is_file())
-    table = [f"Tree: {args.images} ({size / 2**30:.2f} GiB), {os.cpu_count()} cores, num_proc={args.num_proc}", "",
-             "| job | seconds | peak PSS, all processes (MiB) | largest RSS (MiB) |", "|---|---:|---:|---:|"]
+    table = [
+        f"Tree: {args.images} ({size / 2**30:.2f} GiB), {os.cpu_count()} cores, num_proc={args.num_proc}",
+        "",
+        "| job | seconds | peak PSS, all processes (MiB) | largest RSS (MiB) |",
+        "|---|---:|---:|---:|",
+    ]
     table += [f"| {r['job']} | {r['seconds']:.1f} | {r['pss_mib']:.0f} | {r['rss_mib']:.0f} |" for r in rows]
     by = {r["job"]: r["seconds"] for r in rows}
     table.append("")

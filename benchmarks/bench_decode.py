@@ -56,9 +56,11 @@ def main() -> None:
     per_breed = max(1, args.photos // len([d for d in args.images.iterdir() if d.is_dir()]))
     files = [f for d in sorted(args.images.iterdir()) if d.is_dir() for f in sorted(d.iterdir())[:per_breed]]
     datas = [f.read_bytes() for f in files[: args.photos]]
-    paths = {"previous: SHA-256 + Pillow draft decode": previous_path,
-             "this: SHA-256 + measure (strict decode, size, spread, thumbnail)": this_path,
-             "this, strict scaled decode alone": strict_decode_only}
+    paths = {
+        "previous: SHA-256 + Pillow draft decode": previous_path,
+        "this: SHA-256 + measure (strict decode, size, spread, thumbnail)": this_path,
+        "this, strict scaled decode alone": strict_decode_only,
+    }
     times: dict[str, list[float]] = {name: [] for name in paths}
     loads = []
     for _ in range(args.rounds):
@@ -68,8 +70,10 @@ def main() -> None:
             for data in datas:
                 func(data)
             times[name].append((time.perf_counter() - start) / len(datas) * 1e6)
-    print(f"{len(datas):,} photos, {args.rounds} interleaved rounds (1-min load before each: "
-          f"{', '.join(f'{x:.1f}' for x in loads)})\n")
+    print(
+        f"{len(datas):,} photos, {args.rounds} interleaved rounds (1-min load before each: "
+        f"{', '.join(f'{x:.1f}' for x in loads)})\n"
+    )
     print("| path | median us a photo | rounds |", "|---|---:|---|", sep="\n")
     for name, values in times.items():
         print(f"| {name} | {statistics.median(values):.0f} | {', '.join(f'{v:.0f}' for v in values)} |")

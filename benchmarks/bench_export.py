@@ -114,9 +114,7 @@ def timed(func: Callable[[], int]) -> Timing:
     return Timing(time.perf_counter() - start, time.process_time() - cpu, rows)
 
 
-def base64_floor(
-    images: list[bytes], repeat: int = 3, encode: Callable[[bytes], bytes] = base64.b64encode
-) -> Timing:
+def base64_floor(images: list[bytes], repeat: int = 3, encode: Callable[[bytes], bytes] = base64.b64encode) -> Timing:
     """Base64-encode every image once, in a tight loop; the best of ``repeat`` rounds."""
 
     def encode_all() -> int:
@@ -139,9 +137,7 @@ def pillow_loop(images: list[bytes], max_side: int) -> int:
     return len(images)
 
 
-def export_job(
-    source: Source, count: int, sizes: list[int] | None = None, **options: Any
-) -> Callable[[], int]:
+def export_job(source: Source, count: int, sizes: list[int] | None = None, **options: Any) -> Callable[[], int]:
     """A job exporting the first ``count`` rows (0: all) to a temporary file (opened now);
     the bytes it wrote are appended to ``sizes`` when given."""
     data = source.rows(count)
@@ -196,9 +192,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating floor/export rounds")
     parser.add_argument("--sample", type=int, default=2_000, help="rows of the resize runs")
     parser.add_argument("--rss-rows", type=int, default=10_000)
-    parser.add_argument(
-        "--num-proc", type=int, default=1, help="also run the resizes with this many workers"
-    )
+    parser.add_argument("--num-proc", type=int, default=1, help="also run the resizes with this many workers")
     parser.add_argument("--work", default=tempfile.gettempdir())
     parser.add_argument("--no-streaming", action="store_true", help="load the split (Arrow cache)")
     args = parser.parse_args()

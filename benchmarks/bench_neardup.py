@@ -35,11 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bundled_photos import bundled_photos  # noqa: E402
 from variant_fixtures import all_copies, encode  # noqa: E402
 
-from cat_breeds_vlm.pipeline.measure import judge  # noqa: E402
-from cat_breeds_vlm.pipeline.measure import THUMB_SIDE, measure  # noqa: E402
-from cat_breeds_vlm.pipeline.settings import GateSettings  # noqa: E402
-from cat_breeds_vlm.pipeline.neardup import DETAIL_MIN, candidates, check, find_near_duplicates, signatures  # noqa: E402
 from cat_breeds_vlm.demo import photo_paths, render_photo, scaled_counts  # noqa: E402
+from cat_breeds_vlm.pipeline.measure import (  # noqa: E402
+    THUMB_SIDE,
+    judge,  # noqa: E402
+    measure,
+)
+from cat_breeds_vlm.pipeline.neardup import DETAIL_MIN, candidates, check, find_near_duplicates, signatures  # noqa: E402
+from cat_breeds_vlm.pipeline.settings import GateSettings  # noqa: E402
 from cat_breeds_vlm.workers import parallel_map  # noqa: E402
 
 
@@ -78,8 +81,13 @@ def recall(originals: int, threshold: float) -> str:
             original = name.split("~")[0]
             hits[name.split("~")[1].split("-")[0]].append(tuple(sorted((original, name))) in linked)
     wrong = [p for p in pairs if p.a.split("~")[0] != p.b.split("~")[0]]
-    lines = [f"Recall at threshold {threshold:g} ({len(pictures)} originals: {originals} synthetic, "
-             f"{len(pictures) - originals} bundled photographs):", "", "| copy | found | copies |", "|---|---:|---:|"]
+    lines = [
+        f"Recall at threshold {threshold:g} ({len(pictures)} originals: {originals} synthetic, "
+        f"{len(pictures) - originals} bundled photographs):",
+        "",
+        "| copy | found | copies |",
+        "|---|---:|---:|",
+    ]
     lines += [f"| {kind} | {100 * sum(h) / len(h):.1f} % | {len(h)} |" for kind, h in hits.items()]
     lines += ["", f"Pairs between two different originals (or their copies): {len(wrong)} {wrong[:5]}"]
     return "\n".join(lines)
@@ -91,8 +99,7 @@ def precision(name: str, sources: list[str], thumbs: list[bytes], threshold: flo
     pairs = find_near_duplicates(sources, thumbs, threshold, workers=2)
     seconds = time.perf_counter() - start
     closest = closest_distinct(thumbs, 2 * threshold) if len(sources) <= 10_000 else None
-    return (f"| {name} | {len(sources):,} | {len(pairs)} | {closest} | {seconds:.2f} | "
-            f"{os.getloadavg()[0]:.1f} |")
+    return f"| {name} | {len(sources):,} | {len(pairs)} | {closest} | {seconds:.2f} | {os.getloadavg()[0]:.1f} |"
 
 
 def closest_distinct(thumbs: list[bytes], reach: float) -> float | None:
@@ -114,8 +121,10 @@ def scaled(thumbs: list[bytes], mode: str) -> list[bytes]:
         extra = [pixels[:, :, ::-1], pixels[:, ::-1], pixels[:, ::-1, ::-1]]
     else:
         rng = np.random.default_rng(0)
-        extra = [np.clip(pixels.astype(np.int16) + rng.integers(-2, 3, pixels.shape), 0, 255).astype(np.uint8)
-                 for _ in range(3)]
+        extra = [
+            np.clip(pixels.astype(np.int16) + rng.integers(-2, 3, pixels.shape), 0, 255).astype(np.uint8)
+            for _ in range(3)
+        ]
     every = np.ascontiguousarray(np.concatenate([pixels, *extra]))
     return [row.tobytes() for row in every]
 
@@ -133,20 +142,30 @@ def main() -> None:
     thumbs, reasons = zip(*parallel_map(thumb_of_file, files, 2, chunksize=256))
     demo = photo_paths(scaled_counts(3000), seed=0)
     demo_thumbs, demo_reasons = zip(*parallel_map(thumb_of_demo, demo, 2, chunksize=64))
-    print(f"\nQuality gate (defaults): {sum(r is not None for r in reasons)} of {len(files):,} photos of the"
-          f" full-scale tree skipped, {sum(r is not None for r in demo_reasons)} of {len(demo):,} of the demo tree"
-          f" {[r for r in reasons + demo_reasons if r][:3]}")
+    print(
+        f"\nQuality gate (defaults): {sum(r is not None for r in reasons)} of {len(files):,} photos of the"
+        f" full-scale tree skipped, {sum(r is not None for r in demo_reasons)} of {len(demo):,} of the demo tree"
+        f" {[r for r in reasons + demo_reasons if r][:3]}"
+    )
     spread = np.linspace(0, len(sources) - 1, 6000).astype(int)
     bundled = {name: Image.fromarray(p) for name, p in bundled_photos().items()}
-    bundled_thumbs = [measure(encode(im.resize((300, max(1, round(300 * im.height / im.width)))), quality=85)).thumb
-                      for im in bundled.values()]
+    bundled_thumbs = [
+        measure(encode(im.resize((300, max(1, round(300 * im.height / im.width)))), quality=85)).thumb
+        for im in bundled.values()
+    ]
     print("\nPrecision (distinct photos), and the search's time on 2 cores:\n")
-    print("| set | photos | pairs found | closest distinct pair (any views, up to 2x; sets up to 10,000) | search s | load |")
+    print(
+        "| set | photos | pairs found | closest distinct pair (any views, up to 2x; sets up to 10,000) | search s | load |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     print(precision("bundled photographs", list(bundled), bundled_thumbs, args.threshold), flush=True)
     print(precision("demo tree", demo, demo_thumbs, args.threshold), flush=True)
-    print(precision("full-scale tree, 6,000 spread", [sources[i] for i in spread], [thumbs[i] for i in spread],
-                    args.threshold), flush=True)
+    print(
+        precision(
+            "full-scale tree, 6,000 spread", [sources[i] for i in spread], [thumbs[i] for i in spread], args.threshold
+        ),
+        flush=True,
+    )
     print(precision("full-scale tree", sources, thumbs, args.threshold), flush=True)
     print("\nScaling (search only, index + check, 2 cores; median of 3 interleaved runs, after a warm-up):\n")
     print("| hashes | pairs | seconds | runs |", "|---|---:|---:|---|", sep="\n")
@@ -168,8 +187,12 @@ def main() -> None:
             found[label] = len(find_near_duplicates(names, every, args.threshold, workers=2))
             runs[label].append(time.perf_counter() - start)
     for label, seconds in runs.items():
-        print(f"| {label} ({len(sets[label]):,}) | {found[label]:,} | {sorted(seconds)[1]:.2f} | "
-              f"{', '.join(f'{x:.2f}' for x in seconds)} |", flush=True)
+        print(
+            f"| {label} ({len(sets[label]):,}) | {found[label]:,} | {sorted(seconds)[1]:.2f} | "
+            f"{', '.join(f'{x:.2f}' for x in seconds)} |",
+            flush=True,
+        )
+
 
 if __name__ == "__main__":
     main()

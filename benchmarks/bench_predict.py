@@ -59,9 +59,7 @@ print(json.dumps({"rows": summary.answered, "failed": summary.failed, "seconds":
 
 def start_server(delay: float) -> tuple[subprocess.Popen, str]:
     """The loopback server in its own process, and its base URL."""
-    server = subprocess.Popen(
-        [sys.executable, str(SERVER), "--delay", str(delay)], stdout=subprocess.PIPE, text=True
-    )
+    server = subprocess.Popen([sys.executable, str(SERVER), "--delay", str(delay)], stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     return server, f"http://127.0.0.1:{int(server.stdout.readline())}/v1"
 

@@ -33,8 +33,13 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 # Run in a fresh process: write the page, print its size in bytes and the peak RSS in KiB.
@@ -55,7 +60,9 @@ def write_page(build: str, out: Path, per_breed: int, num_proc: int) -> dict[str
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", WRITE_CHILD, build, str(out), str(per_breed), str(num_proc)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - start
     size, thumbs, peak = map(int, done.stdout.split())
@@ -75,9 +82,7 @@ def open_page(page: Path, chromium: str, screenshot: Path | None) -> dict[str, f
             start = time.perf_counter()
             tab.goto(page.resolve().as_uri(), wait_until="load")
             wall = time.perf_counter() - start
-            paint = tab.evaluate(
-                "performance.getEntriesByName('first-contentful-paint')[0].startTime / 1000"
-            )
+            paint = tab.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime / 1000")
             load = tab.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd / 1000")
             if screenshot is not None:
                 tab.screenshot(path=str(screenshot))

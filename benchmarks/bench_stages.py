@@ -21,13 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from cat_breeds_vlm.features import SPLITS, make_features
 from cat_breeds_vlm.pipeline import stages
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.scan import scan
 from cat_breeds_vlm.report.card import CHART_NAME, write_card
 from cat_breeds_vlm.report.chart import write_chart
-from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.report.record import make_report
-from cat_breeds_vlm.pipeline.scan import scan
-from cat_breeds_vlm.features import SPLITS, make_features
 
 try:
     from cat_breeds_vlm.pipeline.stages import paused_gc
@@ -69,8 +69,12 @@ def main() -> None:
     stages.plan = capture
     try:
         prepared = stages.prepare(
-            args.images, config.plan_settings, gate=config.gate_settings, near=config.near_settings,
-            num_proc=args.num_proc, progress=False,
+            args.images,
+            config.plan_settings,
+            gate=config.gate_settings,
+            near=config.near_settings,
+            num_proc=args.num_proc,
+            progress=False,
         )
     finally:
         stages.plan = planner

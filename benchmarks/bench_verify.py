@@ -150,8 +150,14 @@ def phases(args: argparse.Namespace, work: Path) -> str:
         shutil.rmtree(path, ignore_errors=True)
     warm(args.images)
     env = dict(os.environ, HF_HOME=str(home), HF_HUB_OFFLINE="1", TQDM_DISABLE="1")
-    done = subprocess.run([sys.executable, "-c", PHASES, str(args.images), str(out), str(args.num_proc)],
-                          env=env, cwd=work, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PHASES, str(args.images), str(out), str(args.num_proc)],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     for path in (home, out):
         shutil.rmtree(path, ignore_errors=True)
     lines = ["| stage | seconds |", "|---|---:|"]
@@ -177,8 +183,10 @@ def main() -> None:
         rows += run_round(args, work, number)
     memory = run_round(args, work, 0, sample=True)
     files = sum(len(names) for _, _, names in os.walk(args.images))
-    print(f"Tree: {args.images} ({files:,} files), {os.cpu_count()} cores, num_proc={args.num_proc}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    print(
+        f"Tree: {args.images} ({files:,} files), {os.cpu_count()} cores, num_proc={args.num_proc}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
+    )
     print(table(rows, memory))
     if args.phases:
         print("\nOne cold build of this commit, by stage:\n")

@@ -54,9 +54,7 @@ _CHUNK_SIZE: int = 256
 _Task = tuple[str, str, int, tuple[int, int], int]
 
 
-def scaled_counts(
-    total: int | None, counts: Mapping[str, int] = REAL_IMAGE_COUNTS
-) -> dict[str, int]:
+def scaled_counts(total: int | None, counts: Mapping[str, int] = REAL_IMAGE_COUNTS) -> dict[str, int]:
     """Scale a per-breed distribution to ``total`` photos, keeping every breed and the order.
 
     Every breed keeps at least 1 photo; the others share the rest of ``total`` in proportion
@@ -75,9 +73,7 @@ def scaled_counts(
         shares[breed] = max(1.0, counts[breed] * budget / rest if rest else 0.0)
         budget, rest = budget - shares[breed], rest - counts[breed]
     scaled = {breed: int(shares[breed]) for breed in counts}
-    by_remainder = sorted(
-        counts, key=lambda breed: (int(shares[breed]) - shares[breed], -counts[breed], breed)
-    )
+    by_remainder = sorted(counts, key=lambda breed: (int(shares[breed]) - shares[breed], -counts[breed], breed))
     for breed in by_remainder[: max(0, total - sum(scaled.values()))]:
         scaled[breed] += 1
     return scaled
@@ -220,9 +216,7 @@ def _gradient(rng: np.random.Generator, width: int, height: int) -> Image.Image:
     return Image.fromarray(np.take(palette, ramp.astype(np.uint8), axis=0))
 
 
-def _draw_cat(
-    draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int, height: int
-) -> None:
+def _draw_cat(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int, height: int) -> None:
     """A cat silhouette (tail, body, head, ears, eyes) of a random coat, place, size and facing."""
     s = rng.uniform(0.6, 1.2) * min(width, height) / 225
     cx, cy = rng.uniform(0.3, 0.7) * width, rng.uniform(0.45, 0.7) * height
@@ -234,8 +228,7 @@ def _draw_cat(
     hx, hy = cx + facing * 55 * s, cy - 35 * s
     draw.ellipse([hx - 30 * s, hy - 28 * s, hx + 30 * s, hy + 28 * s], fill=coat)
     for side in (-1, 1):
-        ear = [(hx + side * 28 * s, hy - 10 * s), (hx + side * 22 * s, hy - 50 * s),
-               (hx + side * 5 * s, hy - 25 * s)]
+        ear = [(hx + side * 28 * s, hy - 10 * s), (hx + side * 22 * s, hy - 50 * s), (hx + side * 5 * s, hy - 25 * s)]
         draw.polygon(ear, fill=coat)
         ex, ey = hx + side * 11 * s, hy - 5 * s
         draw.ellipse([ex - 4 * s, ey - 3 * s, ex + 4 * s, ey + 3 * s], fill=_colour(rng))
@@ -258,4 +251,3 @@ def _write_photo(task: _Task) -> None:
     root, relative, seed, size, quality = task
     image = render_photo(relative, seed=seed, size=size)
     write_bytes_atomic(Path(root) / relative, _jpeg_bytes(image, quality))
-

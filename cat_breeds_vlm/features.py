@@ -56,9 +56,7 @@ def make_features(breeds: Iterable[str]) -> datasets.Features:
         {
             "id": datasets.Value("string"),
             "image": datasets.Image(),
-            "conversations": datasets.List(
-                {"from": datasets.Value("string"), "value": datasets.Value("string")}
-            ),
+            "conversations": datasets.List({"from": datasets.Value("string"), "value": datasets.Value("string")}),
             "breed": datasets.ClassLabel(names=sorted(set(breeds))),
             "source": datasets.Value("string"),
         }

@@ -77,9 +77,7 @@ def start_pool(num_proc: int) -> multiprocessing.pool.Pool:
         return process_context().Pool(num_proc, initializer=_start_worker)
 
 
-def parallel_map(
-    func: Callable[[T], R], items: Iterable[T], num_proc: int, chunksize: int = 1
-) -> Iterator[R]:
+def parallel_map(func: Callable[[T], R], items: Iterable[T], num_proc: int, chunksize: int = 1) -> Iterator[R]:
     """``map(func, items)``: here when ``num_proc <= 1``, else in that many processes, in order.
 
     Items go to the workers ``chunksize`` at a time. Unlike ``Pool.imap``, which reads its

@@ -12,9 +12,24 @@ import numpy as np
 
 #: scikit-image's bundled photographs and scans (its drawings and test patterns left out).
 SKIMAGE_PHOTOS = (
-    "astronaut", "brick", "camera", "cell", "chelsea", "clock", "coffee", "coins", "grass",
-    "gravel", "hubble_deep_field", "immunohistochemistry", "microaneurysms", "moon", "page",
-    "retina", "rocket", "text",
+    "astronaut",
+    "brick",
+    "camera",
+    "cell",
+    "chelsea",
+    "clock",
+    "coffee",
+    "coins",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "microaneurysms",
+    "moon",
+    "page",
+    "retina",
+    "rocket",
+    "text",
 )
 
 

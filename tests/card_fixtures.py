@@ -16,9 +16,9 @@ from typing import Any
 import datasets
 from PIL import Image
 
+from cat_breeds_vlm.features import SPLITS, make_features
 from cat_breeds_vlm.report.card import CHART_NAME, write_card
 from cat_breeds_vlm.report.chart import write_chart
-from cat_breeds_vlm.features import SPLITS, make_features
 
 BREEDS = ["Abyssinian", "Burmilla", "York Chocolate"]
 PRIORITY = ["Burmilla", "York Chocolate"]
@@ -123,12 +123,8 @@ def make_build(folder: Path) -> dict[str, Any]:
             {"source": "Burmilla/empty.jpg", "reason": "empty file: 0 bytes"},
             {"source": "Burmilla/page.jpg", "reason": "not an image: cannot identify image file"},
         ],
-        "duplicates": [
-            {"breed": "Abyssinian", "kept": "Abyssinian/1001_1.jpg", "dropped": ["Abyssinian/1001_2.jpg"]}
-        ],
-        "conflicts": [
-            {"sources": ["Abyssinian/9_1.jpg", "Burmilla/9_1.jpg"], "breeds": ["Abyssinian", "Burmilla"]}
-        ],
+        "duplicates": [{"breed": "Abyssinian", "kept": "Abyssinian/1001_1.jpg", "dropped": ["Abyssinian/1001_2.jpg"]}],
+        "conflicts": [{"sources": ["Abyssinian/9_1.jpg", "Burmilla/9_1.jpg"], "breeds": ["Abyssinian", "Burmilla"]}],
         "capped": {},
     }
     (folder / "build.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

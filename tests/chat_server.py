@@ -20,8 +20,9 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 REASONS = {
     200: "OK",
@@ -148,17 +149,13 @@ class ChatServer:
             return await _respond(writer, 401, {"error": error})
         listing = self.list_models and self.models is not None
         if method == "GET" and path.rstrip("/").endswith("/models") and listing:
-            data = [
-                {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models
-            ]
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]
             return await _respond(writer, 200, {"object": "list", "data": data})
         if method == "POST" and path.endswith("/chat/completions"):
             return await self._chat(body, headers, writer)
         return await _respond(writer, 404, {"error": {"message": f"no route {path}"}})
 
-    async def _chat(
-        self, raw: bytes, headers: dict[str, str], writer: asyncio.StreamWriter
-    ) -> bool:
+    async def _chat(self, raw: bytes, headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
         # The benchmark's server (nothing recorded, any model) reads no body: it must not be
         # the bottleneck on a shared machine.
         body = json.loads(raw) if self.record or self.models is not None else {}

@@ -19,10 +19,10 @@ import pytest
 from PIL import Image
 from tree_fixtures import make_odd_but_valid_files
 
-from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
-from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.demo import make_tree, render_photo
 from cat_breeds_vlm.export import validate
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.folder import build_folder
 
 #: Photos per breed: Burmilla is a default priority breed, so its train photo is oversampled.
 EXPORT_COUNTS = {"Abyssinian": 12, "Bengal": 6, "Burmilla": 3}

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageCms
-
 from tree_fixtures import write_files
 
 from cat_breeds_vlm.demo import encode, render_photo

@@ -17,14 +17,14 @@ import pytest
 from conftest import SMALL_COUNTS, make_small_tree
 from tree_fixtures import garble
 
+from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.features import make_features
+from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.scan import Walk, scan
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.pipeline.verify import VerdictCache, verify_all
-from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.features import make_features
-from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS
 
 SPLITS = ("train", "val", "test", "priority")
 
@@ -60,8 +60,13 @@ def test_folder_loads_without_our_code(small_build):
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=small_build.parent, env=env,
-        capture_output=True, text=True, timeout=120, check=True,
+        [sys.executable, "-c", script],
+        cwd=small_build.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     report = json.loads((small_build / "build.json").read_text())
@@ -132,7 +137,9 @@ def test_oversampling_and_priority_split(loaded):
     for split in ("val", "test"):
         assert len(set(loaded[split]["source"])) == len(loaded[split])
     # oversampled copies get their own wording where the templates allow
-    york = [c[0]["value"] + c[1]["value"] for c, s in zip(train["conversations"], train["source"]) if s.startswith("York")]
+    york = [
+        c[0]["value"] + c[1]["value"] for c, s in zip(train["conversations"], train["source"]) if s.startswith("York")
+    ]
     assert len(york) == 5 and len(set(york)) > 1
 
 
@@ -222,7 +229,9 @@ def test_an_interrupted_verification_keeps_what_it_measured(small_tree, tmp_path
     cache = VerdictCache(tmp_path / "cache.sqlite")
     with pytest.raises(FileNotFoundError):
         verify_all(candidates, cache=cache, progress=False)
-    assert sorted(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == sorted(c.source for c in candidates[:5])
+    assert sorted(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == sorted(
+        c.source for c in candidates[:5]
+    )
 
 
 def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):
@@ -321,7 +330,10 @@ def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path
 
     source = sorted(p for p in (small_tree[0] / "Bengal").glob("*_1.jpg"))[0]
     row = Row("x", f"Bengal/{source.name}", "Bengal", 1, hashlib.sha256(source.read_bytes()).hexdigest())
-    assert make_record(row, small_tree[0], "single", datasets.ClassLabel(names=["Bengal"]))["image"]["bytes"] == source.read_bytes()
+    assert (
+        make_record(row, small_tree[0], "single", datasets.ClassLabel(names=["Bengal"]))["image"]["bytes"]
+        == source.read_bytes()
+    )
     stale = Row("x", row.source, "Bengal", 1, "0" * 64)
     with pytest.raises(UserError, match="changed during the build"):
         make_record(stale, small_tree[0], "single", datasets.ClassLabel(names=["Bengal"]))
@@ -415,8 +427,13 @@ def test_meanwhile_runs_once_while_the_workers_still_have_files(small_tree, tmp_
             handed.append(1)
             yield cand
 
-    verdicts = verify_all(walk(), cache=VerdictCache(tmp_path / "a.sqlite"), num_proc=2, progress=False,
-                          meanwhile=lambda: seen_when_called.append(len(handed)))
+    verdicts = verify_all(
+        walk(),
+        cache=VerdictCache(tmp_path / "a.sqlite"),
+        num_proc=2,
+        progress=False,
+        meanwhile=lambda: seen_when_called.append(len(handed)),
+    )
     assert len(verdicts) == len(candidates) > 2 * 2 * 2 * 4
     assert len(seen_when_called) == 1 and seen_when_called[0] < len(candidates)  # files were still to go
     again: list[int] = []  # every verdict cached: nothing to wait for, it still runs, once

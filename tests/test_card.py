@@ -13,6 +13,8 @@ from card_fixtures import BREEDS, make_build
 from huggingface_hub import DatasetCard
 from PIL import Image
 
+from cat_breeds_vlm.features import SPLITS, make_features
+from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
 from cat_breeds_vlm.report.card import render_card, size_category
 from cat_breeds_vlm.report.chart import (
     AFTER,
@@ -24,8 +26,6 @@ from cat_breeds_vlm.report.chart import (
     chart_rows,
     render_chart,
 )
-from cat_breeds_vlm.features import SPLITS, make_features
-from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
 
 
 @pytest.fixture(scope="module")

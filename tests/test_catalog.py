@@ -23,7 +23,13 @@ from cat_breeds_vlm.labels.parse import tokens
 
 CATALOG = builtin_catalog()
 COAT_PATTERNS = {
-    "Tabby", "Tortoiseshell", "Torbie", "Dilute Calico", "Calico", "Tuxedo", "Tiger",
+    "Tabby",
+    "Tortoiseshell",
+    "Torbie",
+    "Dilute Calico",
+    "Calico",
+    "Tuxedo",
+    "Tiger",
     "Dilute Tortoiseshell",
 }
 DOMESTIC_TYPES = {"Domestic Short Hair", "Domestic Medium Hair", "Domestic Long Hair"}
@@ -69,9 +75,7 @@ def test_display_names_for_odd_labels() -> None:
     assert CATALOG["Tiger"].display == "tiger-striped"
     assert CATALOG["Tabby"].display == "tabby"  # empty in the file: the name in lower case
     assert CATALOG["Abyssinian"].display == "Abyssinian"  # empty in the file: the name
-    assert {"polydactyl", "extra-toed", "polydactyly"} <= set(
-        CATALOG["Extra-Toes Cat - Hemingway Polydactyl"].aliases
-    )
+    assert {"polydactyl", "extra-toed", "polydactyly"} <= set(CATALOG["Extra-Toes Cat - Hemingway Polydactyl"].aliases)
     assert "dsh" in CATALOG["Domestic Short Hair"].aliases
 
 

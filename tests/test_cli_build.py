@@ -101,13 +101,19 @@ def test_a_priority_breed_that_is_no_folder_is_a_usage_error(small_tree, tmp_pat
 def test_root_script_delegates_to_the_cli(small_tree, tmp_path):
     done = subprocess.run(
         [sys.executable, "cat_breeds_vlm.py", "build", str(small_tree[0]), "-o", str(tmp_path / "ds")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "ds" / "build.json").read_text())["generator"] == "cat_breeds_vlm"
     refused = subprocess.run(
         [sys.executable, "cat_breeds_vlm.py", "build", str(small_tree[0])],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )  # default -o is ./cat_breeds_vlm: here, the package itself
     assert refused.returncode != 0
     assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1

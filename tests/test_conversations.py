@@ -104,7 +104,9 @@ def test_the_checks_catch_the_mistakes_they_are_for() -> None:
     assert not _grammar_problems("This is an Abyssinian, not a Bengal (or an Ocicat).")
     extra_toes = _info("Extra-Toes Cat - Hemingway Polydactyl").names
     assert name_count("I would say this is an Extra-Toes Cat (Extra-Toes Cat - Hemingway Polydactyl).", extra_toes) == 2
-    assert name_count("This is a tiger cat: Tiger describes the coat pattern, not the breed.", _info("Tiger").names) == 2
+    assert (
+        name_count("This is a tiger cat: Tiger describes the coat pattern, not the breed.", _info("Tiger").names) == 2
+    )
     assert name_count("This is an Extra-Toes Cat.", extra_toes) == 1
 
 

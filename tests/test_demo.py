@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from tree_fixtures import make_bad_files, make_ignored_files, make_odd_but_valid_files
 
-from cat_breeds_vlm.pipeline.scan import CONVERTIBLE_EXTENSIONS, IMAGE_EXTENSIONS
 from cat_breeds_vlm.demo import REAL_TOTAL, make_tree, photo_paths, scaled_counts
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
+from cat_breeds_vlm.pipeline.scan import CONVERTIBLE_EXTENSIONS, IMAGE_EXTENSIONS
 
 # 20 photos over three breeds, two of them with the odd real folder names.
 SMALL = {"Abyssinian": 8, "Sphynx - Hairless Cat": 11, "York Chocolate": 1}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cat_breeds_vlm.pipeline.verify import VerdictCache
 from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.pipeline.verify import VerdictCache
 
 
 def run(*args: object):
@@ -28,7 +28,9 @@ def test_a_folder_one_level_above_the_breeds_is_refused_with_the_likely_one(smal
     above = tmp_path / "data"
     shutil.copytree(small_tree[0], above / "images")
     # one process: each photo would be verified as the walk finds it, were it not held back
-    assert_refused(run("build", above, "-o", tmp_path / "out", "--num-proc", "1"), "did you mean", str(above / "images"))
+    assert_refused(
+        run("build", above, "-o", tmp_path / "out", "--num-proc", "1"), "did you mean", str(above / "images")
+    )
     assert not (tmp_path / "out").exists()
     assert VerdictCache().entries(above) == {}  # refused before any photo was verified
 

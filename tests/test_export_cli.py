@@ -18,16 +18,12 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_several_splits_go_to_a_folder_one_file_each(export_folder: Path, tmp_path: Path) -> None:
-    code, output = run(
-        "export", "fireworks", export_folder, "-s", "train", "-s", "val", "-o", tmp_path / "fw"
-    )
+    code, output = run("export", "fireworks", export_folder, "-s", "train", "-s", "val", "-o", tmp_path / "fw")
     assert code == 0, output
     assert sorted(p.name for p in (tmp_path / "fw").iterdir()) == ["train.jsonl", "val.jsonl"]
     rows = {s: len(d) for s, d in datasets.load_dataset(str(export_folder)).items()}
     assert f"train: {rows['train']} rows" in output and f"val: {rows['val']} rows" in output
-    code, output = run(
-        "validate", "fireworks", tmp_path / "fw" / "train.jsonl", tmp_path / "fw" / "val.jsonl"
-    )
+    code, output = run("validate", "fireworks", tmp_path / "fw" / "train.jsonl", tmp_path / "fw" / "val.jsonl")
     assert code == 0, output
     assert output.count("OK fireworks") == 2
 
@@ -42,9 +38,7 @@ def test_a_file_name_takes_one_split_only(export_folder: Path, tmp_path: Path) -
 def test_llava_and_trl_commands_write_files_that_validate(
     export_folder: Path, train: datasets.Dataset, tmp_path: Path
 ) -> None:
-    code, output = run(
-        "export", "llava", export_folder, "-o", tmp_path / "train.json", "--max-side", "256"
-    )
+    code, output = run("export", "llava", export_folder, "-o", tmp_path / "train.json", "--max-side", "256")
     assert code == 0, output
     assert f"{len(set(train['source']))} image files written" in output
     assert run("validate", "llava", tmp_path / "train.json")[0] == 0
@@ -53,9 +47,7 @@ def test_llava_and_trl_commands_write_files_that_validate(
     assert run("validate", "trl", tmp_path / "trl" / "train.jsonl")[0] == 0
 
 
-def test_a_llava_file_named_jsonl_is_written_as_json_lines(
-    export_folder: Path, tmp_path: Path
-) -> None:
+def test_a_llava_file_named_jsonl_is_written_as_json_lines(export_folder: Path, tmp_path: Path) -> None:
     code, output = run("export", "llava", export_folder, "-s", "val", "-o", tmp_path / "val.jsonl")
     assert code == 0, output
     lines = (tmp_path / "val.jsonl").read_text().splitlines()
@@ -85,9 +77,7 @@ def test_fireworks_warns_below_three_examples(tmp_path: Path, export_folder: Pat
     assert "FAILED fireworks" in output and "at least 3 examples" in output
 
 
-def test_fireworks_warns_about_each_rotated_part_below_three_examples(
-    export_folder: Path, tmp_path: Path
-) -> None:
+def test_fireworks_warns_about_each_rotated_part_below_three_examples(export_folder: Path, tmp_path: Path) -> None:
     """val's 4 records are ~22 KB each: a 67 KB limit puts 3 in the first part, 1 in the second."""
     options = ["-s", "val", "--max-file-mb", "0.067"]
     code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "v.jsonl", *options)
@@ -107,9 +97,9 @@ def test_unknown_dataset_and_split_are_one_line_errors(export_folder: Path, tmp_
 
 def test_split_all_means_the_splits_a_build_has(tmp_path: Path) -> None:
     """A build with no priority breed has no priority split: `--split all` exports the other three."""
+    from cat_breeds_vlm.demo import make_tree
     from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
     from cat_breeds_vlm.pipeline.folder import build_folder
-    from cat_breeds_vlm.demo import make_tree
 
     make_tree(tmp_path / "images", {"Bengal": 6, "Persian": 6})
     build_folder(tmp_path / "images", tmp_path / "ds", CatBreedsVLMConfig(), progress=False)
@@ -120,9 +110,7 @@ def test_split_all_means_the_splits_a_build_has(tmp_path: Path) -> None:
     assert lines == 12
 
 
-def test_resizing_by_default_in_workers_writes_the_bytes_of_one_process(
-    export_folder: Path, tmp_path: Path
-) -> None:
+def test_resizing_by_default_in_workers_writes_the_bytes_of_one_process(export_folder: Path, tmp_path: Path) -> None:
     # Without --num-proc, --max-side uses one worker per CPU (the segments path on 2+ cores).
     command = ("export", "fireworks", export_folder, "--max-side", "200", "-o")
     auto = run(*command, tmp_path / "auto.jsonl")

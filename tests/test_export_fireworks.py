@@ -41,9 +41,7 @@ def image_of(record: dict) -> tuple[str, bytes]:
     part = next(m for m in record["messages"] if m["role"] == "user")["content"][0]
     assert part["type"] == "image_url"
     header, payload = part["image_url"]["url"].split(",", 1)
-    return header.removeprefix("data:").removesuffix(";base64"), base64.b64decode(
-        payload, validate=True
-    )
+    return header.removeprefix("data:").removesuffix(";base64"), base64.b64decode(payload, validate=True)
 
 
 def question(row: dict) -> str:
@@ -82,9 +80,7 @@ def test_export_passes_validate(exported: Path, train: datasets.Dataset) -> None
     assert_validates("fireworks", exported, len(train))
 
 
-def test_lines_are_exactly_the_records_spelled_out(
-    exported: Path, train: datasets.Dataset, tmp_path: Path
-) -> None:
+def test_lines_are_exactly_the_records_spelled_out(exported: Path, train: datasets.Dataset, tmp_path: Path) -> None:
     lines = exported.read_bytes().split(b"\n")
     assert lines.pop() == b""  # every line ends with a newline
     assert lines == [expected_line(row) for row in undecoded(train)]
@@ -94,9 +90,7 @@ def test_lines_are_exactly_the_records_spelled_out(
     assert (tmp_path / "s.jsonl").read_bytes() == b"".join(expected)
 
 
-def test_every_row_is_image_first_then_question_then_answer(
-    exported: Path, train: datasets.Dataset
-) -> None:
+def test_every_row_is_image_first_then_question_then_answer(exported: Path, train: datasets.Dataset) -> None:
     rows = records([exported])
     assert len(rows) == len(train)
     for record, row in zip(rows, train):
@@ -108,9 +102,7 @@ def test_every_row_is_image_first_then_question_then_answer(
         assert IMAGE_TOKEN not in json.dumps(record)
 
 
-def test_images_decode_with_the_mime_of_their_bytes(
-    exported: Path, train: datasets.Dataset
-) -> None:
+def test_images_decode_with_the_mime_of_their_bytes(exported: Path, train: datasets.Dataset) -> None:
     mimes = {}
     for record, source in zip(records([exported]), train["source"]):
         mime, data = image_of(record)
@@ -121,17 +113,13 @@ def test_images_decode_with_the_mime_of_their_bytes(
     assert others == {"image/jpeg"}
 
 
-def test_original_bytes_are_kept_unless_converted(
-    exported: Path, train: datasets.Dataset, export_tree: Path
-) -> None:
+def test_original_bytes_are_kept_unless_converted(exported: Path, train: datasets.Dataset, export_tree: Path) -> None:
     for record, source in zip(records([exported]), train["source"]):
         kept = image_of(record)[1] == original_bytes(export_tree, source)
         assert kept is (source not in CONVERTED), source
 
 
-def test_multi_turn_rows_keep_every_turn_and_the_image_once(
-    detailed_train: datasets.Dataset, tmp_path: Path
-) -> None:
+def test_multi_turn_rows_keep_every_turn_and_the_image_once(detailed_train: datasets.Dataset, tmp_path: Path) -> None:
     export_fireworks(detailed_train, tmp_path / "d.jsonl", progress=False)
     assert validate("fireworks", tmp_path / "d.jsonl").ok
     for record, row in zip(records([tmp_path / "d.jsonl"]), detailed_train):
@@ -154,8 +142,7 @@ def test_max_side_holds_and_keeps_the_aspect(train: datasets.Dataset, tmp_path: 
     export_fireworks(train, tmp_path / "small.jsonl", max_side=160, progress=False)
     exported = records([tmp_path / "small.jsonl"])
     sizes = {
-        source: Image.open(io.BytesIO(image_of(record)[1])).size
-        for record, source in zip(exported, train["source"])
+        source: Image.open(io.BytesIO(image_of(record)[1])).size for record, source in zip(exported, train["source"])
     }
     assert all(max(size) <= 160 for size in sizes.values())
     assert sizes[BIG_SOURCE] == (160, 160 * BIG[1] // BIG[0])
@@ -206,9 +193,7 @@ def test_a_streamed_split_exports_the_same_bytes(
     assert (tmp_path / "streamed.jsonl").read_bytes() == exported.read_bytes()
 
 
-def test_rows_across_several_batches_keep_their_order(
-    train: datasets.Dataset, exported: Path, tmp_path: Path
-) -> None:
+def test_rows_across_several_batches_keep_their_order(train: datasets.Dataset, exported: Path, tmp_path: Path) -> None:
     tripled = datasets.concatenate_datasets([train, train, train])  # more rows than a batch
     export_fireworks(tripled, tmp_path / "x3.jsonl", progress=False)
     assert (tmp_path / "x3.jsonl").read_bytes() == exported.read_bytes() * 3
@@ -283,9 +268,7 @@ def test_workers_reading_their_own_pieces_write_the_same_bytes(
     shards: ParquetSplit, exported: Path, tmp_path: Path, options: dict
 ) -> None:
     one = export_fireworks(shards, tmp_path / "one" / "train.jsonl", progress=False, **options)
-    two = export_fireworks(
-        shards, tmp_path / "two" / "train.jsonl", num_proc=2, progress=False, **options
-    )
+    two = export_fireworks(shards, tmp_path / "two" / "train.jsonl", num_proc=2, progress=False, **options)
     assert exported_files(two.files) == exported_files(one.files)
     assert (two.rows, two.bytes) == (one.rows, one.bytes)
     if options.get("max_side", NO_RESIZE) == NO_RESIZE and "system" not in options:
@@ -308,9 +291,7 @@ def test_workers_rotate_at_the_same_lines(
     assert sorted(os.listdir(tmp_path / "two")) == [file.name for file in two.files]
 
 
-def test_a_bad_row_in_a_worker_is_refused_by_id_and_leaves_nothing(
-    train: datasets.Dataset, tmp_path: Path
-) -> None:
+def test_a_bad_row_in_a_worker_is_refused_by_id_and_leaves_nothing(train: datasets.Dataset, tmp_path: Path) -> None:
     rows = undecoded(train).to_list()
     bad = len(rows) - 3  # in the last piece
     rows[bad]["conversations"] = HUMAN_LAST

@@ -97,9 +97,7 @@ def test_twelve_bit_and_sixteen_bit_images_are_not_plain() -> None:
     image = encode_image(deep)
     assert image.converted and image.mime == "image/png"
     eight_bit = Image.open(io.BytesIO(image.data))
-    assert (
-        eight_bit.mode == "L" and eight_bit.getpixel((0, 0)) == 40000 // 256
-    )  # scaled, not clipped
+    assert eight_bit.mode == "L" and eight_bit.getpixel((0, 0)) == 40000 // 256  # scaled, not clipped
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,7 @@ from cat_breeds_vlm.export.images import decode_strict
 
 
 @pytest.fixture(scope="module")
-def exported(
-    train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, object]:
+def exported(train: datasets.Dataset, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     path = tmp_path_factory.mktemp("llava") / "train.json"
     return path, export_llava(train, path, progress=False)
 
@@ -44,23 +42,15 @@ def test_one_json_array_whose_image_paths_exist_and_decode(
         decode_strict((path.parent / record["image"]).read_bytes())
 
 
-def test_records_keep_the_rows_ids_and_turns(
-    exported: tuple[Path, object], train: datasets.Dataset
-) -> None:
+def test_records_keep_the_rows_ids_and_turns(exported: tuple[Path, object], train: datasets.Dataset) -> None:
     records = json.loads(exported[0].read_text())
     assert [r["id"] for r in records] == train["id"]
     assert [r["conversations"] for r in records] == train["conversations"]
 
 
-def test_each_distinct_photo_is_written_once(
-    exported: tuple[Path, object], train: datasets.Dataset
-) -> None:
+def test_each_distinct_photo_is_written_once(exported: tuple[Path, object], train: datasets.Dataset) -> None:
     path, summary = exported
-    written = sorted(
-        p.relative_to(path.parent).as_posix()
-        for p in (path.parent / "images").rglob("*")
-        if p.is_file()
-    )
+    written = sorted(p.relative_to(path.parent).as_posix() for p in (path.parent / "images").rglob("*") if p.is_file())
     records = json.loads(path.read_text())
     assert sorted({r["image"] for r in records}) == written
     assert summary.images == len(written) == len(set(train["source"])) < len(train)
@@ -94,18 +84,14 @@ def test_jsonl_form_and_an_image_folder_elsewhere(train: datasets.Dataset, tmp_p
 def test_link_source_writes_no_image_and_points_at_the_originals(
     train: datasets.Dataset, export_tree: Path, tmp_path: Path
 ) -> None:
-    summary = export_llava(
-        train, tmp_path / "out" / "train.json", link_source=export_tree, progress=False
-    )
+    summary = export_llava(train, tmp_path / "out" / "train.json", link_source=export_tree, progress=False)
     assert summary.images == 0 and not (tmp_path / "out" / "images").exists()
     records = json.loads((tmp_path / "out" / "train.json").read_text())
     assert [r["image"] for r in records] == train["source"]
     assert validate("llava", tmp_path / "out" / "train.json", image_folder=export_tree).ok
 
 
-def test_link_source_refuses_a_folder_without_the_photos(
-    train: datasets.Dataset, tmp_path: Path
-) -> None:
+def test_link_source_refuses_a_folder_without_the_photos(train: datasets.Dataset, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="does not exist"):
         export_llava(train, tmp_path / "train.json", link_source=tmp_path, progress=False)
     assert not (tmp_path / "train.json").exists()
@@ -120,9 +106,7 @@ def test_workers_give_the_same_file_and_images(
     assert summary.images == exported[1].images  # type: ignore[attr-defined]
 
 
-def test_a_failed_export_removes_the_images_and_folders_it_created(
-    train: datasets.Dataset, tmp_path: Path
-) -> None:
+def test_a_failed_export_removes_the_images_and_folders_it_created(train: datasets.Dataset, tmp_path: Path) -> None:
     """An earlier export's images (same bytes) stay; the new ones and their folders go."""
     rows = train.cast_column("image", datasets.Image(decode=False)).to_list()
     features = train.cast_column("image", datasets.Image(decode=False)).features
@@ -153,7 +137,8 @@ def test_a_file_with_other_bytes_is_replaced_on_success_and_put_back_on_failure(
     with pytest.raises(UserError, match=repr(rows[-1]["id"])):
         export_llava(datasets.Dataset.from_list(rows, features=features), out, progress=False)
     assert {p: p.read_bytes() for p in sorted((tmp_path / "out").rglob("*.*"))} == {
-        **small, out: out.read_bytes()
+        **small,
+        out: out.read_bytes(),
     }  # the earlier images as they were, nothing set aside left behind
     assert not [p for p in (tmp_path / "out").rglob(".*")]
     export_llava(datasets.Dataset.from_list(rows[:3], features=features), out, progress=False)

@@ -22,9 +22,7 @@ from cat_breeds_vlm.export.source import (
 )
 
 
-def test_a_local_folder_streams_from_its_shards(
-    export_folder: Path, train: datasets.Dataset
-) -> None:
+def test_a_local_folder_streams_from_its_shards(export_folder: Path, train: datasets.Dataset) -> None:
     source = open_source(str(export_folder), "train", streaming=True)
     assert isinstance(source, ParquetSplit)
     assert [f.name for f in source.files] == ["train-00000-of-00001.parquet"]
@@ -53,9 +51,7 @@ def test_shards_are_read_in_order_and_take_stops_anywhere(
     assert shards.take(12).take(5).num_rows == 5
 
 
-def test_an_unknown_split_or_a_folder_without_data_is_a_user_error(
-    export_folder: Path, tmp_path: Path
-) -> None:
+def test_an_unknown_split_or_a_folder_without_data_is_a_user_error(export_folder: Path, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no split 'dev'"):
         ParquetSplit.open(export_folder, "dev")
     with pytest.raises(UserError, match="cannot load"):

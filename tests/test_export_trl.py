@@ -62,9 +62,7 @@ def test_prompt_holds_system_image_and_question_completion_the_answer(
     assert answer["content"][0]["text"] == train[0]["conversations"][1]["value"]
 
 
-def test_multi_turn_rows_put_earlier_turns_in_the_prompt(
-    detailed_train: datasets.Dataset, tmp_path: Path
-) -> None:
+def test_multi_turn_rows_put_earlier_turns_in_the_prompt(detailed_train: datasets.Dataset, tmp_path: Path) -> None:
     export_trl(detailed_train, tmp_path / "d.jsonl", system="Be brief.", progress=False)
     assert validate("trl", tmp_path / "d.jsonl").ok
     loaded = datasets.load_dataset("json", data_files=str(tmp_path / "d.jsonl"), split="train")
@@ -72,11 +70,7 @@ def test_multi_turn_rows_put_earlier_turns_in_the_prompt(
         assert [m["role"] for m in row["prompt"]] == ["system", "user", "assistant", "user"]
         (answer,) = row["completion"]
         assert answer["content"][0]["text"] == original["conversations"][3]["value"]
-        images = sum(
-            part["type"] == "image"
-            for m in row["prompt"] + row["completion"]
-            for part in m["content"]
-        )
+        images = sum(part["type"] == "image" for m in row["prompt"] + row["completion"] for part in m["content"])
         assert images == len(row["images"]) == 1
 
 

@@ -38,12 +38,8 @@ LLAVA_OK = {
 }  # fmt: skip
 TRL_OK = {
     "images": ["images/Bengal/1_1.jpg"],
-    "prompt": [
-        {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What breed?"}]}
-    ],
-    "completion": [
-        {"role": "assistant", "content": [{"type": "text", "text": "This is a Bengal."}]}
-    ],
+    "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What breed?"}]}],
+    "completion": [{"role": "assistant", "content": [{"type": "text", "text": "This is a Bengal."}]}],
 }
 
 
@@ -86,9 +82,7 @@ def write_jsonl(path: Path, records: list[Any]) -> Path:
     return path
 
 
-def broken_file(
-    tmp_path: Path, ok: dict, change: Callable[[dict], Any], name: str = "x.jsonl"
-) -> Path:
+def broken_file(tmp_path: Path, ok: dict, change: Callable[[dict], Any], name: str = "x.jsonl") -> Path:
     bad = copy.deepcopy(ok)
     change(bad)
     return write_jsonl(tmp_path / name, [ok, bad, ok])
@@ -109,9 +103,7 @@ def test_valid_files_pass(tmp_path: Path, image_folder: Path) -> None:
 @pytest.mark.parametrize("case", sorted(FIREWORKS_BROKEN))
 def test_fireworks_rule(case: str, tmp_path: Path) -> None:
     change, fragment = FIREWORKS_BROKEN[case]
-    assert_caught(
-        validate("fireworks", broken_file(tmp_path, FIREWORKS_OK, change)), "line 2", fragment
-    )
+    assert_caught(validate("fireworks", broken_file(tmp_path, FIREWORKS_OK, change)), "line 2", fragment)
 
 
 @pytest.mark.parametrize(
@@ -131,9 +123,7 @@ def test_fireworks_needs_three_examples(tmp_path: Path) -> None:
     assert_caught(report, "file", "at least 3 examples")
 
 
-def test_fireworks_warns_past_the_upload_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fireworks_warns_past_the_upload_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fireworks, "UPLOAD_LIMIT_BYTES", 1000)
     report = validate("fireworks", write_jsonl(tmp_path / "x.jsonl", [FIREWORKS_OK] * 3))
     assert report.ok and report.warnings == 1

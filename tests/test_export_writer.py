@@ -33,15 +33,11 @@ def test_one_file_by_default(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("array", [False, True], ids=["jsonl", "json-array"])
-def test_rotation_keeps_every_file_under_the_limit_and_loses_no_record(
-    tmp_path: Path, array: bool
-) -> None:
+def test_rotation_keeps_every_file_under_the_limit_and_loses_no_record(tmp_path: Path, array: bool) -> None:
     limit = 2000
     writer = write_all(tmp_path / "train.jsonl", max_bytes=limit, array=array)
     assert len(writer.files) > 3
-    assert [f.name for f in writer.files] == [
-        f"train-{i:05d}.jsonl" for i in range(len(writer.files))
-    ]
+    assert [f.name for f in writer.files] == [f"train-{i:05d}.jsonl" for i in range(len(writer.files))]
     assert all(f.stat().st_size <= limit for f in writer.files)
     if array:
         rows = [item for f in writer.files for item in json.loads(f.read_text())]
@@ -98,13 +94,9 @@ def test_a_plain_export_removes_every_part_of_a_rotated_one_and_back(tmp_path: P
     rotated = write_all(tmp_path / "train.jsonl", max_bytes=5000)
     assert len(rotated.files) > 1
     plain = write_all(tmp_path / "train.jsonl")
-    assert sorted(tmp_path.glob("train*.jsonl")) == sorted(
-        [*plain.files, tmp_path / "train-0001.jsonl"]
-    )
+    assert sorted(tmp_path.glob("train*.jsonl")) == sorted([*plain.files, tmp_path / "train-0001.jsonl"])
     rotated = write_all(tmp_path / "train.jsonl", max_bytes=5000)
-    assert sorted(tmp_path.glob("train*.jsonl")) == sorted(
-        [*rotated.files, tmp_path / "train-0001.jsonl"]
-    )
+    assert sorted(tmp_path.glob("train*.jsonl")) == sorted([*rotated.files, tmp_path / "train-0001.jsonl"])
     assert (tmp_path / "keep-00000.jsonl").exists()
 
 
@@ -118,16 +110,12 @@ def test_a_record_bigger_than_the_limit_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("limit", [None, 900, 2_000])
-def test_copied_lines_rotate_and_read_like_written_records(
-    tmp_path: Path, limit: int | None
-) -> None:
+def test_copied_lines_rotate_and_read_like_written_records(tmp_path: Path, limit: int | None) -> None:
     written = write_all(tmp_path / "w" / "train.jsonl", max_bytes=limit)
     lines = tmp_path / "lines.jsonl"
     lines.write_bytes(b"".join(record + b"\n" for record in RECORDS))
     lengths = [len(record) + 1 for record in RECORDS]
-    with open(lines, "rb") as source, RecordWriter(
-        tmp_path / "c" / "train.jsonl", max_bytes=limit
-    ) as copied:
+    with open(lines, "rb") as source, RecordWriter(tmp_path / "c" / "train.jsonl", max_bytes=limit) as copied:
         copied.copy_lines(source.fileno(), lengths[:37])  # in two calls: runs across them
         copied.copy_lines(source.fileno(), lengths[37:])
     assert [f.name for f in copied.files] == [f.name for f in written.files]
@@ -138,8 +126,6 @@ def test_copied_lines_rotate_and_read_like_written_records(
 
 
 def test_copy_lines_refuses_a_json_array(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="JSON Lines only"), RecordWriter(
-        tmp_path / "a.json", array=True
-    ) as writer:
+    with pytest.raises(ValueError, match="JSON Lines only"), RecordWriter(tmp_path / "a.json", array=True) as writer:
         writer.copy_lines(0, [10])
     assert list(tmp_path.iterdir()) == []

@@ -14,17 +14,16 @@ from gate_fixtures import UNUSABLE_REASONS, make_gate_keepers, make_unusable_fil
 from PIL import Image
 from tree_fixtures import garble, make_odd_but_valid_files
 
-from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
-from cat_breeds_vlm.pipeline.folder import build_folder
-from cat_breeds_vlm.pipeline.measure import judge
-from cat_breeds_vlm.pipeline.measure import jpeg_warning_kind, measure, sniff_format
-from cat_breeds_vlm.report.record import count_reasons
-from cat_breeds_vlm.pipeline.settings import GateSettings
-from cat_breeds_vlm.pipeline.stages import prepare
-from cat_breeds_vlm.pipeline.verify import VerdictCache
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.demo import make_tree
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
+from cat_breeds_vlm.pipeline.folder import build_folder
+from cat_breeds_vlm.pipeline.measure import jpeg_warning_kind, judge, measure, sniff_format
+from cat_breeds_vlm.pipeline.settings import GateSettings
+from cat_breeds_vlm.pipeline.stages import prepare
+from cat_breeds_vlm.pipeline.verify import VerdictCache
+from cat_breeds_vlm.report.record import count_reasons
 
 GATES_OFF = {"strict_jpeg": False, "min_side": 0, "max_aspect": 0, "min_spread": 0}
 
@@ -169,8 +168,12 @@ def test_a_16bit_image_is_scaled_not_clipped():
 
 @pytest.mark.parametrize(
     "setting, value, word",
-    [("min_side", -1, "min_side"), ("max_aspect", 0.5, "max_aspect"), ("min_spread", 300, "min_spread"),
-     ("strict_jpeg", "yes", "strict_jpeg")],
+    [
+        ("min_side", -1, "min_side"),
+        ("max_aspect", 0.5, "max_aspect"),
+        ("min_spread", 300, "min_spread"),
+        ("strict_jpeg", "yes", "strict_jpeg"),
+    ],
 )
 def test_bad_gate_settings_fail_at_construction(setting, value, word):
     with pytest.raises(SettingsError, match=word):
@@ -181,8 +184,21 @@ def test_the_gate_options_on_the_command_line(gate_tree, tmp_path):
     from click.testing import CliRunner
 
     out = tmp_path / "ds"
-    args = ["build", str(gate_tree[0]), "-o", str(out), "--num-proc", "1", "--no-strict-jpeg",
-            "--min-side", "0", "--max-aspect", "0", "--min-spread", "0"]
+    args = [
+        "build",
+        str(gate_tree[0]),
+        "-o",
+        str(out),
+        "--num-proc",
+        "1",
+        "--no-strict-jpeg",
+        "--min-side",
+        "0",
+        "--max-aspect",
+        "0",
+        "--min-spread",
+        "0",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     report = json.loads((out / "build.json").read_text())
@@ -195,9 +211,9 @@ def test_the_gate_options_on_the_command_line(gate_tree, tmp_path):
 def test_real_and_synthetic_photos_all_pass_the_gate(tmp_path):
     from bundled_photos import bundled_photos
 
+    from cat_breeds_vlm.demo import scaled_counts
     from cat_breeds_vlm.pipeline.scan import scan
     from cat_breeds_vlm.pipeline.verify import verify_all
-    from cat_breeds_vlm.demo import scaled_counts
 
     spreads = {}
     for name, pixels in bundled_photos().items():

@@ -22,8 +22,8 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.hf_api import CommitInfo, DatasetInfo, RepoUrl
 
-from cat_breeds_vlm.dataset import hub
 from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.dataset import hub
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import SPLITS
 
@@ -171,10 +171,7 @@ def test_existing_private_repo_is_pushed_to(build, tmp_path):
 def _load_rows(folder: Path) -> dict[str, list[dict[str, Any]]]:
     """Every row of every split, image bytes undecoded, in file order."""
     loaded = datasets.load_dataset(str(folder))
-    return {
-        split: list(loaded[split].cast_column("image", datasets.Image(decode=False)))
-        for split in loaded
-    }
+    return {split: list(loaded[split].cast_column("image", datasets.Image(decode=False))) for split in loaded}
 
 
 def test_a_push_into_a_local_hub_loads_to_the_same_rows_as_the_build(build, api):

@@ -27,7 +27,12 @@ BAD_FILES = {
     "duplicate name": (HEADER + GOOD + "# a comment\nLykoi,,breed,,\n", 4, "name", "already on line 2"),
     "unknown kind": (HEADER + GOOD + "Smoke,,colour,,\n", 3, "kind", "'colour' is not a kind"),
     "empty kind": (HEADER + "Smoke,,,,\n", 2, "kind", "empty"),
-    "duplicate alias": (HEADER + GOOD + "Moggy,,domestic type,,moggie; Werewolf Cat\n", 3, "aliases", "already a name of 'Lykoi'"),
+    "duplicate alias": (
+        HEADER + GOOD + "Moggy,,domestic type,,moggie; Werewolf Cat\n",
+        3,
+        "aliases",
+        "already a name of 'Lykoi'",
+    ),
     "alias of a built-in label": (HEADER + "Moggy,,domestic type,,tortie\n", 2, "aliases", "'Tortoiseshell'"),
     "empty name": (HEADER + ",,breed,,\n", 2, "name", "empty"),
     "description shape": (HEADER + "Lykoi,,breed,patchy coat,\n", 2, "description", "start with 'A'"),

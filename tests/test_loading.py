@@ -11,13 +11,13 @@ from click.testing import CliRunner
 from hub_fixtures import cache_snapshot
 from huggingface_hub import constants
 
-from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
-from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset.loading import dataset_report, resolve_splits, split_names
 from cat_breeds_vlm.demo import make_tree
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.evaluate.score import priority_breeds_for
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.folder import build_folder
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from bundled_photos import bundled_photos
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
 
+from cat_breeds_vlm.demo import make_tree, photo_paths, render_photo, scaled_counts
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.links import SUSPICIOUS_GROUP, NearPair
@@ -23,7 +24,6 @@ from cat_breeds_vlm.pipeline.neardup import _CROWD, candidates, check, find_near
 from cat_breeds_vlm.pipeline.plan import ImageFile, plan
 from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings
 from cat_breeds_vlm.pipeline.stages import prepare
-from cat_breeds_vlm.demo import make_tree, photo_paths, render_photo, scaled_counts
 from cat_breeds_vlm.workers import parallel_map
 
 ORIGINALS = 12  # pictures copied, each in every way of COPIES
@@ -109,9 +109,10 @@ def test_the_same_build_twice_gives_the_same_bytes(copies_tree, copies_build, tm
     assert shards and shards == sorted(p.relative_to(again) for p in again.rglob("*.parquet"))
     for shard in shards:
         assert (out / shard).read_bytes() == (again / shard).read_bytes()
-    assert json.loads((out / "build.json").read_text())["near_duplicates"] == json.loads(
-        (again / "build.json").read_text()
-    )["near_duplicates"]
+    assert (
+        json.loads((out / "build.json").read_text())["near_duplicates"]
+        == json.loads((again / "build.json").read_text())["near_duplicates"]
+    )
 
 
 def test_a_copy_under_another_breed_is_a_conflict_left_out(tmp_path):
@@ -203,7 +204,9 @@ def test_the_index_lists_exactly_the_view_pairs_within_its_radius():
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 100, (150, 9))
     many = [centres[:3] + rng.normal(0, 1, (3, 9)) for _ in range(10)]  # 3 pictures with 10 copies each
-    whole = np.concatenate([centres, centres[:60] + rng.normal(0, 2, (60, 9)), centres[:10] + rng.normal(0, 1, (10, 9)), *many])
+    whole = np.concatenate(
+        [centres, centres[:60] + rng.normal(0, 2, (60, 9)), centres[:10] + rng.normal(0, 1, (10, 9)), *many]
+    )
     crops = [whole + rng.normal(0, 1.5, whole.shape), whole + rng.normal(0, 2.5, whole.shape)]
     radii = [6.0, 8.0, 8.0]  # one a view
     views = [v.astype(np.float32) for v in (whole, *crops)]

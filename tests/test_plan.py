@@ -6,6 +6,8 @@ from collections import Counter
 
 import pytest
 
+from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
+from cat_breeds_vlm.pipeline.links import NearPair
 from cat_breeds_vlm.pipeline.plan import (
     ImageFile,
     PlanSettings,
@@ -15,8 +17,6 @@ from cat_breeds_vlm.pipeline.plan import (
     group_by_pet,
     plan,
 )
-from cat_breeds_vlm.pipeline.links import NearPair
-from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
 
 PRIORITY = ("Burmilla", "York Chocolate")
 
@@ -170,8 +170,15 @@ def test_cap_samples_with_seed_not_file_order():
 
 @pytest.mark.parametrize(
     "n, ratios, expected",
-    [(1, (0.1, 0.1), (0, 0)), (2, (0.1, 0.1), (0, 0)), (3, (0.1, 0.1), (1, 1)), (25, (0.1, 0.1), (3, 3)),
-     (100, (0.2, 0.1), (20, 10)), (10, (0.0, 0.1), (0, 1)), (3, (0.5, 0.4), (1, 1))],
+    [
+        (1, (0.1, 0.1), (0, 0)),
+        (2, (0.1, 0.1), (0, 0)),
+        (3, (0.1, 0.1), (1, 1)),
+        (25, (0.1, 0.1), (3, 3)),
+        (100, (0.2, 0.1), (20, 10)),
+        (10, (0.0, 0.1), (0, 1)),
+        (3, (0.5, 0.4), (1, 1)),
+    ],
 )
 def test_eval_targets(n, ratios, expected):
     assert eval_targets(n, *ratios) == expected

@@ -176,9 +176,7 @@ def test_stalls_past_the_timeout_and_dropped_connections_are_retried(
     with ChatServer(behave) as server:
         summary = predict(str(small_build), out, base_url=server.base_url,
                           **{**FAST, "timeout": 0.5}, concurrency=len(rows))  # fmt: skip
-    assert summary.answered == len(rows) and sorted(answers_in(out)) == sorted(
-        r["id"] for r in rows
-    )
+    assert summary.answered == len(rows) and sorted(answers_in(out)) == sorted(r["id"] for r in rows)
     assert chats(server) == 2 * len(rows)  # each row: one stall or drop, then its answer
     assert time.monotonic() - started < 4  # the stalls were cut at the timeout, not waited out
 
@@ -187,25 +185,19 @@ def test_predict_runs_where_an_event_loop_already_runs(small_build: Path, tmp_pa
     async def notebook_cell() -> int:  # a Jupyter cell runs inside the kernel's event loop
         with ChatServer() as server:
             out = tmp_path / "p.jsonl"
-            return predict(
-                str(small_build), out, base_url=server.base_url, limit=2, **FAST
-            ).answered
+            return predict(str(small_build), out, base_url=server.base_url, limit=2, **FAST).answered
 
     assert asyncio.run(notebook_cell()) == 2
 
 
-def test_no_more_requests_in_flight_than_the_concurrency(
-    small_build: Path, rows: list[dict], tmp_path: Path
-) -> None:
+def test_no_more_requests_in_flight_than_the_concurrency(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
     with ChatServer(lambda _: Action(delay=0.05)) as server:
         predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
                 concurrency=3, **FAST)  # fmt: skip
     assert len(rows) > 3 and server.max_in_flight == 3
 
 
-def test_a_run_stops_when_rows_keep_failing(
-    small_build: Path, rows: list[dict], tmp_path: Path
-) -> None:
+def test_a_run_stops_when_rows_keep_failing(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
     with ChatServer(lambda _: Action("status", status=500, message="down")) as server:
         with pytest.raises(UserError, match="stopped: 10 rows in a row failed, the last with "

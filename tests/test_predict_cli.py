@@ -57,9 +57,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_an_unreachable_server_is_one_line_and_nothing_is_written(
-    small_build: Path, tmp_path: Path
-) -> None:
+def test_an_unreachable_server_is_one_line_and_nothing_is_written(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
     url = f"http://127.0.0.1:{free_port()}/v1"
     line = one_line_error(run_cli(small_build, out, url))
@@ -67,9 +65,7 @@ def test_an_unreachable_server_is_one_line_and_nothing_is_written(
     assert not out.exists() or out.read_text() == ""
 
 
-def test_a_refused_key_is_one_line_before_any_row_and_the_key_is_never_shown(
-    small_build: Path, tmp_path: Path
-) -> None:
+def test_a_refused_key_is_one_line_before_any_row_and_the_key_is_never_shown(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
     with ChatServer(api_key="the-right-key") as server:
         result = run_cli(small_build, out, server.base_url, env={"OPENAI_API_KEY": SECRET})
@@ -80,14 +76,10 @@ def test_a_refused_key_is_one_line_before_any_row_and_the_key_is_never_shown(
     assert server.paths == ["GET /v1/models"] * 2  # no row was sent
 
 
-def test_an_unknown_model_is_one_line_before_any_row_is_sent(
-    small_build: Path, tmp_path: Path
-) -> None:
+def test_an_unknown_model_is_one_line_before_any_row_is_sent(small_build: Path, tmp_path: Path) -> None:
     with ChatServer(models=("other-model",), list_models=True) as server:
         line = one_line_error(run_cli(small_build, tmp_path / "p.jsonl", server.base_url))
-    assert line == (
-        f"Error: the server at {server.base_url} has no model 'test-model' (it lists: other-model)"
-    )
+    assert line == (f"Error: the server at {server.base_url} has no model 'test-model' (it lists: other-model)")
     # the list lacks the model: one row asked it (Fireworks serves deployments no list shows)
     assert server.paths == ["GET /v1/models", "POST /v1/chat/completions"]
 
@@ -143,9 +135,7 @@ def test_a_file_of_another_run_is_refused(small_build: Path, tmp_path: Path) -> 
     assert len(server.paths) == sent and out.read_bytes() == before
 
 
-def test_a_torn_last_line_is_dropped_and_its_row_asked_again(
-    small_build: Path, tmp_path: Path
-) -> None:
+def test_a_torn_last_line_is_dropped_and_its_row_asked_again(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
     with ChatServer() as server:
         predict(str(small_build), out, base_url=server.base_url, limit=2, **FAST)
@@ -172,9 +162,7 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible
         )
         deadline = time.monotonic() + 60
-        while (
-            not out.exists() or len(out.read_text().splitlines()) < 3
-        ) and time.monotonic() < deadline:
+        while (not out.exists() or len(out.read_text().splitlines()) < 3) and time.monotonic() < deadline:
             time.sleep(0.02)
         process.send_signal(stop)  # a kill, or Ctrl-C
         _, stderr = process.communicate(timeout=30)
@@ -191,9 +179,7 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
     assert server.paths.count("POST /v1/chat/completions") - sent == rows - len(kept)
 
 
-def test_dry_run_prints_the_first_request_and_sends_nothing(
-    small_build: Path, tmp_path: Path
-) -> None:
+def test_dry_run_prints_the_first_request_and_sends_nothing(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
     with ChatServer() as server:
         result = run_cli(small_build, out, server.base_url, "--dry-run", "--system", "Be brief.")
@@ -207,18 +193,14 @@ def test_dry_run_prints_the_first_request_and_sends_nothing(
 
 
 def test_bad_values_are_usage_errors(small_build: Path, tmp_path: Path) -> None:
-    result = run_cli(
-        small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", "--concurrency", "0"
-    )
+    result = run_cli(small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", "--concurrency", "0")
     assert result.exit_code == 2 and "concurrency" in result.output
     with pytest.raises(UserError, match="concurrency must be positive"):
         predict(str(small_build), tmp_path / "p.jsonl", base_url="http://x", model=MODEL,
                 concurrency=0)  # fmt: skip
 
 
-def test_export_prompts_can_write_the_images_beside_the_file(
-    small_build: Path, tmp_path: Path
-) -> None:
+def test_export_prompts_can_write_the_images_beside_the_file(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "prompts" / "test.jsonl"
     result = CliRunner().invoke(main, ["export", "prompts", str(small_build), "-o", str(out),
                                        "--write-images"])  # fmt: skip

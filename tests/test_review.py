@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from PIL import Image
 from review_fixtures import decode_thumb, parse_page
 
-from cat_breeds_vlm.pipeline.links import NearPair, near_groups
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.pipeline.links import NearPair, near_groups
 from cat_breeds_vlm.review import ReviewOptions, write_review
 from cat_breeds_vlm.review.gather import open_build, sample_rows
 from cat_breeds_vlm.review.groups import conflict_groups, near_duplicate_groups
@@ -103,7 +103,16 @@ def test_the_page_refers_to_nothing_outside_itself(page_file, page, small_build,
     html = page_file.read_text(encoding="utf-8")
     for reference in page.references:
         assert reference.startswith(("#", "data:")), reference
-    for outside in ("://", "file:", "url(", "@import", "fetch(", "XMLHttpRequest", str(small_tree[0]), str(small_build)):
+    for outside in (
+        "://",
+        "file:",
+        "url(",
+        "@import",
+        "fetch(",
+        "XMLHttpRequest",
+        str(small_tree[0]),
+        str(small_build),
+    ):
         assert outside not in html.replace("</", ""), outside
 
 
@@ -222,7 +231,9 @@ def test_bad_input_is_one_line(tmp_path, small_build):
     missing = CliRunner().invoke(main, ["review", str(tmp_path / "nope"), "-o", str(tmp_path / "r.html")])
     assert missing.exit_code == 1 and missing.output.startswith("Error: no such dataset folder")
     offline = CliRunner().invoke(main, ["review", "team/cats", "-o", str(tmp_path / "r.html")])
-    assert offline.exit_code == 1 and "team/cats is not in the local Hub cache" in offline.output  # the suite is offline
+    assert (
+        offline.exit_code == 1 and "team/cats is not in the local Hub cache" in offline.output
+    )  # the suite is offline
     bad = CliRunner().invoke(main, ["review", str(small_build), "--per-breed", "0"])
     assert bad.exit_code == 2
     unwritable = CliRunner().invoke(main, ["review", str(small_build), "-o", str(tmp_path / "no" / "r.html")])
@@ -287,7 +298,9 @@ def test_photos_are_read_only_from_inside_the_photo_folder(small_tree, tmp_path)
 
 
 def test_near_duplicate_and_conflict_records_are_read_as_the_build_writes_them():
-    (group,) = near_duplicate_groups({"near_duplicates": near_groups([NearPair("Bengal/1_1.jpg", "Bengal/2_1.jpg", 4.5)])})
+    (group,) = near_duplicate_groups(
+        {"near_duplicates": near_groups([NearPair("Bengal/1_1.jpg", "Bengal/2_1.jpg", 4.5)])}
+    )
     assert group.breeds == ("Bengal",)
     assert [m.source for m in group.members] == ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]
     assert group.distance == "4.5"
@@ -313,9 +326,9 @@ def test_every_odd_but_valid_photo_gets_a_thumbnail(small_tree):
 
 
 def test_names_with_markup_stay_text(tmp_path):
+    from cat_breeds_vlm.demo import make_tree
     from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
     from cat_breeds_vlm.pipeline.folder import build_folder
-    from cat_breeds_vlm.demo import make_tree
 
     odd = 'Odd <b>Cat<!-- & "Co" <script>'
     make_tree(tmp_path / "images", {odd: 3, "Bengal": 3})

@@ -206,18 +206,14 @@ def test_prompts_hold_id_question_and_image_but_no_answer(built: Path) -> None:
     assert question_of([{"from": "human", "value": "<image>\nWhat is it?"}]) == "What is it?"
 
 
-@pytest.mark.parametrize(
-    "value", ["<image>\nWhat is it?", "<image> What is it?", "<image>\n\nWhat is it?\n"]
-)
+@pytest.mark.parametrize("value", ["<image>\nWhat is it?", "<image> What is it?", "<image>\n\nWhat is it?\n"])
 def test_the_question_is_the_text_the_exports_put_after_the_image(value: str) -> None:
     turns = [{"from": "human", "value": value}, {"from": "gpt", "value": "A Bengal."}]
     prompt, _ = trl_messages(turns)
     assert question_of(turns) == prompt[0]["content"][1]["text"] == "What is it?"
 
 
-def test_write_prompts_streams_a_split_to_jsonl_and_leaves_nothing_on_failure(
-    built: Path, tmp_path: Path
-) -> None:
+def test_write_prompts_streams_a_split_to_jsonl_and_leaves_nothing_on_failure(built: Path, tmp_path: Path) -> None:
     path = tmp_path / "prompts.jsonl"
     assert write_prompts(open_split(str(built), "train", streaming=True), path) == 5
     lines = [json.loads(line) for line in path.read_text().splitlines()]

@@ -35,8 +35,12 @@ SLOW_MAP = textwrap.dedent(
 
 def test_ctrl_c_stops_a_parallel_map_at_once_without_worker_tracebacks() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", SLOW_MAP], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, preexec_fn=interruptible,
+        [sys.executable, "-c", SLOW_MAP],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=interruptible,
     )
     assert child.stdout is not None and child.stdout.readline() == "started\n"
     time.sleep(0.2)  # the workers are busy with their windows

@@ -26,11 +26,11 @@ from click.testing import CliRunner
 from hub_fixtures import FakeHub, StallingServer, cache_snapshot, refused_endpoint
 from PIL import Image
 
-from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
-from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset.loading import open_split
 from cat_breeds_vlm.errors import UserError
+from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
+from cat_breeds_vlm.pipeline.folder import build_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 

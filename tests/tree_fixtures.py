@@ -94,6 +94,7 @@ _ERROR_PAGE = (
     b" request. Please try again later.</p></body></html>\n"
 )
 
+
 def _bomb_png() -> bytes:
     """A valid 1-bit PNG of over twice Pillow's ``MAX_IMAGE_PIXELS``: 22 KB on disk, 22 MB raw."""
     height = 10_000

@@ -44,4 +44,6 @@ def copy_of(image: Image.Image, kind: str, setting) -> bytes:
 
 def all_copies(image: Image.Image) -> dict[str, bytes]:
     """Every copy of :data:`COPIES`, by a name like ``resize-0.7``."""
-    return {f"{kind}-{setting}": copy_of(image, kind, setting) for kind, settings in COPIES.items() for setting in settings}
+    return {
+        f"{kind}-{setting}": copy_of(image, kind, setting) for kind, settings in COPIES.items() for setting in settings
+    }

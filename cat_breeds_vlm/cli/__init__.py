@@ -30,7 +30,14 @@ def main() -> None:
 
 
 for command in (
-    build, demo, stats_command, push_command, export, validate, predict_command, score_command,
+    build,
+    demo,
+    stats_command,
+    push_command,
+    export,
+    validate,
+    predict_command,
+    score_command,
     review_command,
 ):
     main.add_command(command)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from ..report.licence import DEFAULT_LICENSE, license_problem
-from ..pipeline.output import DEFAULT_OUT
-from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
 from ..errors import OptionError, SettingsError, friendly_errors
 from ..labels.conversations import STYLES
+from ..pipeline.output import DEFAULT_OUT
+from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
+from ..report.licence import DEFAULT_LICENSE, license_problem
 from .options import labels_option, with_options
 
 DEMO_PHOTOS = 3000
@@ -37,22 +37,62 @@ def _num_proc_default() -> int:
 def build_options(func):
     """The options shared by ``build`` and ``demo``: one per config field, plus workers."""
     options = [
-        click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=DEFAULTS.seed, show_default=True,
-                     help="Seed of the split, the cap and the shuffle."),
-        click.option("--val-ratio", type=_RATIO, default=DEFAULTS.val_ratio, show_default=True, help="Share of each breed's photos in val."),
-        click.option("--test-ratio", type=_RATIO, default=DEFAULTS.test_ratio, show_default=True, help="Share of each breed's photos in test."),
-        click.option("--max-per-class", type=click.IntRange(min=1), default=DEFAULTS.max_per_class,
-                     help="Keep at most N photos per breed (sampled with the seed)."),
-        click.option("--priority", "priority_breeds", multiple=True, metavar="BREED",
-                     help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULTS.priority_breeds) + "."),
-        click.option("--priority-oversample", type=click.IntRange(min=1), default=DEFAULTS.priority_oversample, show_default=True,
-                     help="Copies of each priority-breed train photo."),
-        click.option("--style", type=click.Choice(STYLES), default=STYLES[0], show_default=True, help="Conversation style."),
+        click.option(
+            "--seed",
+            type=click.IntRange(0, 2**32 - 1),
+            default=DEFAULTS.seed,
+            show_default=True,
+            help="Seed of the split, the cap and the shuffle.",
+        ),
+        click.option(
+            "--val-ratio",
+            type=_RATIO,
+            default=DEFAULTS.val_ratio,
+            show_default=True,
+            help="Share of each breed's photos in val.",
+        ),
+        click.option(
+            "--test-ratio",
+            type=_RATIO,
+            default=DEFAULTS.test_ratio,
+            show_default=True,
+            help="Share of each breed's photos in test.",
+        ),
+        click.option(
+            "--max-per-class",
+            type=click.IntRange(min=1),
+            default=DEFAULTS.max_per_class,
+            help="Keep at most N photos per breed (sampled with the seed).",
+        ),
+        click.option(
+            "--priority",
+            "priority_breeds",
+            multiple=True,
+            metavar="BREED",
+            help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULTS.priority_breeds) + ".",
+        ),
+        click.option(
+            "--priority-oversample",
+            type=click.IntRange(min=1),
+            default=DEFAULTS.priority_oversample,
+            show_default=True,
+            help="Copies of each priority-breed train photo.",
+        ),
+        click.option(
+            "--style", type=click.Choice(STYLES), default=STYLES[0], show_default=True, help="Conversation style."
+        ),
         labels_option("Label file (CSV, the built-in catalogue's format) adding labels or replacing built-in ones."),
-        click.option("--license", default=DEFAULT_LICENSE, show_default=True, callback=_check_license,
-                     help="The dataset card's licence: an identifier the Hugging Face Hub accepts (cc-by-4.0, mit, ...)."),
+        click.option(
+            "--license",
+            default=DEFAULT_LICENSE,
+            show_default=True,
+            callback=_check_license,
+            help="The dataset card's licence: an identifier the Hugging Face Hub accepts (cc-by-4.0, mit, ...).",
+        ),
         click.option("--source", default="", help="The dataset card's note on where the photos come from."),
-        click.option("--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."),
+        click.option(
+            "--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
+        ),
     ]
     return with_options(func, options + photo_options())
 
@@ -60,19 +100,47 @@ def build_options(func):
 def photo_options() -> list:
     """The options that decide which files become photos: the quality gate, the near-duplicate search."""
     return [
-        click.option("--strict-jpeg/--no-strict-jpeg", default=GATE.strict_jpeg, show_default=True,
-                     help="Skip JPEGs whose data libjpeg reports as corrupt (the picture is broken below the damage)."),
-        click.option("--min-side", type=click.IntRange(min=0), default=GATE.min_side, show_default=True,
-                     help="Skip images whose shorter side is below this many pixels (0: no minimum)."),
-        click.option("--max-aspect", type=click.FloatRange(min=0), default=GATE.max_aspect, show_default=True,
-                     help="Skip images longer than this many times their width or height, e.g. banners (0: no limit)."),
-        click.option("--min-spread", type=click.FloatRange(0, 256, max_open=True), default=GATE.min_spread, show_default=True,
-                     help="Skip near-blank images: largest colour-channel standard deviation (0-255) below this (0: keep them)."),
-        click.option("--near-dups/--no-near-dups", default=NEAR.near_dups, show_default=True,
-                     help="Find near-duplicate photos (re-encoded, resized, re-saved, trimmed) and keep each"
-                          " picture's copies in one split; copies under two labels are left out."),
-        click.option("--near-dup-threshold", type=click.FloatRange(0, 50), default=NEAR.near_dup_threshold, show_default=True,
-                     help="Largest thumbnail difference (RMS, percent of brightness) of two copies of one picture."),
+        click.option(
+            "--strict-jpeg/--no-strict-jpeg",
+            default=GATE.strict_jpeg,
+            show_default=True,
+            help="Skip JPEGs whose data libjpeg reports as corrupt (the picture is broken below the damage).",
+        ),
+        click.option(
+            "--min-side",
+            type=click.IntRange(min=0),
+            default=GATE.min_side,
+            show_default=True,
+            help="Skip images whose shorter side is below this many pixels (0: no minimum).",
+        ),
+        click.option(
+            "--max-aspect",
+            type=click.FloatRange(min=0),
+            default=GATE.max_aspect,
+            show_default=True,
+            help="Skip images longer than this many times their width or height, e.g. banners (0: no limit).",
+        ),
+        click.option(
+            "--min-spread",
+            type=click.FloatRange(0, 256, max_open=True),
+            default=GATE.min_spread,
+            show_default=True,
+            help="Skip near-blank images: largest colour-channel standard deviation (0-255) below this (0: keep them).",
+        ),
+        click.option(
+            "--near-dups/--no-near-dups",
+            default=NEAR.near_dups,
+            show_default=True,
+            help="Find near-duplicate photos (re-encoded, resized, re-saved, trimmed) and keep each"
+            " picture's copies in one split; copies under two labels are left out.",
+        ),
+        click.option(
+            "--near-dup-threshold",
+            type=click.FloatRange(0, 50),
+            default=NEAR.near_dup_threshold,
+            show_default=True,
+            help="Largest thumbnail difference (RMS, percent of brightness) of two copies of one picture.",
+        ),
     ]
 
 
@@ -83,7 +151,16 @@ def _check_license(ctx: click.Context, param: click.Parameter, value: str) -> st
 
 
 def _settings(
-    seed, val_ratio, test_ratio, max_per_class, priority_breeds, priority_oversample, style, labels, license, source,
+    seed,
+    val_ratio,
+    test_ratio,
+    max_per_class,
+    priority_breeds,
+    priority_oversample,
+    style,
+    labels,
+    license,
+    source,
     **gate,
 ):
     """The build settings of the options; a bad combination named by its options (exit 2)."""
@@ -111,8 +188,19 @@ def _settings(
 
 def _command_line(image_dir: Path, out: Path, config) -> str:
     """The exact build command, every setting spelled out, for the card and the report."""
-    words = ["cat-breeds-vlm", "build", str(image_dir), "-o", str(out), "--seed", str(config.seed),
-             "--val-ratio", str(config.val_ratio), "--test-ratio", str(config.test_ratio)]
+    words = [
+        "cat-breeds-vlm",
+        "build",
+        str(image_dir),
+        "-o",
+        str(out),
+        "--seed",
+        str(config.seed),
+        "--val-ratio",
+        str(config.val_ratio),
+        "--test-ratio",
+        str(config.test_ratio),
+    ]
     if config.max_per_class is not None:
         words += ["--max-per-class", str(config.max_per_class)]
     for breed in config.priority_breeds:
@@ -120,10 +208,18 @@ def _command_line(image_dir: Path, out: Path, config) -> str:
     words += ["--priority-oversample", str(config.priority_oversample), "--style", config.style]
     words += ["--labels", str(config.labels)] if config.labels else []
     words += ["--license", config.license] + (["--source", config.source] if config.source else [])
-    words += ["--strict-jpeg" if config.strict_jpeg else "--no-strict-jpeg", "--min-side", str(config.min_side),
-              "--max-aspect", f"{config.max_aspect:g}", "--min-spread", f"{config.min_spread:g}",
-              "--near-dups" if config.near_dups else "--no-near-dups", "--near-dup-threshold",
-              f"{config.near_dup_threshold:g}"]
+    words += [
+        "--strict-jpeg" if config.strict_jpeg else "--no-strict-jpeg",
+        "--min-side",
+        str(config.min_side),
+        "--max-aspect",
+        f"{config.max_aspect:g}",
+        "--min-spread",
+        f"{config.min_spread:g}",
+        "--near-dups" if config.near_dups else "--no-near-dups",
+        "--near-dup-threshold",
+        f"{config.near_dup_threshold:g}",
+    ]
     return shlex.join(words)
 
 
@@ -175,6 +271,7 @@ def run_build(
 def _counts_line(report: dict) -> list[str]:
     """The summary's counts, each worded for its number (``1 duplicate group``, ``2 ...``)."""
     from ..report.explain import count, num
+
     parts = [
         count(len(report["breeds"]), "breed", "breeds"),
         f"{num(len(report['too_small']))} missing from val and/or test (too few photos or pets)",
@@ -191,6 +288,7 @@ def _counts_line(report: dict) -> list[str]:
 def format_summary(report: dict, out: Path, written: bool = True) -> str:
     """A short split table with what was left out, for the end of a build (or a dry run)."""
     from ..report.explain import count
+
     head = f"Built {out}" if written else f"Dry run: nothing written (a build would write {out})"
     lines = [head, f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
     for split, info in report["splits"].items():
@@ -219,8 +317,15 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
 
 @click.command(short_help="Build a dataset folder from IMAGE_DIR/{breed}/*.jpg.")
 @click.argument("image_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT,
-              show_default=True, help="The dataset folder to write.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="The dataset folder to write.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an earlier build in OUTPUT (never any other folder).")
 @click.option("--dry-run", is_flag=True, help="Scan, verify and plan, print the split table, write nothing.")
 @build_options
@@ -231,15 +336,28 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 
 
 @click.command(short_help="Make a synthetic 67-breed photo tree and build it.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default="demo", show_default=True,
-              help="Folder for the synthetic images (OUTPUT/images) and the dataset (OUTPUT/cat_breeds_vlm).")
-@click.option("--photos", type=click.IntRange(min=1), default=DEMO_PHOTOS, show_default=True, help="About how many photos to make.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default="demo",
+    show_default=True,
+    help="Folder for the synthetic images (OUTPUT/images) and the dataset (OUTPUT/cat_breeds_vlm).",
+)
+@click.option(
+    "--photos",
+    type=click.IntRange(min=1),
+    default=DEMO_PHOTOS,
+    show_default=True,
+    help="About how many photos to make.",
+)
 @build_options
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
-    from ..pipeline.output import check_demo_folder
     from ..demo import make_tree, scaled_counts
+    from ..pipeline.output import check_demo_folder
 
     check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT

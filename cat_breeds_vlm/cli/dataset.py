@@ -30,9 +30,7 @@ def stats_command(dataset: str) -> None:
 @click.argument("repo_id")
 @click.option("--public", is_flag=True, help="Create the repo public (default: private).")
 @click.option("--token", default=None, help="Hub token (default: HF_TOKEN, else the saved login).")
-@click.option(
-    "--revision", default=None, metavar="BRANCH", help="Push to this branch (created when missing)."
-)
+@click.option("--revision", default=None, metavar="BRANCH", help="Push to this branch (created when missing).")
 @click.option("--message", "-m", default=None, help="Commit message.")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to the branch.")
 @friendly_errors

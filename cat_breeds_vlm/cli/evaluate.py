@@ -30,7 +30,10 @@ _ASK, _CLIENT = RequestSettings, ClientSettings()
 @click.argument("dataset")
 @_SPLIT
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
     help="JSONL file to write: one {id, question, image} a line, without the answer.",
 )
 @click.option(
@@ -122,13 +125,17 @@ def predict_command(dataset: str, split: str, output: Path, dry_run: bool, **opt
     try:
         summary = predict(source, output, split=split, **options)
     except KeyboardInterrupt:
-        click.echo(f"\nInterrupted: every answer received is in {output}; run the same "
-                   "command again to ask the rest.", err=True)
+        click.echo(
+            f"\nInterrupted: every answer received is in {output}; run the same command again to ask the rest.",
+            err=True,
+        )
         raise SystemExit(130) from None
     click.echo(_summary_line(summary))
     if summary.failed:
-        raise UserError(f"{summary.failed} rows failed after the retries (see {summary.errors}); "
-                        "run the same command again to retry them")
+        raise UserError(
+            f"{summary.failed} rows failed after the retries (see {summary.errors}); "
+            "run the same command again to retry them"
+        )
 
 
 def _dry_run(source: Any, split: str, output: Path, options: dict[str, Any]) -> None:
@@ -138,8 +145,9 @@ def _dry_run(source: Any, split: str, output: Path, options: dict[str, Any]) -> 
     from ..evaluate.requests import shortened
     from ..export.source import row_count
 
-    settings = RequestSettings(options["model"], options["system"], options["max_side"],
-                               options["max_tokens"], options["temperature"])
+    settings = RequestSettings(
+        options["model"], options["system"], options["max_side"], options["max_tokens"], options["temperature"]
+    )
     request = first_request(source, split, settings, options["limit"])
     if request is None:
         click.echo(f"Split {split!r} has no rows: nothing would be sent.")
@@ -151,15 +159,16 @@ def _dry_run(source: Any, split: str, output: Path, options: dict[str, Any]) -> 
     rows = row_count(open_rows(source, split, options["limit"]))
     count = f"{rows:,} rows" if rows is not None else "the rows"
     answered = len(read_answered(output).ids)
-    click.echo(f"Dry run: nothing was sent. {count} of split {split!r}, {answered:,} answered "
-               f"before in {output}; {options['concurrency']} at a time; API key from "
-               f"${endpoint.api_key_env} ({key}).")
+    click.echo(
+        f"Dry run: nothing was sent. {count} of split {split!r}, {answered:,} answered "
+        f"before in {output}; {options['concurrency']} at a time; API key from "
+        f"${endpoint.api_key_env} ({key})."
+    )
 
 
 def _summary_line(summary: PredictSummary) -> str:
     """Answered, failed, skipped, tokens, wall time, in one line."""
-    parts = [f"answered {summary.answered}", f"failed {summary.failed}",
-             f"skipped {summary.skipped} (answered before)"]
+    parts = [f"answered {summary.answered}", f"failed {summary.failed}", f"skipped {summary.skipped} (answered before)"]
     if summary.tokens_in is not None:
         parts.append(f"tokens in/out {summary.tokens_in:,}/{summary.tokens_out:,}")
     return f"{', '.join(parts).capitalize()}; {summary.seconds:.1f} s. Answers: {summary.output}"

@@ -109,9 +109,7 @@ def fireworks_command(system: str | None, max_file_mb: float | None, **source: A
               "(LLaVA-NeXT, Qwen-VL; LLaVA's own train.py needs the array). Implied by an "
               "-o file ending in .jsonl.")  # fmt: skip
 @friendly_errors
-def llava_command(
-    image_folder: Path | None, link_source: Path | None, jsonl: bool, **source: Any
-) -> None:
+def llava_command(image_folder: Path | None, link_source: Path | None, jsonl: bool, **source: Any) -> None:
     """LLaVA JSON: one array of {id, image, conversations}, with the images beside it."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
@@ -132,9 +130,7 @@ def llava_command(
 @_image_options
 @click.option("--system", help="A system prompt to put first in every prompt.")
 @friendly_errors
-def trl_command(
-    image_folder: Path | None, link_source: Path | None, system: str | None, **source: Any
-) -> None:
+def trl_command(image_folder: Path | None, link_source: Path | None, system: str | None, **source: Any) -> None:
     """TRL JSONL: prompt/completion with typed content and an images column of paths."""
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
@@ -187,9 +183,7 @@ def _export_splits(
     return summaries
 
 
-def output_paths(
-    out: Path, splits: list[str], file_suffixes: tuple[str, ...], suffix: str
-) -> list[tuple[str, Path]]:
+def output_paths(out: Path, splits: list[str], file_suffixes: tuple[str, ...], suffix: str) -> list[tuple[str, Path]]:
     """``(split, path)`` pairs: ``out`` when it names a file, else ``out/{split}{suffix}``."""
     if out.suffix.lower() in file_suffixes and not out.is_dir():
         if len(splits) > 1:
@@ -218,9 +212,7 @@ def json_lines(path: Path, jsonl: bool) -> bool:
               "(implied by a file ending in .jsonl).")  # fmt: skip
 @click.option("--show", type=click.IntRange(min=0), default=20, show_default=True, help="Problems to print per file.")
 @friendly_errors
-def validate(
-    kind: str, paths: tuple[Path, ...], image_folder: Path | None, jsonl: bool, show: int
-) -> None:
+def validate(kind: str, paths: tuple[Path, ...], image_folder: Path | None, jsonl: bool, show: int) -> None:
     """Check exported files (KIND: fireworks, llava or trl) against the format's rules.
 
     Prints a summary per file and its first problems with their line numbers; exits with

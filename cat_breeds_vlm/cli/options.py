@@ -41,6 +41,8 @@ def _check_label_file(ctx: click.Context, param: click.Parameter, value: str | N
         except UserError as err:
             raise click.BadParameter(str(err), ctx, param) from None
     return value
+
+
 def split_option(*, default: str, multiple: bool = False) -> Callable[[F], F]:
     """``-s/--split``: a click choice of the split names, so a wrong one gets click's own line
     and exit code 2 in every command; with ``multiple``, ``all`` is a choice too."""

@@ -11,22 +11,50 @@ from ..errors import friendly_errors
 
 @click.command("review", short_help="Write a self-contained HTML page to look at DATASET.")
 @click.argument("dataset")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default="review.html",
-              show_default=True, help="The HTML file to write.")
-@click.option("--per-breed", type=click.IntRange(min=1), default=12, show_default=True,
-              help="Sample thumbnails per breed and split (a seeded sample).")
-@click.option("--images", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="The photo folder the build read: pictures of conflicts and skipped files.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="review.html",
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--per-breed",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    help="Sample thumbnails per breed and split (a seeded sample).",
+)
+@click.option(
+    "--images",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The photo folder the build read: pictures of conflicts and skipped files.",
+)
 @click.option("--seed", type=int, default=None, help="Seed of the sample (default: the build's seed).")
-@click.option("--max-listed", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Entries shown of each long list (groups, skipped files); the rest are counted.")
-@click.option("--num-proc", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes making thumbnails.")
+@click.option(
+    "--max-listed",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Entries shown of each long list (groups, skipped files); the rest are counted.",
+)
+@click.option(
+    "--num-proc", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes making thumbnails."
+)
 @click.option("--token", default=None, help="Hub token for a private repo (default: HF_TOKEN, else the saved login).")
 @friendly_errors
 def review_command(
-    dataset: str, out: Path, per_breed: int, images: Path | None, seed: int | None,
-    max_listed: int, num_proc: int, token: str | None,
+    dataset: str,
+    out: Path,
+    per_breed: int,
+    images: Path | None,
+    seed: int | None,
+    max_listed: int,
+    num_proc: int,
+    token: str | None,
 ) -> None:
     """Write a self-contained HTML page to look at DATASET (a built folder or a Hub repo id).
 

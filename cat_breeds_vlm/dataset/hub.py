@@ -38,10 +38,10 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import validate_repo_id
 
 from .. import __version__
-from ..report.card import CARD_NAME, CHART_NAME
-from ..report.record import GENERATOR, REPORT_NAME, read_report
 from ..errors import UserError, one_line
 from ..features import shard_name
+from ..report.card import CARD_NAME, CHART_NAME
+from ..report.record import GENERATOR, REPORT_NAME, read_report
 from .locate import not_a_build
 
 #: Files every build has besides its Parquet shards.

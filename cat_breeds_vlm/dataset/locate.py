@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError, one_line
 from ..pipeline.output import is_package_source, package_source_note, suggested_output
 from ..report.record import REPORT_NAME, check_report, read_report
-from ..errors import UserError, one_line
 
 #: Columns a dataset must have for our commands to read it (the data contract).
 CONTRACT_COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "breed")
@@ -263,8 +263,7 @@ def _from_cache(repo_id: str, missing: str) -> Located:
         folder = Path(snapshot_download(repo_id, repo_type="dataset", local_files_only=True))
     except LocalEntryNotFoundError:
         raise UserError(
-            f"{missing}, and {repo_id} is not in the local Hub cache (HF_HUB_OFFLINE is set:"
-            " unset it to download it)"
+            f"{missing}, and {repo_id} is not in the local Hub cache (HF_HUB_OFFLINE is set: unset it to download it)"
         ) from None
     try:
         report = check_folder(folder, repo_id)

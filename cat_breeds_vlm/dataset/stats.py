@@ -50,7 +50,9 @@ def format_stats(report: dict[str, Any]) -> str:
     splits = report_split_names(report)
     notes = _notes(report)
     near = near_dup_lines(report)
-    return "\n\n".join([_split_table(report, splits), _breed_table(report, splits)] + notes + (["\n".join(near)] if near else []))
+    return "\n\n".join(
+        [_split_table(report, splits), _breed_table(report, splits)] + notes + (["\n".join(near)] if near else [])
+    )
 
 
 def _split_table(report: dict[str, Any], splits: list[str]) -> str:
@@ -112,8 +114,7 @@ def _align(header: list[str], rows: list[list[str]]) -> str:
     table = [header] + rows
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-        for row in table
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in table
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(line.rstrip() for line in lines)

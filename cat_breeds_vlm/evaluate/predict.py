@@ -66,9 +66,7 @@ class PredictSummary:
     errors: Path | None
 
 
-def endpoint_for(
-    base_url: str, model: str, api_key_env: str = ClientSettings.api_key_env
-) -> Endpoint:
+def endpoint_for(base_url: str, model: str, api_key_env: str = ClientSettings.api_key_env) -> Endpoint:
     """The endpoint with its key read from ``api_key_env`` (a placeholder when it is unset)."""
     key = os.environ.get(api_key_env, "")
     return Endpoint(base_url.rstrip("/"), model, api_key_env, bool(key), key or PLACEHOLDER_KEY)
@@ -147,9 +145,7 @@ def predict(
         pending = None if rows_in_scope is None else max(rows_in_scope - len(log.earlier), 0)
         with tqdm(total=pending, unit=" rows", desc="predict", disable=not progress or None) as bar:
             run = _Run(endpoint, log, bar, concurrency)
-            _run_to_end(
-                run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries)
-            )
+            _run_to_end(run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries))
         return PredictSummary(
             log.answered, log.failed, run.skipped, run.tokens_in, run.tokens_out,
             time.perf_counter() - started, output, log.errors_path if log.failed else None,
@@ -208,13 +204,9 @@ class _Run:
         try:
             return await probe_models(self.client, self.endpoint)
         except openai.APIError as err:
-            raise UserError(
-                endpoint_error(err, self.endpoint) or row_error(err, self.endpoint)
-            ) from None
+            raise UserError(endpoint_error(err, self.endpoint) or row_error(err, self.endpoint)) from None
 
-    async def _feed(
-        self, first: Request | None, requests: AsyncIterator[Request], queue: asyncio.Queue
-    ) -> None:
+    async def _feed(self, first: Request | None, requests: AsyncIterator[Request], queue: asyncio.Queue) -> None:
         if first is not None:
             await queue.put(first)
         async for request in requests:
@@ -226,9 +218,7 @@ class _Run:
         while (request := await queue.get()) is not None:
             await self.ask(request)
 
-    async def ask(
-        self, request: Request, probe: bool = False, listed: list[str] | None = None
-    ) -> None:
+    async def ask(self, request: Request, probe: bool = False, listed: list[str] | None = None) -> None:
         """Send one request; log its answer, or its failure (the probe's ends the run)."""
         row_id, body = request
         try:

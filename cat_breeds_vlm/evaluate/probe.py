@@ -52,9 +52,7 @@ async def probe_models(client: openai.AsyncOpenAI, endpoint: Endpoint) -> list[s
     return [model.id for model in page.data if isinstance(getattr(model, "id", None), str)]
 
 
-def endpoint_error(
-    err: openai.APIError, endpoint: Endpoint, listed: list[str] | None = None
-) -> str | None:
+def endpoint_error(err: openai.APIError, endpoint: Endpoint, listed: list[str] | None = None) -> str | None:
     """The one line that ends a run for ``err``, or None when it concerns one row only.
 
     Unreachable, key refused, model unknown: every row would fail the same way.

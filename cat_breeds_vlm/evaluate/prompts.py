@@ -61,9 +61,7 @@ def prompt_records(
         yield {"id": row["id"], "question": question, "image": row["source"]}
 
 
-def write_prompts(
-    split: datasets.Dataset | datasets.IterableDataset, path: str | os.PathLike[str]
-) -> int:
+def write_prompts(split: datasets.Dataset | datasets.IterableDataset, path: str | os.PathLike[str]) -> int:
     """Write the prompts of ``split`` to ``path`` as JSONL; return the number of rows written."""
     with RecordWriter(Path(path)) as writer:
         for record in prompt_records(split):

@@ -79,7 +79,5 @@ def shortened(request: dict[str, Any]) -> dict[str, Any]:
         for part in message["content"] if isinstance(message["content"], list) else ():
             if part.get("type") == "image_url":
                 head, _, payload = part["image_url"]["url"].partition(",")
-                part["image_url"]["url"] = (
-                    f"{head},{payload[:SHOWN_BASE64]}... ({len(payload):,} base64 characters)"
-                )
+                part["image_url"]["url"] = f"{head},{payload[:SHOWN_BASE64]}... ({len(payload):,} base64 characters)"
     return shown

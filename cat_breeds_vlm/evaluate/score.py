@@ -152,9 +152,7 @@ def _id_and_answer(record: Any, where: str) -> tuple[str, str]:
         raise UserError(f'{where}: no "{missing[0]}" key (each prediction needs "id" and "answer")')
     row_id, answer = record["id"], record["answer"]
     if not isinstance(row_id, str) or not isinstance(answer, (str, type(None))):
-        raise UserError(
-            f"{where}: id and answer must be strings, got {row_id!r:.40} / {answer!r:.40}"
-        )
+        raise UserError(f"{where}: id and answer must be strings, got {row_id!r:.40} / {answer!r:.40}")
     return row_id, answer or ""
 
 
@@ -246,9 +244,7 @@ def _ids(predicted: Mapping[str, str], value: str) -> list[str]:
     return [row_id for row_id, label in predicted.items() if label == value]
 
 
-def _expected_breeds(
-    split: datasets.Dataset | datasets.IterableDataset, labels: list[str]
-) -> dict[str, str]:
+def _expected_breeds(split: datasets.Dataset | datasets.IterableDataset, labels: list[str]) -> dict[str, str]:
     """The label of every row, by id, in split order (the image column is never read)."""
     expected = {row["id"]: labels[row["breed"]] for row in split.select_columns(["id", "breed"])}
     if not expected:
@@ -260,10 +256,7 @@ def _check_ids(answers: Mapping[str, str], expected: Mapping[str, str], split: s
     """Raise :class:`UserError` naming the first few prediction ids that are not in the split."""
     unknown = [row_id for row_id in answers if row_id not in expected]
     if unknown:
-        raise UserError(
-            f"{len(unknown)} prediction ids are not in split {split!r} (wrong split?): "
-            f"{_some(unknown)}"
-        )
+        raise UserError(f"{len(unknown)} prediction ids are not in split {split!r} (wrong split?): {_some(unknown)}")
 
 
 def _predicted_breeds(
@@ -271,10 +264,7 @@ def _predicted_breeds(
 ) -> dict[str, str]:
     """The predicted label of every row: parsed, or :data:`UNPARSEABLE`, or :data:`MISSING`."""
     parse = BreedParser(labels, catalog)
-    return {
-        row_id: parse(answers[row_id]) or UNPARSEABLE if row_id in answers else MISSING
-        for row_id in expected
-    }
+    return {row_id: parse(answers[row_id]) or UNPARSEABLE if row_id in answers else MISSING for row_id in expected}
 
 
 def _name(split: datasets.Dataset | datasets.IterableDataset) -> str:
@@ -296,9 +286,7 @@ def _breed_scores(y_true: list[str], y_pred: list[str], labels: list[str]) -> di
     """Per-label scores from scikit-learn, for every label (support 0 where the split has none)."""
     from sklearn.metrics import precision_recall_fscore_support  # see score()
 
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     predicted = Counter(y_pred)
     return {
         label: BreedScore(label, int(n), predicted[label], float(p), float(r), float(f))
@@ -311,9 +299,7 @@ def _macro(metric: Callable[..., Any], y_true: list[str], y_pred: list[str], lab
     return float(metric(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
-def _confusions(
-    y_true: list[str], y_pred: list[str], labels: set[str], top: int
-) -> tuple[Confusion, ...]:
+def _confusions(y_true: list[str], y_pred: list[str], labels: set[str], top: int) -> tuple[Confusion, ...]:
     """The ``top`` most frequent (expected, other predicted label) pairs, ties in name order."""
     pairs = Counter((t, p) for t, p in zip(y_true, y_pred) if t != p and p in labels)
     ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))

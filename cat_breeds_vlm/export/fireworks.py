@@ -66,9 +66,7 @@ _DUMPED_MARK = dump_record(_MARK)[1:-1]  # as it appears inside a dumped string
 _QUESTION_ONLY = ({"from": "human", "value": IMAGE_TOKEN},)
 
 
-def record_parts(
-    turns: Sequence[Mapping[str, str]], mime: str, system: str | None = None
-) -> tuple[bytes, bytes]:
+def record_parts(turns: Sequence[Mapping[str, str]], mime: str, system: str | None = None) -> tuple[bytes, bytes]:
     """A record's bytes before and after its base64 payload (see :func:`.chat.chat_messages`)."""
     messages = chat_messages(turns, data_uri(mime, _MARK), system)
     head, _, tail = dump_record({"messages": messages}).partition(_DUMPED_MARK)
@@ -171,9 +169,7 @@ def export_fireworks(
     # Workers that read the shards themselves and write segments beat sending them records.
     segmented = num_proc > 1 and isinstance(dataset, ParquetSplit)
     run = run_in_segments if segmented else run_export
-    return run(
-        dataset, writer, convert, _parts, columns=COLUMNS, num_proc=num_proc, progress=progress
-    )
+    return run(dataset, writer, convert, _parts, columns=COLUMNS, num_proc=num_proc, progress=progress)
 
 
 def _parts(record: tuple[bytes, ...]) -> tuple[bytes, ...]:
@@ -199,9 +195,7 @@ def record_problems(record: Any) -> Iterator[str]:
         yield "the last message must be from the assistant"
     for index, message in enumerate(messages):
         if isinstance(message, dict):
-            yield from _content_problems(
-                f"message {index}", message.get("role"), message.get("content")
-            )
+            yield from _content_problems(f"message {index}", message.get("role"), message.get("content"))
 
 
 def _content_problems(where: str, role: Any, content: Any) -> Iterator[str]:
@@ -212,11 +206,7 @@ def _content_problems(where: str, role: Any, content: Any) -> Iterator[str]:
         yield f"{where}: content must be text or a non-empty list of parts"
         return
     for part in content:
-        if (
-            isinstance(part, dict)
-            and part.get("type") == "text"
-            and isinstance(part.get("text"), str)
-        ):
+        if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
             continue
         url = _image_url(part)
         if url is None:

@@ -150,9 +150,7 @@ def export_with_image_files(
 
     convert = functools.partial(prepared_rows, max_side=max_side)
     try:
-        summary = run_export(
-            dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress
-        )
+        summary = run_export(dataset, writer, convert, emit, columns=columns, num_proc=num_proc, progress=progress)
     except BaseException:
         files.roll_back()
         raise

@@ -129,17 +129,13 @@ class ParquetSplit:
         yield from _window(batches, self.start - groups[0].first, self.limit)
 
 
-def _read_row_groups(
-    file: Path, indexes: list[int], columns: list[str], batch_size: int
-) -> Iterator[pa.RecordBatch]:
+def _read_row_groups(file: Path, indexes: list[int], columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
     """Record batches of some row groups of one Parquet file."""
     with pq.ParquetFile(file, pre_buffer=False) as parquet:
         yield from parquet.iter_batches(batch_size=batch_size, row_groups=indexes, columns=columns)
 
 
-def _window(
-    batches: Iterator[pa.RecordBatch], skip: int, limit: int | None
-) -> Iterator[pa.RecordBatch]:
+def _window(batches: Iterator[pa.RecordBatch], skip: int, limit: int | None) -> Iterator[pa.RecordBatch]:
     """The rows of ``batches`` after the first ``skip``, at most ``limit`` of them."""
     if limit == 0:
         return
@@ -202,9 +198,7 @@ def open_source(dataset: str | Located, split: str, *, streaming: bool) -> AnyDa
     return open_split(source, split, streaming=streaming)
 
 
-def iter_batches(
-    dataset: AnyDataset, columns: tuple[str, ...] = COLUMNS
-) -> Iterator[pa.RecordBatch]:
+def iter_batches(dataset: AnyDataset, columns: tuple[str, ...] = COLUMNS) -> Iterator[pa.RecordBatch]:
     """Record batches of ``columns``, in row order, at most :data:`BATCH_ROWS` rows each.
 
     Raises :class:`UserError` when a column is missing.
@@ -230,9 +224,7 @@ def row_count(dataset: AnyDataset) -> int | None:
     return split.num_examples if split is not None and split.num_examples else None
 
 
-def iter_rows(
-    dataset: AnyDataset, columns: tuple[str, ...] = COLUMNS
-) -> Iterator[dict[str, Any]]:
+def iter_rows(dataset: AnyDataset, columns: tuple[str, ...] = COLUMNS) -> Iterator[dict[str, Any]]:
     """Every row of ``columns`` as a dict, in order, the image undecoded (bytes copied)."""
     for batch in iter_batches(dataset, columns):
         yield from batch_rows(batch)

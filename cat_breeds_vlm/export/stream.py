@@ -79,9 +79,7 @@ def prepared_rows(batch: pa.RecordBatch, *, max_side: int | None = None) -> list
     return [prepare_row(row, max_side=max_side) for row in batch_rows(batch)]
 
 
-def encode_row_image(
-    row_id: str, data: ImageData | None, path: str | None, max_side: int | None
-) -> EncodedImage:
+def encode_row_image(row_id: str, data: ImageData | None, path: str | None, max_side: int | None) -> EncodedImage:
     """The export-ready image of row ``row_id``: its bytes, or else the file at its path."""
     if data is None:
         if path is None:

@@ -72,10 +72,7 @@ class Report:
                 f" use `cat-breeds-vlm validate {self.looks_like} {self.path}`"
             )
         verdict = "OK" if self.ok else "FAILED"
-        head = (
-            f"{verdict} {self.kind} {self.path}: {self.rows} rows, "
-            f"{self.errors} errors, {self.warnings} warnings"
-        )
+        head = f"{verdict} {self.kind} {self.path}: {self.rows} rows, {self.errors} errors, {self.warnings} warnings"
         more = self.errors + self.warnings - len(self.problems)
         tail = [f"  ... and {more} more"] if more > 0 else []
         return "\n".join([head, *(f"  {p}" for p in self.problems), *tail])

@@ -142,8 +142,7 @@ class RecordWriter:
             self._start_part()
         if self._overflows(size):
             raise UserError(
-                f"record {self.rows + 1} alone is {size:,} bytes, more than the "
-                f"{self.max_bytes:,}-byte file limit"
+                f"record {self.rows + 1} alone is {size:,} bytes, more than the {self.max_bytes:,}-byte file limit"
             )
         separator = self._separator if self._part_rows else b""
         framed = len(separator) + size + len(self._newline)

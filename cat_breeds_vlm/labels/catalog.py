@@ -207,9 +207,7 @@ def builtin_catalog() -> Catalog:
         return Catalog.from_file(path)
 
 
-def load_catalog(
-    label_file: str | os.PathLike[str] | None = None, base: Catalog | None = None
-) -> Catalog:
+def load_catalog(label_file: str | os.PathLike[str] | None = None, base: Catalog | None = None) -> Catalog:
     """``base`` (default: the built-in catalogue) with ``label_file``'s labels added or overriding."""
     base = builtin_catalog() if base is None else base
     return base if label_file is None else base.with_file(label_file)

@@ -127,9 +127,7 @@ _NOUNS: dict[str, str] = {
 def check_style(style: str) -> str:
     """Return ``style`` if it is one of :data:`STYLES`; otherwise raise :class:`SettingsError`."""
     if style not in STYLES:
-        raise SettingsError(
-            f"unknown conversation style {style!r}; valid styles: {', '.join(STYLES)}"
-        )
+        raise SettingsError(f"unknown conversation style {style!r}; valid styles: {', '.join(STYLES)}")
     return style
 
 
@@ -153,9 +151,7 @@ def template_fields(label: str, catalog: Catalog | None = None) -> dict[str, str
     }
 
 
-def render(
-    label: str, style: str, key: str, catalog: Catalog | None = None
-) -> list[dict[str, str]]:
+def render(label: str, style: str, key: str, catalog: Catalog | None = None) -> list[dict[str, str]]:
     """The conversation turns of one row showing a cat labelled ``label``.
 
     ``key`` (for example the row id) chooses the wordings, deterministically; ``catalog``

@@ -42,9 +42,7 @@ COMPOUNDS: Mapping[str, Tokens] = {
     "applehead": ("apple", "head"),
 }
 #: Words that never change which label is meant.
-FILLER: frozenset[str] = frozenset(
-    {"a", "an", "the", "cat", "cats", "breed", "breeds", "kitten", "kittens", "kitty"}
-)
+FILLER: frozenset[str] = frozenset({"a", "an", "the", "cat", "cats", "breed", "breeds", "kitten", "kittens", "kitty"})
 #: Token sequences that deny the label named after them in the same clause.
 NEGATIONS: frozenset[Tokens] = frozenset(
     {

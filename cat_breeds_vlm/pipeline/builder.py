@@ -15,21 +15,19 @@ file never reuses a stale cache.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
 
 from .. import __version__
-from ..errors import UserError
+from ..errors import SettingsError, UserError
 from ..features import make_features
 from ..workers import default_num_proc
-from .shards import make_record
 from .scan import ScanResult, scan, tree_fingerprint
-from .stages import Prepared, prepare
-from dataclasses import dataclass
-import datasets
-from ..errors import SettingsError
 from .settings import BuildSettings
+from .shards import make_record
+from .stages import Prepared, prepare
 
 __all__ = ["CatBreedsVLM", "CatBreedsVLMConfig", "SettingsError"]
 
@@ -100,9 +98,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         return self.prepared
 
     def _info(self) -> datasets.DatasetInfo:
-        return datasets.DatasetInfo(
-            description=_DESCRIPTION, features=make_features(self._prepare().breeds)
-        )
+        return datasets.DatasetInfo(description=_DESCRIPTION, features=make_features(self._prepare().breeds))
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         self._prepare()
@@ -116,6 +112,3 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)
-
-
-__all__ = ["CatBreedsVLMConfig", "SettingsError"]

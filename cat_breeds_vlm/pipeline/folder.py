@@ -25,8 +25,8 @@ from ..features import SPLITS, make_features, shard_name
 from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
-from .output import check_destination
 from ..report.record import REPORT_NAME, dump_report, make_report
+from .output import check_destination
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
 from .stages import prepare
@@ -88,12 +88,14 @@ def dry_run(
     pipeline without disk writes.
     """
     prepared = prepare(
-        Path(image_dir), config.plan_settings, gate=config.gate_settings, near=config.near_settings,
-        num_proc=num_proc, progress=progress,
+        Path(image_dir),
+        config.plan_settings,
+        gate=config.gate_settings,
+        near=config.near_settings,
+        num_proc=num_proc,
+        progress=progress,
     )
-    return make_report(
-        prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds)
-    )
+    return make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds))
 
 
 def _load_writer() -> None:
@@ -123,8 +125,13 @@ def build_folder(
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
         prepared = prepare(
-            Path(image_dir), config.plan_settings, gate=config.gate_settings, near=config.near_settings,
-            num_proc=num_proc, progress=progress, meanwhile=_load_writer,
+            Path(image_dir),
+            config.plan_settings,
+            gate=config.gate_settings,
+            near=config.near_settings,
+            num_proc=num_proc,
+            progress=progress,
+            meanwhile=_load_writer,
         )
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:

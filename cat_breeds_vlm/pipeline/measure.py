@@ -207,12 +207,15 @@ def _rgb_pixels(im: Image.Image) -> np.ndarray:
     return np.asarray(rgb)
 
 
-def _measured(
-    image_format: str, width: int, height: int, pixels: np.ndarray, corrupt: str | None
-) -> Measurements:
+def _measured(image_format: str, width: int, height: int, pixels: np.ndarray, corrupt: str | None) -> Measurements:
     """The measurements of decoded RGB pixels (height x width x 3, uint8)."""
     return Measurements(
-        image_format, None, int(width), int(height), corrupt, round(_spread(pixels), 3),
+        image_format,
+        None,
+        int(width),
+        int(height),
+        corrupt,
+        round(_spread(pixels), 3),
         _thumbnail(pixels, width, height),
     )
 

@@ -57,8 +57,7 @@ def check_destination(out: Path, overwrite: bool, image_dir: Path | str = "IMAGE
             raise UserError(f"refusing to write into {out}: {note}")
         if not out.is_dir() or read_report(out) is None:
             raise UserError(
-                f"refusing to write into {out}: it exists and is not a cat_breeds_vlm build "
-                "(choose another -o)"
+                f"refusing to write into {out}: it exists and is not a cat_breeds_vlm build (choose another -o)"
             )
         if not overwrite:
             raise UserError(f"{out} holds an earlier build: pass --overwrite to replace it")

@@ -267,9 +267,7 @@ def allocate(
     return dealt
 
 
-def split_photos(
-    photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()
-) -> dict[str, list[Photo]]:
+def split_photos(photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()) -> dict[str, list[Photo]]:
     """Assign every photo to train, val or test: grouped by pet, stratified by breed, seeded."""
     units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
     for unit in group_by_pet(photos, links):
@@ -293,9 +291,7 @@ def copy_id(source: str, copy: int) -> str:
     return source if copy == 1 else f"{source}#{copy}"
 
 
-def make_rows(
-    splits: Mapping[str, list[Photo]], settings: PlanSettings
-) -> dict[str, list[Row]]:
+def make_rows(splits: Mapping[str, list[Photo]], settings: PlanSettings) -> dict[str, list[Row]]:
     """Rows of every split: train oversampled for the priority breeds and shuffled with the seed;
     val and test one row per photo in source order; priority = the priority rows of train."""
     priority = set(settings.priority_breeds)

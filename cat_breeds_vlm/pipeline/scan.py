@@ -73,17 +73,11 @@ def find_breeds(image_dir: Path) -> list[str]:
     if not image_dir.is_dir():
         raise UserError(f"not a folder: {image_dir}")
     try:
-        breeds = sorted(
-            entry.name
-            for entry in os.scandir(image_dir)
-            if entry.is_dir() and not _is_hidden(entry.name)
-        )
+        breeds = sorted(entry.name for entry in os.scandir(image_dir) if entry.is_dir() and not _is_hidden(entry.name))
     except PermissionError:
         raise UserError(f"cannot read the image folder: {image_dir}") from None
     if not breeds:
-        raise UserError(
-            f"no breed folders in {image_dir}: expected {image_dir}/<breed>/<photo>.jpg"
-        )
+        raise UserError(f"no breed folders in {image_dir}: expected {image_dir}/<breed>/<photo>.jpg")
     return breeds
 
 

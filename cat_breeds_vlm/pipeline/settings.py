@@ -56,6 +56,8 @@ class GateSettings:
     min_side: int = 32
     max_aspect: float = 8.0
     min_spread: float = 2.0
+
+
 def ratio_problem(
     val_ratio: float, test_ratio: float, names: tuple[str, str] = ("val_ratio", "test_ratio")
 ) -> str | None:
@@ -121,9 +123,7 @@ class BuildSettings:
             raise SettingsError(problem)
         if not isinstance(self.priority_oversample, int) or self.priority_oversample < 1:
             raise SettingsError(f"priority_oversample must be an integer >= 1, got {self.priority_oversample!r}")
-        if self.max_per_class is not None and (
-            not isinstance(self.max_per_class, int) or self.max_per_class < 1
-        ):
+        if self.max_per_class is not None and (not isinstance(self.max_per_class, int) or self.max_per_class < 1):
             raise SettingsError(f"max_per_class must be an integer >= 1 or None, got {self.max_per_class!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise SettingsError(f"seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}")
@@ -149,12 +149,16 @@ class BuildSettings:
             raise SettingsError(f"strict_jpeg must be True or False, got {self.strict_jpeg!r}")
         if isinstance(self.min_side, bool) or not isinstance(self.min_side, int) or self.min_side < 0:
             raise SettingsError(f"min_side must be an integer >= 0 (0: no minimum), got {self.min_side!r}")
-        if isinstance(self.max_aspect, bool) or not isinstance(self.max_aspect, (int, float)) or not (
-            self.max_aspect == 0 or self.max_aspect >= 1
+        if (
+            isinstance(self.max_aspect, bool)
+            or not isinstance(self.max_aspect, (int, float))
+            or not (self.max_aspect == 0 or self.max_aspect >= 1)
         ):
             raise SettingsError(f"max_aspect must be 0 (no limit) or a ratio >= 1, got {self.max_aspect!r}")
-        if isinstance(self.min_spread, bool) or not isinstance(self.min_spread, (int, float)) or not (
-            0 <= self.min_spread < 256
+        if (
+            isinstance(self.min_spread, bool)
+            or not isinstance(self.min_spread, (int, float))
+            or not (0 <= self.min_spread < 256)
         ):
             raise SettingsError(f"min_spread must be in [0, 256) (0: keep near-blank images), got {self.min_spread!r}")
 

@@ -12,31 +12,29 @@ Xet storage), a page index, and small row groups of image rows for the dataset v
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from ..errors import UserError
 from ..features import make_features
 from ..labels.catalog import Catalog
+from ..labels.conversations import render
 from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
-import hashlib
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING
-from ..errors import UserError
-from ..labels.catalog import Catalog
-from ..labels.conversations import render
-from .plan import Row
 from .scan import read_whole
+
 if TYPE_CHECKING:  # loaded by the caller, which makes the labels
     import datasets
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +16,6 @@ from .plan import ImageFile, Plan, PlanSettings, plan
 from .scan import ScanResult, Walk
 from .settings import GateSettings, NearDupSettings
 from .verify import Verdict, VerdictCache, verify_all
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 @dataclass

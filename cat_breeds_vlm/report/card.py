@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text_atomic
+from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
 from .explain import (
     MISSING_MARK,
     PRIORITY_MARK,
@@ -27,7 +28,6 @@ from .explain import (
 from .leftout import left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
-from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets
@@ -96,9 +96,7 @@ def card_metadata(report: dict[str, Any], features: datasets.Features) -> Datase
     split_dict = datasets.SplitDict()
     for name in splits:
         info = report["splits"][name]
-        split_dict.add(
-            datasets.SplitInfo(name=name, num_bytes=info["bytes"], num_examples=info["rows"])
-        )
+        split_dict.add(datasets.SplitInfo(name=name, num_bytes=info["bytes"], num_examples=info["rows"]))
     dataset_info = datasets.DatasetInfo(
         features=features,
         splits=split_dict,
@@ -145,8 +143,7 @@ def _intro(report: dict[str, Any]) -> str:
             "Labelled cat photos as a vision-language fine-tuning set: each row is one photo and a",
             "short conversation (`<image>` question, answer) that names the cat's breed, coat pattern",
             "or domestic type. It is made for fine-tuning and evaluating a vision-language model",
-            "(LLaVA, TRL, Fireworks) on telling "
-            f"{len(report['breeds'])} labels apart.",
+            f"(LLaVA, TRL, Fireworks) on telling {len(report['breeds'])} labels apart.",
             "",
             "The splits cannot leak: a photo (with its byte-identical copies, every photo of the same",
             "pet and, unless the near-duplicate search was turned off, its re-encoded, resized or",
@@ -303,5 +300,3 @@ def _build_section(report: dict[str, Any]) -> str:
         caps = [f"{cell(b)}: {num(c['kept'])} of {num(c['photos'])}" for b, c in sorted(capped.items())]
         lines += ["", f"Capped at `max_per_class` (photos sampled with the seed): {'; '.join(caps)}."]
     return "\n".join(lines)
-
-

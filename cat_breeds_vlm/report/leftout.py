@@ -8,7 +8,6 @@ from typing import Any
 from .explain import count
 from .markdown import MAX_LISTED, cell, code, join, more
 from .record import count_reasons
-from typing import Any
 
 
 def empty_folders_note(report: dict[str, Any]) -> list[str]:
@@ -29,9 +28,7 @@ def left_out_section(report: dict[str, Any]) -> str:
         reasons = count_reasons(skipped)
         lines.append(
             f"{count(len(skipped), 'file was', 'files were')} skipped: not images that decode fully,"
-            " or not usable photos ("
-            + "; ".join(f"{kind}: {n}" for kind, n in reasons.items())
-            + ")."
+            " or not usable photos (" + "; ".join(f"{kind}: {n}" for kind, n in reasons.items()) + ")."
         )
         lines += [""] + [f"- `{code(i['source'])}`: {cell(i['reason'])}" for i in skipped[:MAX_LISTED]]
         lines += more(len(skipped))
@@ -58,7 +55,9 @@ def left_out_section(report: dict[str, Any]) -> str:
             " (the same bytes, or near-duplicates, in different folders), left out since the label is unknown:"
         )
         lines += [""] + [
-            "- " + ", ".join(f"`{code(s)}`" for s in c["sources"]) + f" ({join(c['breeds'])}"
+            "- "
+            + ", ".join(f"`{code(s)}`" for s in c["sources"])
+            + f" ({join(c['breeds'])}"
             + (f"; near-duplicates at distance {c['distance']:g})" if "distance" in c else ")")
             for c in conflicts[:MAX_LISTED]
         ]
@@ -105,7 +104,9 @@ def near_dup_lines(report: dict[str, Any], quote=str) -> list[str]:
         pairs = ", ".join(f"{quote(a)} ~ {quote(b)} ({d:g})" for a, b, d in farthest)
         more = len(group["pairs"]) - len(farthest)
         flag = " SUSPICIOUS" if group["suspicious"] else ""
-        lines.append(f"- {group['size']} photos{flag}, farthest pairs: {pairs}" + (f" (+{more} closer)" if more else ""))
+        lines.append(
+            f"- {group['size']} photos{flag}, farthest pairs: {pairs}" + (f" (+{more} closer)" if more else "")
+        )
     if len(groups) > GROUPS_LISTED:
         lines.append(f"- ... and {len(groups) - GROUPS_LISTED} more groups")
     return lines

@@ -40,7 +40,12 @@ RECORDED_KEYS: dict[str, type] = {
     "empty_folders": list,
 }
 _JSON_NAMES = {
-    dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
 }
 
 

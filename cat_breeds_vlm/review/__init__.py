@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_output
-from ..report.record import REPORT_NAME
 from ..dataset.locate import Located
 from ..errors import UserError
+from ..report.record import REPORT_NAME
 from .gather import open_build
 from .html import GENERATOR, render
 from .page import ReviewOptions, collect

@@ -20,8 +20,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from ..pipeline.plan import breed_rng
-from ..report.record import REPORT_NAME, read_report
 from ..dataset.locate import Located
 from ..dataset.locate import (
     locate as locate_dataset,  # this module's locate finds photos
@@ -30,6 +28,8 @@ from ..dataset.stats import count_report
 from ..errors import UserError
 from ..export.source import ParquetSplit, RowGroup
 from ..features import PHOTO_SPLITS
+from ..pipeline.plan import breed_rng
+from ..report.record import REPORT_NAME, read_report
 
 #: The columns read for every row: enough to sample and to find a photo by its source.
 INDEX_COLUMNS = ("id", "source", "breed")

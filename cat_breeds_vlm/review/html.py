@@ -132,7 +132,7 @@ def _marks(page: Page, breed: str) -> str:
 
 
 def _table(header: list[str], rows: list[str], numeric_from: int = 1) -> str:
-    cells = "".join(f'<th{" class=n" if i >= numeric_from else ""}>{esc(h)}</th>' for i, h in enumerate(header))
+    cells = "".join(f"<th{' class=n' if i >= numeric_from else ''}>{esc(h)}</th>" for i, h in enumerate(header))
     return f"<table><thead><tr>{cells}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
 
 
@@ -153,7 +153,9 @@ def _splits(page: Page) -> str:
         ("conflicts", page.conflicts.total, "conflicts (left out)"),
         ("skipped", page.skipped.total, "files skipped"),
     ]
-    others = [f'<tr><td><a href="#{sid}">{esc(what)}</a></td>{_number(n, "not recorded")}</tr>' for sid, n, what in listed]
+    others = [
+        f'<tr><td><a href="#{sid}">{esc(what)}</a></td>{_number(n, "not recorded")}</tr>' for sid, n, what in listed
+    ]
     files = report.get("created_from_files")
     made = f"Built from {files:,} image files" if isinstance(files, int) else "Built"
     ignored = report.get("ignored_files")

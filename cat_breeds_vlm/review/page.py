@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from ..report.chart import render_chart
 from ..errors import UserError
+from ..report.chart import render_chart
 from .gather import Build, fetch_rows, locate, sample_rows
 from .groups import (
     Group,

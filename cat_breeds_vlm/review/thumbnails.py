@@ -17,8 +17,8 @@ from typing import NamedTuple
 from PIL import Image, ImageOps
 from tqdm.auto import tqdm
 
-from ..pipeline.verify import BOMB_ERRORS, bomb_guard
 from ..export.images import shrink_while_decoding, to_8_bits
+from ..pipeline.verify import BOMB_ERRORS, bomb_guard
 from ..workers import parallel_map
 
 #: The longer side of a thumbnail, in pixels: a grid of 12 fits a laptop screen's width.
@@ -75,9 +75,7 @@ def thumbnail_or_reason(data: bytes) -> Thumbnail | str:
         return str(err)
 
 
-def make_thumbnails(
-    payloads: Sequence[bytes], *, num_proc: int = 1, progress: bool = True
-) -> list[Thumbnail | str]:
+def make_thumbnails(payloads: Sequence[bytes], *, num_proc: int = 1, progress: bool = True) -> list[Thumbnail | str]:
     """A thumbnail (or the reason there is none) for each payload, in order."""
     results = parallel_map(thumbnail_or_reason, payloads, num_proc, chunksize=32)
     bar = tqdm(results, total=len(payloads), desc="Thumbnails", unit="img", disable=None if progress else True)
