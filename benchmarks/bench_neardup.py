@@ -155,7 +155,8 @@ def main() -> None:
     ]
     print("\nPrecision (distinct photos), and the search's time on 2 cores:\n")
     print(
-        "| set | photos | pairs found | closest distinct pair (any views, up to 2x; sets up to 10,000) | search s | load |"
+        "| set | photos | pairs found | closest distinct pair (any views, up to 2x; sets up to 10,000)"
+        " | search s | load |"
     )
     print("|---|---:|---:|---:|---:|---:|")
     print(precision("bundled photographs", list(bundled), bundled_thumbs, args.threshold), flush=True)

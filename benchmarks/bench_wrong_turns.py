@@ -44,7 +44,11 @@ def cases(images: Path, build: Path, scratch: Path) -> list[tuple[str, list[str]
         ("export prompts BUILD -s validation", ["export", "prompts", str(build), "-s", "validation", "-o", "x"], {}),
         ("score IMAGE_DIR missing.jsonl", ["score", str(images), str(scratch / "missing.jsonl")], {}),
         ("build IMAGE_DIR --num-proc 0", ["build", str(images), "--num-proc", "0"], {}),
-        ("build IMAGE_DIR --val-ratio .5 --test-ratio .6", ["build", str(images), "--val-ratio", ".5", "--test-ratio", ".6"], {}),
+        (
+            "build IMAGE_DIR --val-ratio .5 --test-ratio .6",
+            ["build", str(images), "--val-ratio", ".5", "--test-ratio", ".6"],
+            {},
+        ),
         ("validate fireworks LLAVA_FILE", ["validate", "fireworks", str(llava)], {}),
         ("stats owner/name, Hub port refuses", ["stats", "owner/name"], {"HF_ENDPOINT": refused}),
         ("stats owner/name, Hub never answers", ["stats", "owner/name"], {"HF_ENDPOINT": stalled}),

@@ -23,6 +23,9 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+#: Fixture modules shared by several test modules (their fixtures need no import there).
+pytest_plugins = ["export_fixtures"]
+
 #: A small tree with the awkward parts of the real one: a one-photo breed, priority breeds,
 #: a coat pattern, an odd folder name, pets with several photos.
 SMALL_COUNTS = {

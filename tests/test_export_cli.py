@@ -7,7 +7,6 @@ from pathlib import Path
 
 import datasets
 from click.testing import CliRunner
-from export_fixtures import export_folder, export_tree, train  # noqa: F401  (pytest fixtures)
 
 from cat_breeds_vlm.cli import main
 

@@ -11,18 +11,7 @@ from pathlib import Path
 import datasets
 import pybase64
 import pytest
-from export_fixtures import (  # noqa: F401  (pytest fixtures)
-    BIG,
-    BIG_SOURCE,
-    CONVERTED,
-    ODD_MIME,
-    assert_validates,
-    detailed_train,
-    export_folder,
-    export_tree,
-    original_bytes,
-    train,
-)
+from export_fixtures import BIG, BIG_SOURCE, CONVERTED, ODD_MIME, assert_validates, original_bytes
 from PIL import Image
 
 from cat_breeds_vlm.dataset.loading import open_split

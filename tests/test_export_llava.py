@@ -7,12 +7,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import (  # noqa: F401  (pytest fixtures)
-    assert_validates,
-    export_folder,
-    export_tree,
-    train,
-)
+from export_fixtures import assert_validates
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export import export_llava, validate

@@ -8,7 +8,6 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from export_fixtures import export_folder, export_tree, train  # noqa: F401  (pytest fixtures)
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.export.source import (

@@ -6,13 +6,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from export_fixtures import (  # noqa: F401  (pytest fixtures)
-    assert_validates,
-    detailed_train,
-    export_folder,
-    export_tree,
-    train,
-)
+from export_fixtures import assert_validates
 from PIL import Image
 
 from cat_breeds_vlm.export import export_trl, to_trl, validate
