@@ -136,13 +136,15 @@ class Predictions:
 Action = Step | Predictions
 
 _WORDING = (
-    "--license", "cc-by-4.0", "--source", "Synthetic pictures for the golden-output harness.",
+    "--license",
+    "cc-by-4.0",
+    "--source",
+    "Synthetic pictures for the golden-output harness.",
 )
 
 
 def _build(name: str, tree: str, *options: str) -> Step:
-    return Step(f"build-{name}", ("build", f"inputs/{tree}", "-o", f"builds/{name}",
-                                  "--num-proc", NUM_PROC, *options))
+    return Step(f"build-{name}", ("build", f"inputs/{tree}", "-o", f"builds/{name}", "--num-proc", NUM_PROC, *options))
 
 
 def _stats(name: str) -> Step:
@@ -150,14 +152,12 @@ def _stats(name: str) -> Step:
 
 
 def _review(name: str, *options: str) -> Step:
-    return Step(f"review-{name}", ("review", f"builds/{name}", "-o", f"reviews/{name}.html",
-                                   *options))
+    return Step(f"review-{name}", ("review", f"builds/{name}", "-o", f"reviews/{name}.html", *options))
 
 
 def _export(kind: str, name: str, target: str, *options: str) -> Step:
     slug = f"export-{kind}-{name}" + (f"-{target.replace('/', '-')}" if "." in target else "")
-    return Step(slug, ("export", kind, f"builds/{name}", "-o", f"exports/{name}/{target}",
-                       *options))
+    return Step(slug, ("export", kind, f"builds/{name}", "-o", f"exports/{name}/{target}", *options))
 
 
 def _validate(kind: str, name: str, *files: str) -> Step:
@@ -166,8 +166,10 @@ def _validate(kind: str, name: str, *files: str) -> Step:
 
 
 def _score(name: str, predictions: str, *options: str) -> Step:
-    return Step(f"score-{name}", ("score", f"builds/{name}", f"predictions/{predictions}.jsonl",
-                                  "--json", f"scores/{name}.json", *options))
+    return Step(
+        f"score-{name}",
+        ("score", f"builds/{name}", f"predictions/{predictions}.jsonl", "--json", f"scores/{name}.json", *options),
+    )
 
 
 def _standard_exports(name: str) -> list[Action]:
@@ -189,9 +191,21 @@ def _standard_exports(name: str) -> list[Action]:
 
 def plan() -> list[Action]:
     """Everything a capture runs, in order (the builds first; each later step reads them)."""
-    cap = ("--max-per-class", "20", "--priority", "Bengal", "--priority", "Maine Coon",
-           "--priority-oversample", "3", "--val-ratio", "0.2", "--test-ratio", "0.15",
-           "--no-near-dups")
+    cap = (
+        "--max-per-class",
+        "20",
+        "--priority",
+        "Bengal",
+        "--priority",
+        "Maine Coon",
+        "--priority-oversample",
+        "3",
+        "--val-ratio",
+        "0.2",
+        "--test-ratio",
+        "0.15",
+        "--no-near-dups",
+    )
     gate_off = ("--no-strict-jpeg", "--min-side", "0", "--max-aspect", "0", "--min-spread", "0")
     return [
         # the demo tree: defaults, with every export
@@ -199,22 +213,51 @@ def plan() -> list[Action]:
         _stats("demo-default"),
         _review("demo-default", "--images", "inputs/demo"),
         *_standard_exports("demo-default"),
-        Step("predict-dry-run-demo-default", (
-            "predict", "builds/demo-default", "--base-url", "http://127.0.0.1:9/v1",
-            "--model", "golden-model", "-o", "predictions/dry-run.jsonl", "--limit", "3",
-            "--system", "You name cat breeds.", "--max-side", "64",
-            "--api-key-env", "GOLDEN_HARNESS_NO_SUCH_KEY", "--dry-run")),
+        Step(
+            "predict-dry-run-demo-default",
+            (
+                "predict",
+                "builds/demo-default",
+                "--base-url",
+                "http://127.0.0.1:9/v1",
+                "--model",
+                "golden-model",
+                "-o",
+                "predictions/dry-run.jsonl",
+                "--limit",
+                "3",
+                "--system",
+                "You name cat breeds.",
+                "--max-side",
+                "64",
+                "--api-key-env",
+                "GOLDEN_HARNESS_NO_SUCH_KEY",
+                "--dry-run",
+            ),
+        ),
         # the demo tree: detailed style, another seed, a label file, the card's wording
-        _build("demo-detailed", "demo", "--style", "detailed", "--seed", "7",
-               "--labels", "inputs/labels.csv", *_WORDING),
+        _build(
+            "demo-detailed", "demo", "--style", "detailed", "--seed", "7", "--labels", "inputs/labels.csv", *_WORDING
+        ),
         _stats("demo-detailed"),
         _review("demo-detailed", "--per-breed", "3", "--seed", "5", "--max-listed", "5"),
-        _export("fireworks", "demo-detailed", "fireworks-small", "-s", "val", "--system",
-                "You name cat breeds.", "--max-side", "96", "--num-proc", NUM_PROC,
-                "--max-file-mb", "0.5"),
+        _export(
+            "fireworks",
+            "demo-detailed",
+            "fireworks-small",
+            "-s",
+            "val",
+            "--system",
+            "You name cat breeds.",
+            "--max-side",
+            "96",
+            "--num-proc",
+            NUM_PROC,
+            "--max-file-mb",
+            "0.5",
+        ),
         _export("llava", "demo-detailed", "llava/test.jsonl", "-s", "test"),
-        _export("trl", "demo-detailed", "trl/priority.jsonl", "-s", "priority", "--system",
-                "You name cat breeds."),
+        _export("trl", "demo-detailed", "trl/priority.jsonl", "-s", "priority", "--system", "You name cat breeds."),
         _export("prompts", "demo-detailed", "prompts/test.jsonl", "-s", "test"),
         Predictions("demo-detailed", "exports/demo-detailed/prompts/test.jsonl"),
         _score("demo-detailed", "demo-detailed", "--labels", "inputs/labels.csv", "--top", "3"),
@@ -223,8 +266,7 @@ def plan() -> list[Action]:
         _stats("demo-cap"),
         _review("demo-cap"),
         _export("fireworks", "demo-cap", "fireworks", "-s", "train", "-s", "priority"),
-        _export("llava", "demo-cap", "llava-linked", "-s", "train", "--link-source",
-                "inputs/demo"),
+        _export("llava", "demo-cap", "llava-linked", "-s", "train", "--link-source", "inputs/demo"),
         _export("trl", "demo-cap", "trl-linked", "-s", "val", "--link-source", "inputs/demo"),
         # the awkward tree: defaults, with every export
         _build("odd-default", "odd"),
@@ -232,8 +274,7 @@ def plan() -> list[Action]:
         _review("odd-default", "--images", "inputs/odd"),
         *_standard_exports("odd-default"),
         # the awkward tree: detailed, another seed, a label file (its uncatalogued folder named)
-        _build("odd-detailed", "odd", "--style", "detailed", "--seed", "1234",
-               "--labels", "inputs/labels.csv"),
+        _build("odd-detailed", "odd", "--style", "detailed", "--seed", "1234", "--labels", "inputs/labels.csv"),
         _stats("odd-detailed"),
         _review("odd-detailed", "--images", "inputs/odd", "--max-listed", "3"),
         _export("fireworks", "odd-detailed", "fireworks", "-s", "all"),
@@ -243,31 +284,45 @@ def plan() -> list[Action]:
         Predictions("odd-detailed", "exports/odd-detailed/prompts/test.jsonl"),
         _score("odd-detailed", "odd-detailed", "--priority", "Bengal"),
         # the awkward tree: capped, priority given, no near-duplicate search, the gate off
-        _build("odd-cap", "odd", "--max-per-class", "4", "--priority", "Bengal",
-               "--priority", "Burmilla", "--no-near-dups", *gate_off, *_WORDING),
+        _build(
+            "odd-cap",
+            "odd",
+            "--max-per-class",
+            "4",
+            "--priority",
+            "Bengal",
+            "--priority",
+            "Burmilla",
+            "--no-near-dups",
+            *gate_off,
+            *_WORDING,
+        ),
         _stats("odd-cap"),
         _review("odd-cap", "--images", "inputs/odd"),
         _export("fireworks", "odd-cap", "fireworks", "-s", "all"),
         _export("llava", "odd-cap", "llava", "-s", "all"),
         _export("trl", "odd-cap", "trl", "-s", "all"),
-        Step("build-odd-dry-run", ("build", "inputs/odd", "-o", "builds/odd-dry-run",
-                                   "--dry-run", "--num-proc", NUM_PROC, "--seed", "3")),
+        Step(
+            "build-odd-dry-run",
+            ("build", "inputs/odd", "-o", "builds/odd-dry-run", "--dry-run", "--num-proc", NUM_PROC, "--seed", "3"),
+        ),
         # wrong turns: one line and an exit code each
         Step("wrong-stats-photo-folder", ("stats", "inputs/odd")),
         Step("wrong-stats-missing-repo", ("stats", "golden-harness/no-such-dataset")),
-        Step("wrong-export-split", ("export", "fireworks", "builds/odd-default", "-s",
-                                    "validation", "-o", "exports/wrong.jsonl")),
+        Step(
+            "wrong-export-split",
+            ("export", "fireworks", "builds/odd-default", "-s", "validation", "-o", "exports/wrong.jsonl"),
+        ),
         Step("wrong-build-existing", ("build", "inputs/odd", "-o", "builds/odd-default")),
-        Step("wrong-build-priority-typo", ("build", "inputs/odd", "-o", "builds/wrong",
-                                           "--priority", "Bengall")),
-        Step("wrong-build-bad-ratio", ("build", "inputs/odd", "-o", "builds/wrong",
-                                       "--val-ratio", "0.6", "--test-ratio", "0.5")),
+        Step("wrong-build-priority-typo", ("build", "inputs/odd", "-o", "builds/wrong", "--priority", "Bengall")),
+        Step(
+            "wrong-build-bad-ratio",
+            ("build", "inputs/odd", "-o", "builds/wrong", "--val-ratio", "0.6", "--test-ratio", "0.5"),
+        ),
         Step("wrong-score-missing-file", ("score", "builds/odd-default", "predictions/none.jsonl")),
         Predictions("unknown-id", "exports/odd-default/prompts/test.jsonl", unknown_id=True),
-        Step("wrong-score-unknown-id", ("score", "builds/odd-default",
-                                        "predictions/unknown-id.jsonl")),
-        Step("wrong-validate-llava-as-fireworks", ("validate", "fireworks",
-                                                   "exports/odd-default/llava/train.json")),
+        Step("wrong-score-unknown-id", ("score", "builds/odd-default", "predictions/unknown-id.jsonl")),
+        Step("wrong-validate-llava-as-fireworks", ("validate", "fireworks", "exports/odd-default/llava/train.json")),
     ]
 
 
@@ -287,8 +342,13 @@ class Runner:
     def python(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``python *args`` in the scratch folder with the checkout's environment."""
         return subprocess.run(
-            [sys.executable, *args], cwd=self.work, env=self.env, capture_output=True,
-            text=True, timeout=COMMAND_TIMEOUT, check=False,
+            [sys.executable, *args],
+            cwd=self.work,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
         )
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -310,31 +370,35 @@ class Runner:
 def _run_log(args: Sequence[str], done: subprocess.CompletedProcess[str]) -> str:
     """What a run says: its command, exit code, stdout, stderr."""
     command = shlex.join(["python", "-m", PACKAGE, *args])
-    return (f"$ {command}\nexit code: {done.returncode}\n"
-            f"--- stdout\n{done.stdout}--- stderr\n{done.stderr}")
+    return f"$ {command}\nexit code: {done.returncode}\n--- stdout\n{done.stdout}--- stderr\n{done.stderr}"
 
 
 def child_env(checkout: Path, scratch: Path) -> dict[str, str]:
     """The environment of every subprocess: the checkout first on the path, nothing shared."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HF_", "HUGGINGFACE", "PYTHON", "TQDM", "OPENAI", "FIREWORKS"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HF_", "HUGGINGFACE", "PYTHON", "TQDM", "OPENAI", "FIREWORKS"))
+    }
     hf_home = scratch / "hf"
-    env.update({
-        "PYTHONPATH": str(checkout),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTHONUTF8": "1",
-        "HF_HOME": str(hf_home),
-        "HF_DATASETS_CACHE": str(hf_home / "datasets"),
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-        "TQDM_DISABLE": "1",
-        "COLUMNS": "80",
-        "LC_ALL": "C.UTF-8",
-        "TZ": "UTC",
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(checkout),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONUTF8": "1",
+            "HF_HOME": str(hf_home),
+            "HF_DATASETS_CACHE": str(hf_home / "datasets"),
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+            "TQDM_DISABLE": "1",
+            "COLUMNS": "80",
+            "LC_ALL": "C.UTF-8",
+            "TZ": "UTC",
+        }
+    )
     return env
 
 
@@ -345,8 +409,10 @@ def check_package_location(runner: Runner) -> str:
     if done.returncode or not location:
         raise SystemExit(f"golden: cannot import {PACKAGE} from {runner.checkout}:\n{done.stderr}")
     if not Path(location).resolve().is_relative_to(runner.checkout.resolve()):
-        raise SystemExit(f"golden: {PACKAGE} imports from {location}, not from {runner.checkout}"
-                         " (PYTHONPATH lost to another install)")
+        raise SystemExit(
+            f"golden: {PACKAGE} imports from {location}, not from {runner.checkout}"
+            " (PYTHONPATH lost to another install)"
+        )
     return location
 
 
@@ -358,12 +424,15 @@ def ensure_trees(trees: Path, runner: Runner) -> None:
     if (trees / MANIFEST).exists():
         problems = check_manifest(trees)
         if problems:
-            raise SystemExit(f"golden: {trees} no longer matches its {MANIFEST} ({problems[0]} "
-                             f"and {len(problems) - 1} more); remove the folder to remake it")
+            raise SystemExit(
+                f"golden: {trees} no longer matches its {MANIFEST} ({problems[0]} "
+                f"and {len(problems) - 1} more); remove the folder to remake it"
+            )
         return
     if trees.exists():
-        raise SystemExit(f"golden: {trees} exists without {MANIFEST} (an interrupted start?);"
-                         " remove it to make the trees again")
+        raise SystemExit(
+            f"golden: {trees} exists without {MANIFEST} (an interrupted start?); remove it to make the trees again"
+        )
     print(f"Making the input trees in {trees} (once) ...", flush=True)
     partial = trees.with_name(trees.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -393,8 +462,10 @@ LABELS_CSV = (
     "tabby cat; striped tabby\n"
 )
 
-_ERROR_PAGE = (b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
-               b"<body><h1>Service Unavailable</h1></body></html>\n")
+_ERROR_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
+    b"<body><h1>Service Unavailable</h1></body></html>\n"
+)
 
 
 #: Demo photos of breeds the odd tree does not hold, cut into its extra and awkward files.
@@ -403,9 +474,17 @@ ODD_SOURCES = {"Ragdoll": 12, "Persian": 5, "Siamese": 6}
 
 def make_odd_tree(root: Path, demo: Path) -> None:
     """A small tree of demo photos plus the awkward files of a real scrape (module docstring)."""
-    for breed, count in {"Abyssinian": 6, "Bengal": 12, "Burmilla": 1, "Calico": 10,
-                         "Chinchilla": 1, "Domestic Short Hair": 20, "Sphynx - Hairless Cat": 5,
-                         "Tabby": 8, "York Chocolate": 1}.items():
+    for breed, count in {
+        "Abyssinian": 6,
+        "Bengal": 12,
+        "Burmilla": 1,
+        "Calico": 10,
+        "Chinchilla": 1,
+        "Domestic Short Hair": 20,
+        "Sphynx - Hairless Cat": 5,
+        "Tabby": 8,
+        "York Chocolate": 1,
+    }.items():
         for photo in _photos(demo, breed)[:count]:
             _put(root / breed / photo.name, photo.read_bytes())
     spare = {breed: _photos(demo, breed)[-count:] for breed, count in ODD_SOURCES.items()}
@@ -512,8 +591,11 @@ def check_manifest(root: Path) -> list[str]:
     """The lines of ``root``'s manifest that no longer hold (empty: the trees are intact)."""
     expected = (root / MANIFEST).read_text(encoding="utf-8").splitlines()
     actual = manifest(root).splitlines()
-    return [line for line in difflib.unified_diff(expected, actual, lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return [
+        line
+        for line in difflib.unified_diff(expected, actual, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
 
 
 # --- help texts and made-up predictions -----------------------------------------------------
@@ -597,19 +679,22 @@ def capture(checkout: Path, outdir: Path, trees: Path, keep_scratch: bool = Fals
             print(f"Scratch folder kept: {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    failed = [slug for slug, code in runner.exit_codes.items()
-              if code and not slug.startswith("wrong-")]
-    print(f"Captured {len(runner.exit_codes)} runs and {len(helps)} help texts in {outdir}"
-          f" in {time.perf_counter() - started:.1f} s")
+    failed = [slug for slug, code in runner.exit_codes.items() if code and not slug.startswith("wrong-")]
+    print(
+        f"Captured {len(runner.exit_codes)} runs and {len(helps)} help texts in {outdir}"
+        f" in {time.perf_counter() - started:.1f} s"
+    )
     if failed:
         print(f"Note: these runs exited non-zero (see runs/*.txt): {', '.join(failed)}")
 
 
 def _git_state(checkout: Path) -> str:
     """The checkout's commit and whether its package differs from it (for ``meta.txt``)."""
+
     def git(*args: str) -> str:
-        done = subprocess.run(["git", "--no-optional-locks", "-C", str(checkout), *args],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(checkout), *args], capture_output=True, text=True, check=False
+        )
         return done.stdout.strip() if done.returncode == 0 else "unknown (not a git checkout)"
 
     changed = git("status", "--porcelain", "--", PACKAGE)
@@ -630,9 +715,9 @@ def run_plan(runner: Runner) -> None:
         (runner.work / folder).mkdir()
     for action in plan():
         if isinstance(action, Predictions):
-            make_predictions(runner.work / action.prompts,
-                             runner.work / "predictions" / f"{action.name}.jsonl",
-                             action.unknown_id)
+            make_predictions(
+                runner.work / action.prompts, runner.work / "predictions" / f"{action.name}.jsonl", action.unknown_id
+            )
         else:
             runner.step(action)
 
@@ -646,8 +731,9 @@ def _replacements(scratch: Path, trees: Path, checkout: Path) -> list[tuple[byte
     return sorted(pairs.items(), key=lambda item: -len(item[0]))
 
 
-def store(runner: Runner, outdir: Path, helps: dict[tuple[str, ...], str], meta: str,
-          replacements: list[tuple[bytes, bytes]]) -> None:
+def store(
+    runner: Runner, outdir: Path, helps: dict[tuple[str, ...], str], meta: str, replacements: list[tuple[bytes, bytes]]
+) -> None:
     """Copy the artefacts of the scratch folder into ``outdir``, normalised."""
     outdir.mkdir(parents=True)
     _write(outdir / "meta.txt", meta.encode(), replacements)
@@ -661,8 +747,7 @@ def store(runner: Runner, outdir: Path, helps: dict[tuple[str, ...], str], meta:
         name = "-".join(("cat-breeds-vlm", *words))
         _write(outdir / "help" / f"{name}.txt", text.encode(), replacements)
     version = runner.cli("--version")
-    _write(outdir / "help" / "version.txt", (version.stdout + version.stderr).encode(),
-           replacements)
+    _write(outdir / "help" / "version.txt", (version.stdout + version.stderr).encode(), replacements)
     codes = json.dumps(runner.exit_codes, indent=2, sort_keys=True) + "\n"
     _write(outdir / "exit_codes.json", codes.encode(), replacements)
 
@@ -686,8 +771,10 @@ def _write(path: Path, data: bytes, replacements: list[tuple[bytes, bytes]]) -> 
     else:
         for old, _ in replacements:
             if old in data:
-                print(f"  warning: {path.name} holds the path {old.decode()} (not normalised:"
-                      " binary); captures will differ")
+                print(
+                    f"  warning: {path.name} holds the path {old.decode()} (not normalised:"
+                    " binary); captures will differ"
+                )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 
@@ -734,8 +821,7 @@ def diff(a: Path, b: Path, max_lines: int) -> int:
         for line in text_diff(a / f, b / f, max_lines, f):
             print(f"      {line}")
     verdict = "DATA DIFFERS" if data or data_only else "data identical"
-    print(f"\n{verdict}: {len(data) + len(data_only)} data, {len(text) + len(text_only)} text"
-          " files differ")
+    print(f"\n{verdict}: {len(data) + len(data_only)} data, {len(text) + len(text_only)} text files differ")
     return 1 if data or data_only else 0
 
 
@@ -785,8 +871,9 @@ def explain_parquet(a: Path, b: Path) -> list[str]:
             ca, cb = ta.column(name), tb.column(name)
             if not ca.equals(cb):
                 first = next(i for i in range(ta.num_rows) if ca[i] != cb[i])
-                lines.append(f"column {name!r} differs, first at row {first}: "
-                             f"{_short(ca[first])} / {_short(cb[first])}")
+                lines.append(
+                    f"column {name!r} differs, first at row {first}: {_short(ca[first])} / {_short(cb[first])}"
+                )
     return lines
 
 
@@ -824,8 +911,7 @@ def explain_png(a: Path, b: Path) -> str:
 def text_diff(a: Path, b: Path, max_lines: int, label: str, elide: bool = False) -> list[str]:
     """A unified diff of two text files, capped at ``max_lines`` lines (long lines cut)."""
     lines_a, lines_b = (_lines(p, elide) for p in (a, b))
-    out = list(difflib.unified_diff(lines_a, lines_b, f"A/{label}", f"B/{label}", lineterm="",
-                                    n=2))
+    out = list(difflib.unified_diff(lines_a, lines_b, f"A/{label}", f"B/{label}", lineterm="", n=2))
     if len(out) > max_lines:
         out = [*out[:max_lines], f"... ({len(out) - max_lines} more diff lines)"]
     return out
@@ -835,8 +921,10 @@ def _lines(path: Path, elide: bool) -> list[str]:
     data = path.read_bytes()
     if elide:
         data = _DATA_URI.sub(_elided, data)
-    return [line if len(line) <= 300 else line[:300] + " ..."
-            for line in data.decode("utf-8", errors="replace").splitlines()]
+    return [
+        line if len(line) <= 300 else line[:300] + " ..."
+        for line in data.decode("utf-8", errors="replace").splitlines()
+    ]
 
 
 def _elided(match: re.Match[bytes]) -> bytes:
@@ -849,14 +937,19 @@ def _elided(match: re.Match[bytes]) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     cap = commands.add_parser("capture", help="Capture the CLI outputs of a checkout.")
     cap.add_argument("checkout", type=Path, help="A checkout (git worktree) of the package.")
     cap.add_argument("outdir", type=Path, help="Where to store the capture (replaced).")
-    cap.add_argument("--trees", type=Path, default=DEFAULT_TREES,
-                     help=f"Input trees, made once and reused (default: {DEFAULT_TREES}).")
+    cap.add_argument(
+        "--trees",
+        type=Path,
+        default=DEFAULT_TREES,
+        help=f"Input trees, made once and reused (default: {DEFAULT_TREES}).",
+    )
     cap.add_argument("--keep-scratch", action="store_true", help="Keep the scratch folder.")
     dif = commands.add_parser("diff", help="Compare two captures; exit 1 when data differs.")
     dif.add_argument("a", type=Path)
