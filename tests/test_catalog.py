@@ -90,7 +90,7 @@ def test_unknown_label_gets_a_neutral_entry() -> None:
 def test_the_catalogue_is_package_data_read_once() -> None:
     assert builtin_catalog() is builtin_catalog()
     assert load_catalog() is builtin_catalog()
-    assert (Path(catalog_module.__file__).parent / "catalog.csv").is_file()
+    assert (Path(catalog_module.__file__).parent / "domains" / "cats.csv").is_file()
 
 
 def test_a_label_file_adds_and_overrides(tmp_path: Path) -> None:

@@ -1,2 +1,3 @@
-"""Labels: the label catalogue (data: ``catalog.csv``, and users' label files in its format), the
+"""Labels: the domains (a subject's words and sentence patterns as data: ``domains/*.toml``),
+the label catalogue (data: ``domains/cats.csv``, and users' label files in its format), the
 conversations written about a label, and parsing answers back to labels."""

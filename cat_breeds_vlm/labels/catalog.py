@@ -3,13 +3,15 @@
 A label is a folder name of the image tree. For each, the catalogue holds the name to use in a
 sentence, what kind of label it is (a breed, a coat pattern, a domestic type or a coat colour:
 shelters typed these labels, and not all are breeds), a short factual description and other
-names people use. The built-in catalogue (the 67 labels of the Kaggle "Cat Breeds Dataset") is
-``catalog.csv`` beside this module; a user's label file in the same format adds labels or
+names people use. Which kinds a label may be is the domain's (:mod:`~cat_breeds_vlm.labels.domain`);
+each domain may ship a catalogue beside its file. The built-in catalogue is the default (cat)
+domain's: the 67 labels of the Kaggle "Cat Breeds Dataset", ``domains/cats.csv`` beside this
+module. A user's label file in the same format adds labels or
 replaces built-in ones (:meth:`Catalog.with_file`, the ``--labels`` option). Reading and checking
 those files is :mod:`~cat_breeds_vlm.labels.labelfile`. A label in no catalogue gets a neutral
 entry of kind :data:`UNKNOWN` that claims nothing about it.
 
-Also here: the real image counts of that data set and the default priority breeds.
+Also here: the real image counts of that data set and the cat domain's default priority breeds.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
+
+from .domain import Domain, default_domain, load_domain
 
 # Images per folder in the real data set (Kaggle "Cat Breeds Dataset", Petfinder photos),
 # copied from shared/breed_counts.tsv: 67 folders, 126,607 images. The demo and the
@@ -93,28 +96,14 @@ REAL_IMAGE_COUNTS: dict[str, int] = {
     "York Chocolate": 1,
 }
 
-# The breeds a first classifier scored F1 = 0 on: the default priority set.
-DEFAULT_PRIORITY_BREEDS: tuple[str, ...] = (
-    "American Wirehair",
-    "Burmilla",
-    "Canadian Hairless",
-    "Chinchilla",
-    "Cymric",
-    "Oriental Long Hair",
-    "York Chocolate",
-)
+#: The default (cat) domain's priority labels: the breeds a first classifier scored F1 = 0 on.
+DEFAULT_PRIORITY_BREEDS: tuple[str, ...] = default_domain().priority
 
-#: What a label names. Shelters typed the labels, so some folders are not breeds.
-BREED = "breed"
-COAT_PATTERN = "coat pattern"
-DOMESTIC_TYPE = "domestic type"
-COAT_COLOUR = "coat colour"
-KINDS: tuple[str, ...] = (BREED, COAT_PATTERN, DOMESTIC_TYPE, COAT_COLOUR)
+#: The kinds of the default (cat) domain's labels. Shelters typed the labels, so some folders
+#: are not breeds: breed, coat pattern, domestic type, coat colour.
+KINDS: tuple[str, ...] = default_domain().kind_names
 #: The kind of a label in no catalogue: never written in a file, never named in a sentence.
 UNKNOWN = "unknown"
-
-#: The built-in catalogue's file, package data beside this module.
-BUILTIN_FILE = "catalog.csv"
 
 
 @dataclass(frozen=True)
@@ -129,7 +118,7 @@ class LabelInfo:
 
     label: str  # the exact folder name, e.g. "Sphynx - Hairless Cat"
     display: str
-    kind: str  # one of KINDS, or UNKNOWN for a label in no catalogue
+    kind: str  # one of its domain's kinds, or UNKNOWN for a label in no catalogue
     description: str = ""
     aliases: tuple[str, ...] = ()
 
@@ -183,13 +172,14 @@ class Catalog(Mapping[str, LabelInfo]):
         return Catalog(self._by_label[label] for label in set(labels) if label in self._by_label)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Catalog:
-        """The catalogue of one label file, alone (a build's ``labels.csv``, the built-in file)."""
+    def from_file(cls, path: str | os.PathLike[str], domain: Domain | None = None) -> Catalog:
+        """The catalogue of one label file, alone (a build's ``labels.csv``, a domain's file),
+        checked against ``domain``'s kinds and filler words (default: the default domain's)."""
         from .labelfile import read_label_file
 
-        return cls(info for _, info in read_label_file(path))
+        return cls(info for _, info in read_label_file(path, domain))
 
-    def with_file(self, path: str | os.PathLike[str]) -> Catalog:
+    def with_file(self, path: str | os.PathLike[str], domain: Domain | None = None) -> Catalog:
         """This catalogue with the labels of a label file added, or replacing entries of the same name.
 
         A replaced entry is replaced whole. A name of the file's labels that is a name of a
@@ -197,17 +187,28 @@ class Catalog(Mapping[str, LabelInfo]):
         """
         from .labelfile import merge, read_label_file
 
-        return Catalog(merge(self.values(), read_label_file(path), path))
+        return Catalog(merge(self.values(), read_label_file(path, domain), path, domain))
 
 
 @functools.cache
+def domain_catalog(domain: Domain) -> Catalog:
+    """The catalogue a domain ships beside its file (empty when it has none), read once."""
+    return Catalog(()) if domain.catalogue is None else Catalog.from_file(domain.catalogue, domain)
+
+
 def builtin_catalog() -> Catalog:
-    """The built-in catalogue, read (and checked) once from the package's ``catalog.csv``."""
-    with resources.as_file(resources.files(__package__) / BUILTIN_FILE) as path:
-        return Catalog.from_file(path)
+    """The built-in catalogue: the default (cat) domain's, read (and checked) once."""
+    return domain_catalog(default_domain())
 
 
-def load_catalog(label_file: str | os.PathLike[str] | None = None, base: Catalog | None = None) -> Catalog:
-    """``base`` (default: the built-in catalogue) with ``label_file``'s labels added or overriding."""
-    base = builtin_catalog() if base is None else base
-    return base if label_file is None else base.with_file(label_file)
+def load_catalog(
+    label_file: str | os.PathLike[str] | None = None, base: Catalog | None = None, domain: Domain | str | None = None
+) -> Catalog:
+    """``base`` (default: ``domain``'s catalogue) with ``label_file``'s labels added or overriding.
+
+    ``domain`` (default: the default domain; a name or a file is loaded) decides the kinds a
+    label file may name and the words its names are compared by.
+    """
+    domain = load_domain(domain)
+    base = domain_catalog(domain) if base is None else base
+    return base if label_file is None else base.with_file(label_file, domain)

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .catalog import Catalog, builtin_catalog
+from .domain import default_domain
 
 Tokens = tuple[str, ...]
 
@@ -41,8 +42,8 @@ COMPOUNDS: Mapping[str, Tokens] = {
     "tortoiseshell": ("tortoise", "shell"),
     "applehead": ("apple", "head"),
 }
-#: Words that never change which label is meant.
-FILLER: frozenset[str] = frozenset({"a", "an", "the", "cat", "cats", "breed", "breeds", "kitten", "kittens", "kitty"})
+#: Words that never change which label is meant, in the default (cat) domain.
+FILLER: frozenset[str] = default_domain().filler
 #: Token sequences that deny the label named after them in the same clause.
 NEGATIONS: frozenset[Tokens] = frozenset(
     {
@@ -78,15 +79,15 @@ def _split_compound(word: str) -> Tokens:
     return (hair[1], "hair") if hair[1] else ("hair",)
 
 
-def tokens(text: str) -> Tokens:
-    """The normalised word tokens of ``text`` (no clause splitting), filler dropped."""
+def tokens(text: str, filler: frozenset[str] = FILLER) -> Tokens:
+    """The normalised word tokens of ``text`` (no clause splitting), ``filler`` dropped."""
     words = _WORD.findall(fold(text))
-    return tuple(part for word in words for part in _split_compound(word) if part not in FILLER)
+    return tuple(part for word in words for part in _split_compound(word) if part not in filler)
 
 
-def clauses(text: str) -> list[Tokens]:
+def clauses(text: str, filler: frozenset[str] = FILLER) -> list[Tokens]:
     """``text`` cut into clauses, each as its normalised tokens; empty clauses left out."""
-    pieces = (tokens(piece) for piece in _CLAUSE_BREAK.split(fold(text)))
+    pieces = (tokens(piece, filler) for piece in _CLAUSE_BREAK.split(fold(text)))
     return [piece for piece in pieces if piece]
 
 
@@ -106,17 +107,19 @@ class _Match:
 class BreedParser:
     """:func:`parse_breed` for one fixed label set, with its name table built once."""
 
-    def __init__(self, labels: Iterable[str], catalog: Catalog | None = None) -> None:
+    def __init__(self, labels: Iterable[str], catalog: Catalog | None = None, filler: frozenset[str] = FILLER) -> None:
         """Build the token-sequence table of every name of every label in ``labels``.
 
         Names come from ``catalog`` (default: the built-in one); a label it lacks is known by
-        its own name only.
+        its own name only. ``filler`` are the words ignored in names and answers (default: the
+        cat domain's; a build's own: its domain's :attr:`~cat_breeds_vlm.labels.domain.Domain.filler`).
         """
         catalog = builtin_catalog() if catalog is None else catalog
+        self.filler = filler
         phrases: dict[Tokens, set[str]] = {}
         for label in sorted(set(labels)):
             for name in catalog.info(label).names:
-                if phrase := tokens(name):
+                if phrase := tokens(name, filler):
                     phrases.setdefault(phrase, set()).add(label)
         self.phrases = {phrase: frozenset(names) for phrase, names in phrases.items()}
         self.longest = max(map(len, self.phrases), default=0)
@@ -125,7 +128,7 @@ class BreedParser:
         """The one label ``answer`` names (see the module docstring), or None."""
         named: set[str] = set()
         denied: set[str] = set()
-        for clause in clauses(answer):
+        for clause in clauses(answer, self.filler):
             for match in self._matches(clause):
                 (denied if _negated(clause, match.start) else named).update(match.labels)
         if len(named) != 1 or named & denied:
@@ -158,20 +161,23 @@ def _negated(clause: Tokens, start: int) -> bool:
 
 
 @functools.lru_cache(maxsize=8)
-def _parser_for(labels: frozenset[str], catalog: Catalog) -> BreedParser:
-    """The parser of a label set and catalogue, built once per pair."""
-    return BreedParser(labels, catalog)
+def _parser_for(labels: frozenset[str], catalog: Catalog, filler: frozenset[str]) -> BreedParser:
+    """The parser of a label set, catalogue and filler words, built once per triple."""
+    return BreedParser(labels, catalog, filler)
 
 
-def parse_breed(answer: str, labels: Iterable[str], catalog: Catalog | None = None) -> str | None:
+def parse_breed(
+    answer: str, labels: Iterable[str], catalog: Catalog | None = None, filler: frozenset[str] = FILLER
+) -> str | None:
     """The one label of ``labels`` that ``answer`` names; None for none, several, or a denial.
 
     ``catalog`` gives the labels' other names (default: the built-in catalogue; a build's own
-    is :func:`cat_breeds_vlm.evaluate.score.catalog_for`).
+    is :func:`cat_breeds_vlm.evaluate.score.catalog_for`); ``filler`` the words ignored (default:
+    the cat domain's).
 
     >>> parse_breed("This looks like an Applehead Siamese.", ["Siamese", "Applehead Siamese"])
     'Applehead Siamese'
     >>> parse_breed("It is not a Siamese.", ["Siamese", "Applehead Siamese"]) is None
     True
     """
-    return _parser_for(frozenset(labels), builtin_catalog() if catalog is None else catalog)(answer)
+    return _parser_for(frozenset(labels), builtin_catalog() if catalog is None else catalog, filler)(answer)

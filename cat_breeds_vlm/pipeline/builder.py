@@ -35,10 +35,10 @@ _DESCRIPTION = "Cat photos with breed-naming conversations for vision-language f
 
 
 def code_fingerprint() -> str:
-    """A hash of this package's source and data files (the catalogue): part of the builder cache key."""
+    """A hash of this package's source and data files (domains, catalogues): part of the builder cache key."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parents[1]  # the whole package: the wording lives in labels/
-    for path in sorted([*package.rglob("*.py"), *package.rglob("*.csv")]):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.csv"), *package.rglob("*.toml")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
