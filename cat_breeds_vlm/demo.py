@@ -4,7 +4,8 @@ The real data set (Kaggle "Cat Breeds Dataset", Petfinder photos) is ``{breed}/{
 67 folders, 126,607 JPEGs of about 300 px wide and 15 KB, some pets with several photos. This
 module writes trees of the same shape without any download:
 
-- :func:`scaled_counts` shrinks the real per-breed distribution to any size;
+- :func:`scaled_counts` shrinks the real per-breed distribution to any size (:func:`demo_counts`:
+  that of a domain's labels);
 - :func:`make_tree` writes one synthetic JPEG per photo (a gradient background, a few shapes and
   a cat silhouette, plus seeded noise so the file size matches the real ones), deterministically;
 
@@ -27,7 +28,8 @@ from tqdm.auto import tqdm
 
 from .atomic import write_bytes_atomic
 from .errors import UserError
-from .labels.catalog import REAL_IMAGE_COUNTS
+from .labels.catalog import REAL_IMAGE_COUNTS, domain_catalog
+from .labels.domain import Domain
 from .workers import parallel_map
 
 #: Photos in the real data set (126,607).
@@ -77,6 +79,21 @@ def scaled_counts(total: int | None, counts: Mapping[str, int] = REAL_IMAGE_COUN
     for breed in by_remainder[: max(0, total - sum(scaled.values()))]:
         scaled[breed] += 1
     return scaled
+
+
+def demo_counts(domain: Domain, total: int | None) -> dict[str, int]:
+    """Photos per label for a demo tree of ``domain``: its catalogue's labels, scaled to ``total``.
+
+    The cat catalogue's labels keep the real data set's imbalance; any other catalogue's labels
+    get the same number each (Oxford-IIIT Pet, the source of the dog labels, has about 200 a
+    breed). A domain with no catalogue has no labels to make: a :class:`UserError`.
+    """
+    labels = sorted(domain_catalog(domain))
+    if not labels:
+        raise UserError(f"the {domain.name} domain has no label catalogue: a demo needs its labels")
+    if set(labels) == set(REAL_IMAGE_COUNTS):
+        return scaled_counts(total)
+    return scaled_counts(total, dict.fromkeys(labels, 200))
 
 
 def photo_paths(counts: Mapping[str, int], *, seed: int = 0) -> list[str]:

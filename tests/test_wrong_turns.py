@@ -267,7 +267,7 @@ def _copy_with_report(built: Path, tmp_path: Path, change) -> Path:
         (lambda r: r.pop("photos"), "build.json: key 'photos' is missing"),  # format 1 has it
         (lambda r: r.update(splits=[1, 2]), "build.json: key 'splits' should be an object, not a list"),
         (lambda r: r["splits"]["train"].pop("rows"), "build.json: key 'splits.train.rows' is missing"),
-        (lambda r: r.update(format=99), "has format 99, newer than this cat_breeds_vlm reads (1): upgrade"),
+        (lambda r: r.update(format=99), "has format 99, newer than this cat_breeds_vlm reads (2): upgrade"),
     ],
 )
 def test_5_a_bad_build_json_is_one_line_naming_key_and_file(built, tmp_path, change, words):

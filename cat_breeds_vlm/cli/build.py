@@ -15,13 +15,13 @@ from ..labels.conversations import STYLES
 from ..pipeline.output import DEFAULT_OUT
 from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
 from ..report.licence import DEFAULT_LICENSE, license_problem
-from .options import labels_option, with_options
+from .options import domain_option, labels_option, with_options
 
 DEMO_PHOTOS = 3000
 #: Every build setting's default, from its one home.
 DEFAULTS = PlanSettings()
 #: The demo's source note: its photos are made up, and its card says so.
-DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of real cats."
+DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of real {plural}."
 #: A share of photos: from 0 (none) up to, not including, 1.
 _RATIO = click.FloatRange(0, 1, max_open=True)
 GATE = GateSettings()
@@ -69,7 +69,9 @@ def build_options(func):
             "priority_breeds",
             multiple=True,
             metavar="BREED",
-            help="A priority breed (repeat for several). Default: " + ", ".join(DEFAULTS.priority_breeds) + ".",
+            help="A priority breed (repeat for several). Default: the domain's priority labels (cats: "
+            + ", ".join(DEFAULTS.priority_breeds)
+            + ").",
         ),
         click.option(
             "--priority-oversample",
@@ -81,6 +83,7 @@ def build_options(func):
         click.option(
             "--style", type=click.Choice(STYLES), default=STYLES[0], show_default=True, help="Conversation style."
         ),
+        domain_option(),
         labels_option("Label file (CSV, the built-in catalogue's format) adding labels or replacing built-in ones."),
         click.option(
             "--license",
@@ -158,6 +161,7 @@ def _settings(
     priority_breeds,
     priority_oversample,
     style,
+    domain,
     labels,
     license,
     source,
@@ -172,9 +176,10 @@ def _settings(
             val_ratio=val_ratio,
             test_ratio=test_ratio,
             max_per_class=max_per_class,
-            priority_breeds=tuple(priority_breeds) or DEFAULTS.priority_breeds,
+            priority_breeds=tuple(priority_breeds) or None,  # None: the domain's
             priority_oversample=priority_oversample,
             style=style,
+            domain=domain,
             labels=labels,
             license=license,
             source=source,
@@ -206,6 +211,7 @@ def _command_line(image_dir: Path, out: Path, config) -> str:
     for breed in config.priority_breeds:
         words += ["--priority", breed]
     words += ["--priority-oversample", str(config.priority_oversample), "--style", config.style]
+    words += ["--domain", str(config.domain)] if config.domain else []
     words += ["--labels", str(config.labels)] if config.labels else []
     words += ["--license", config.license] + (["--source", config.source] if config.source else [])
     words += [
@@ -335,7 +341,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
     run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
 
 
-@click.command(short_help="Make a synthetic 67-breed photo tree and build it.")
+@click.command(short_help="Make a synthetic photo tree (67 cat breeds; --domain: its labels) and build it.")
 @click.option(
     "-o",
     "--output",
@@ -355,10 +361,17 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @build_options
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
-    """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
-    from ..demo import make_tree, scaled_counts
+    """Make a synthetic image tree, build it, show the splits.
+
+    The tree has the 67 cat breeds with the real imbalance, or with --domain the labels of that
+    domain's catalogue (--domain dogs: the 25 dog breeds of Oxford-IIIT Pet, evenly).
+    """
+    from ..demo import demo_counts, make_tree
+    from ..labels.domain import DEFAULT_DOMAIN, load_domain
     from ..pipeline.output import check_demo_folder
 
+    domain = load_domain(settings["domain"])
+    counts = demo_counts(domain, photos)
     check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT
     if not images.exists():
@@ -366,9 +379,11 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         partial = out / ".images.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        make_tree(partial, scaled_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
+        make_tree(partial, counts, seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
-    run_build(images, dataset, True, num_proc, **{**settings, "source": settings["source"] or DEMO_SOURCE})
+    source = settings["source"] or DEMO_SOURCE.format(plural=domain.plural)
+    run_build(images, dataset, True, num_proc, **{**settings, "source": source})
+    repo = "cat-breeds-vlm" if domain.name == DEFAULT_DOMAIN else f"{domain.name}-vlm"
     click.echo(
         "\nNext, try:\n"
         f"  cat-breeds-vlm stats {dataset}\n"
@@ -376,5 +391,5 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         f"  python -c \"from datasets import load_dataset; print(load_dataset('{dataset}'))\"\n"
         f"  cat-breeds-vlm export fireworks {dataset} --split train -o {out}/fireworks\n"
         f"  cat-breeds-vlm export llava {dataset} --split train -o {out}/llava\n"
-        f"  cat-breeds-vlm push {dataset} YOUR_NAME/cat-breeds-vlm   (private by default)"
+        f"  cat-breeds-vlm push {dataset} YOUR_NAME/{repo}   (private by default)"
     )

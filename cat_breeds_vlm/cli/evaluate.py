@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import UserError, friendly_errors
+from ..errors import OptionError, UserError, friendly_errors
 from ..evaluate.settings import ClientSettings, RequestSettings
 from .options import labels_option, split_option, with_options
 
@@ -185,12 +185,12 @@ def _summary_line(summary: PredictSummary) -> str:
 @click.option(
     "--priority", "priority", multiple=True, metavar="BREED",
     help="A priority breed (repeat for more). Default: the dataset's build settings, else the "
-    "catalogue's default priority breeds.",
+    "domain's default priority labels.",
 )  # fmt: skip
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="How many confusions to list.")
 @labels_option(
     "Label file adding names (aliases) or labels to the ones the build carries (its labels.csv; "
-    "the built-in catalogue for older builds)."
+    "the built-in catalogue for older builds); its kinds are the build's domain's."
 )
 @friendly_errors
 def score_command(
@@ -216,18 +216,28 @@ def score_command(
     from ..dataset.loading import open_split
     from ..evaluate.score import (
         catalog_for,
+        domain_for,
         format_report,
         priority_breeds_for,
         score,
         write_json_report,
     )
+    from ..labels.catalog import load_catalog
+    from ..labels.labelfile import LabelFileError
 
+    domain = domain_for(source)
+    catalog = catalog_for(source)
+    try:  # the label file is read with the build's domain (its kinds), so it is checked here
+        catalog = load_catalog(labels, catalog, domain)
+    except LabelFileError as err:
+        raise OptionError(f"Invalid value for '--labels': {err}") from None
     report = score(
         open_split(source, split, streaming=True),
         predictions,
         priority_breeds=priority or priority_breeds_for(source),
         top_confusions=top,
-        catalog=catalog_for(source, labels),
+        catalog=catalog,
+        domain=domain,
     )
     click.echo(format_report(report))
     if json_path is not None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -21,7 +22,10 @@ def with_options(func: F, options: Sequence[Callable[[Any], Any]]) -> F:
 
 
 def labels_option(help_text: str) -> Callable[[F], F]:
-    """The ``--labels FILE`` option: a label file, read and checked as the command starts.
+    """The ``--labels FILE`` option: a label file, read and checked as the command starts,
+    against the domain's kinds: the command's ``--domain`` (processed first), or the domain a
+    local build given as its ``DATASET`` carries. A command reading a Hub dataset checks it once
+    it knows the domain.
 
     A bad file is a bad option value (exit 2), its one-line message naming the file, line and column.
     """
@@ -32,12 +36,54 @@ def labels_option(help_text: str) -> Callable[[F], F]:
 
 
 def _check_label_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return value
+    from ..errors import UserError
+    from ..labels.catalog import load_catalog
+
+    domain = ctx.params.get("domain")
+    folder = Path(ctx.params.get("dataset") or ".").expanduser()
+    if domain is None and ctx.params.get("dataset") is not None and not folder.is_dir():
+        return value  # a Hub dataset: its domain is known only once it is read
+    try:
+        if domain is None and ctx.params.get("dataset") is not None:
+            domain = _carried_domain(folder)
+        load_catalog(value, domain=domain)
+    except UserError as err:
+        raise click.BadParameter(str(err), ctx, param) from None
+    return value
+
+
+def _carried_domain(folder: Path) -> Any:
+    """The domain a local build carries, or None (the default) for a folder that carries none."""
+    from ..labels.domain import read_carried_domain
+    from ..report.record import read_report
+
+    carried = (read_report(folder) or {}).get("domain_file")
+    path = folder / carried if isinstance(carried, str) else None
+    return read_carried_domain(path) if path is not None and path.is_file() else None
+
+
+def domain_option() -> Callable[[F], F]:
+    """The ``--domain NAME|FILE`` option: a shipped domain's name or a domain file, read and
+    checked first (eager), so ``--labels`` is checked against its kinds.
+
+    A bad file is a bad option value (exit 2), its one-line message naming the file, line and field.
+    """
+    return click.option(
+        "--domain", default=None, metavar="NAME|FILE", is_eager=True, callback=_check_domain,
+        help="The subject of the photos: its words, questions, answers and label kinds (a TOML file, or a"
+        " shipped domain by name: cats, dogs). Default: cats.",
+    )  # fmt: skip
+
+
+def _check_domain(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         from ..errors import UserError
-        from ..labels.catalog import load_catalog
+        from ..labels.domain import load_domain
 
         try:
-            load_catalog(value)
+            load_domain(value)
         except UserError as err:
             raise click.BadParameter(str(err), ctx, param) from None
     return value

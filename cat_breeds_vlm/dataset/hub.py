@@ -97,7 +97,7 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
     """Check that ``dataset_dir`` is a complete build; return what a push would upload.
 
     Complete means: no temporary or partial file anywhere; ``build.json`` written by
-    cat_breeds_vlm; the card, the chart and the label file it names; and for every split in
+    cat_breeds_vlm; the card, the chart and the label and domain files it names; and for every split in
     ``build.json`` exactly its ``data/{split}-XXXXX-of-YYYYY.parquet`` shards, readable, holding
     the reported rows.
     """
@@ -116,8 +116,9 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
         raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
     if not isinstance(report.get("splits"), dict) or not report["splits"]:
         raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
-    # The label file the build carries (builds before it existed name none): score reads it.
-    expected = [*BUILD_FILES, *([report["label_file"]] if report.get("label_file") else [])]
+    # The label and domain files the build carries (builds before them name none): score reads them.
+    carried = [report[key] for key in ("label_file", "domain_file") if report.get(key)]
+    expected = [*BUILD_FILES, *carried]
     missing = [name for name in expected if name not in found]
     if missing:
         raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")

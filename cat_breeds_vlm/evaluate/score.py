@@ -12,10 +12,12 @@ added to each line is a predictions file. Each answer is mapped back to a label 
 - accuracy, balanced accuracy (the mean recall over the breeds with rows in the split) and
   macro-F1 (the mean F1 over the same breeds) come from scikit-learn, as do the per-breed
   precision / recall / F1 / support;
-- answers are read with the dataset's own label catalogue: the label file its build carries
-  (:func:`catalog_for`), so a copy loaded from the Hub knows the same names and aliases;
+- answers are read with the dataset's own label catalogue and domain: the label file and the
+  domain file its build carries (:func:`catalog_for`, :func:`domain_for`), so a copy loaded
+  from the Hub knows the same names, aliases and filler words ("It's a German Shepherd Dog"
+  names the label "German Shepherd" in the dog domain);
 - the priority breeds get their own block: the breeds the dataset was built to favour
-  (its ``build.json``), else :data:`cat_breeds_vlm.labels.catalog.DEFAULT_PRIORITY_BREEDS`;
+  (its ``build.json``), else the domain's default priority labels;
 - the most frequent confusions (expected breed -> another predicted breed) are listed.
 """
 
@@ -35,7 +37,8 @@ from ..atomic import atomic_output
 from ..dataset.loading import dataset_file, dataset_report
 from ..dataset.locate import Located, locate
 from ..errors import OptionError, UserError
-from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
+from ..labels.catalog import Catalog, load_catalog
+from ..labels.domain import Domain, default_domain, read_carried_domain
 from ..labels.parse import BreedParser
 
 #: The prediction of a row whose answer names no single label.
@@ -176,23 +179,39 @@ def priority_breeds_for(dataset: str | Located) -> tuple[str, ...] | None:
     return tuple(breed for breed in breeds if labels is None or breed in labels)
 
 
+def domain_for(dataset: str | Located) -> Domain:
+    """The domain to read a build's answers with: the domain file it carries (named in its
+    ``build.json``), else the default (cat) domain (builds from before domains, datasets that
+    are no build)."""
+    source = locate(dataset)
+    carried = (dataset_report(source) or {}).get("domain_file")
+    if not carried:
+        return default_domain()
+    path = dataset_file(source, carried)
+    if path is None:
+        raise UserError(f"{source.name}: its build.json names the domain file {carried}, which is missing")
+    return read_carried_domain(path)
+
+
 def catalog_for(dataset: str | Located, label_file: str | os.PathLike[str] | None = None) -> Catalog:
     """The label catalogue to read a build's answers with (local folder or Hub repo id).
 
     The label file the build carries (named in its ``build.json``) is exactly what the build
     knew of its labels; a build from before label files, or a dataset that is no build, is read
-    with the built-in catalogue. ``label_file`` adds or overrides labels on top.
+    with the built-in catalogue. ``label_file`` adds or overrides labels on top, its kinds
+    checked against the build's domain (:func:`domain_for`).
     """
     source = locate(dataset)
     report = dataset_report(source) or {}
+    domain = domain_for(source)
     carried = report.get("label_file")
     base = None
     if carried:
         path = dataset_file(source, carried)
         if path is None:
             raise UserError(f"{source.name}: its build.json names the label file {carried}, which is missing")
-        base = Catalog.from_file(path)
-    return load_catalog(label_file, base)
+        base = Catalog.from_file(path, domain)
+    return load_catalog(label_file, base, domain)
 
 
 def score(
@@ -202,22 +221,25 @@ def score(
     priority_breeds: Sequence[str] | None = None,
     top_confusions: int = 10,
     catalog: Catalog | None = None,
+    domain: Domain | None = None,
 ) -> ScoreReport:
     """Score ``predictions`` against every row of ``split`` (see the module docstring).
 
-    ``priority_breeds`` defaults to the catalogue's default priority breeds that are labels
+    ``priority_breeds`` defaults to the domain's default priority labels that are labels
     of this dataset; given explicitly, each must be one of its labels. ``catalog`` gives the
-    labels' other names (default: the built-in catalogue; a build's own: :func:`catalog_for`).
+    labels' other names (default: the built-in catalogue; a build's own: :func:`catalog_for`),
+    ``domain`` the words answers are read with (default: cats; a build's own: :func:`domain_for`).
     """
+    domain = default_domain() if domain is None else domain
     # here, not at import: the command line starts 0.8 s faster
     from sklearn.metrics import accuracy_score, f1_score, recall_score
 
     labels: list[str] = split.features["breed"].names
-    priority = _priority(priority_breeds, labels)
+    priority = _priority(priority_breeds, labels, domain.priority)
     expected = _expected_breeds(split, labels)
     answers = read_predictions(predictions)
     _check_ids(answers, expected, _name(split))
-    predicted = _predicted_breeds(answers, expected, labels, catalog)
+    predicted = _predicted_breeds(answers, expected, labels, catalog, domain.filler)
     y_true, y_pred = list(expected.values()), list(predicted.values())
     scores = _breed_scores(y_true, y_pred, labels)
     present = [s for s in scores.values() if s.support]
@@ -260,10 +282,14 @@ def _check_ids(answers: Mapping[str, str], expected: Mapping[str, str], split: s
 
 
 def _predicted_breeds(
-    answers: Mapping[str, str], expected: Mapping[str, str], labels: list[str], catalog: Catalog | None
+    answers: Mapping[str, str],
+    expected: Mapping[str, str],
+    labels: list[str],
+    catalog: Catalog | None,
+    filler: frozenset[str],
 ) -> dict[str, str]:
     """The predicted label of every row: parsed, or :data:`UNPARSEABLE`, or :data:`MISSING`."""
-    parse = BreedParser(labels, catalog)
+    parse = BreedParser(labels, catalog, filler)
     return {row_id: parse(answers[row_id]) or UNPARSEABLE if row_id in answers else MISSING for row_id in expected}
 
 
@@ -272,10 +298,10 @@ def _name(split: datasets.Dataset | datasets.IterableDataset) -> str:
     return str(split.split) if split.split is not None else "?"
 
 
-def _priority(requested: Sequence[str] | None, labels: Sequence[str]) -> list[str]:
-    """The priority breeds to report: checked when given, the catalogue's defaults otherwise."""
+def _priority(requested: Sequence[str] | None, labels: Sequence[str], defaults: Sequence[str]) -> list[str]:
+    """The priority breeds to report: checked when given, the domain's ``defaults`` otherwise."""
     if requested is None:
-        return [breed for breed in DEFAULT_PRIORITY_BREEDS if breed in labels]
+        return [breed for breed in defaults if breed in labels]
     unknown = [breed for breed in requested if breed not in labels]
     if unknown:
         raise OptionError(f"priority breeds not among the dataset's breeds: {_some(unknown)}")  # exit 2

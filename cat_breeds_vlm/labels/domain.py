@@ -69,6 +69,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text_atomic
 from ..errors import UserError
 
 if sys.version_info >= (3, 11):
@@ -388,3 +389,17 @@ def _value_line(lines: list[str], start: int, value: str) -> int:
         if probe in lines[number - 1]:
             return number
     return start
+
+
+def write_domain_file(domain: Domain, path: str | os.PathLike[str]) -> None:
+    """Write the file ``domain`` was read from as ``path`` (a build's copy), atomically.
+
+    The copy is read with :func:`read_carried_domain`: its ``catalogue`` key is not followed,
+    since the build's ``labels.csv`` is its catalogue.
+    """
+    write_text_atomic(Path(path), domain.text)
+
+
+def read_carried_domain(path: str | os.PathLike[str]) -> Domain:
+    """The domain a build carries (its ``domain.toml``), its catalogue key not followed."""
+    return read_domain(path, catalogue=False)

@@ -77,6 +77,8 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
             kwargs["hash"] = f"{code_fingerprint()}-{tree_fingerprint(self._scanned.candidates)}"
             if kwargs.get("labels"):  # an edited label file changes the wording: a new cache
                 kwargs["hash"] += "-" + _file_fingerprint(kwargs["labels"])
+            if kwargs.get("domain"):  # so does an edited domain file (a shipped name hashes as text)
+                kwargs["hash"] += "-" + (_file_fingerprint(kwargs["domain"]) or kwargs["domain"])
         self.prepared: Prepared | None = None
         super().__init__(*args, **kwargs)
         # datasets sets keyword settings on a copy of the default config without running its
@@ -111,4 +113,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         labels = make_features(self._prepare().breeds)["breed"]
         image_dir = Path(self.config.data_dir)
         for row in rows:
-            yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)
+            yield (
+                row.id,
+                make_record(row, image_dir, self.config.style, labels, self.config.catalog, self.config.loaded_domain),
+            )

@@ -6,6 +6,7 @@ Layout (the Hub's own, read by ``load_dataset(folder)`` with none of our code in
     OUT/build.json                 build report
     OUT/class_distribution.png     chart shown in the card
     OUT/labels.csv                 the label catalogue entries of the build's labels (``score`` reads it)
+    OUT/domain.toml                the domain file: the subject's words and the parser's filler words
     OUT/data/{split}-00000-of-0000N.parquet
 
 Everything is written into a hidden sibling folder, then renamed into place: an interrupted
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..features import SPLITS, make_features, shard_name
+from ..labels.domain import DOMAIN_FILE, write_domain_file
 from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
@@ -105,8 +107,12 @@ def _load_writer() -> None:
 
 
 def _labels(config: BuildSettings, breeds: list[str]) -> dict:
-    """What the report says of the labels: the label file the build carries, the uncatalogued ones."""
-    return {"label_file": LABEL_FILE, "uncatalogued": config.catalog.uncatalogued(breeds)}
+    """What the report says of the labels: the label and domain files the build carries, the uncatalogued ones."""
+    return {
+        "label_file": LABEL_FILE,
+        "domain_file": DOMAIN_FILE,
+        "uncatalogued": config.catalog.uncatalogued(breeds),
+    }
 
 
 def build_folder(
@@ -145,6 +151,7 @@ def build_folder(
                     config.style,
                     prepared.breeds,
                     config.catalog,
+                    config.loaded_domain,
                 )
                 for i, rows in enumerate(runs)
             ]
@@ -154,9 +161,10 @@ def build_folder(
             shards[task.split].append(next(sizes))
         report = make_report(prepared, config.settings(), shards, command, _labels(config, prepared.breeds))
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
+        write_domain_file(config.loaded_domain, staging / DOMAIN_FILE)
         (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)
-        write_card(staging, report, make_features(prepared.breeds))
+        write_card(staging, report, make_features(prepared.breeds), config.loaded_domain)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -16,6 +16,7 @@ from typing import TypeVar
 from ..errors import SettingsError
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
 from ..labels.conversations import STYLES, check_style
+from ..labels.domain import Domain, load_domain
 from ..report.licence import DEFAULT_LICENSE, license_problem
 
 T = TypeVar("T")
@@ -95,10 +96,12 @@ class BuildSettings:
     val_ratio: float = PlanSettings.val_ratio
     test_ratio: float = PlanSettings.test_ratio
     max_per_class: int | None = PlanSettings.max_per_class
-    priority_breeds: tuple[str, ...] = PlanSettings.priority_breeds
+    # None: the domain's default priority labels (the cat domain's: PlanSettings.priority_breeds)
+    priority_breeds: tuple[str, ...] | None = None
     priority_oversample: int = PlanSettings.priority_oversample
     style: str = STYLES[0]
-    labels: str | None = None  # a label file adding to or overriding the built-in catalogue
+    domain: str | None = None  # a shipped domain's name or a domain file; None: the default (cats)
+    labels: str | None = None  # a label file adding to or overriding the domain's catalogue
     license: str = DEFAULT_LICENSE  # the card's licence: an identifier the Hub accepts
     source: str = ""  # the card's note on where the photos come from
     strict_jpeg: bool = GateSettings.strict_jpeg
@@ -113,7 +116,8 @@ class BuildSettings:
 
     def validate(self) -> None:
         """Check every setting; raise :class:`SettingsError` naming the first bad one."""
-        self.priority_breeds = tuple(self.priority_breeds)
+        self._domain = load_domain(self.domain)  # a bad domain file fails here, naming the line
+        self.priority_breeds = tuple(self._domain.priority if self.priority_breeds is None else self.priority_breeds)
         for name in ("val_ratio", "test_ratio"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
@@ -130,7 +134,7 @@ class BuildSettings:
         check_style(self.style)
         if problem := license_problem(self.license):
             raise SettingsError(f"license: {problem}")
-        self._catalog = load_catalog(self.labels)  # a bad label file fails here, naming the line
+        self._catalog = load_catalog(self.labels, domain=self._domain)  # a bad label file fails here, naming the line
         self._validate_gate()
         if not isinstance(self.near_dups, bool):
             raise SettingsError(f"near_dups must be True or False, got {self.near_dups!r}")
@@ -140,8 +144,13 @@ class BuildSettings:
 
     @property
     def catalog(self) -> Catalog:
-        """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
+        """The label catalogue of this build: the domain's, with ``labels`` added or overriding."""
         return self._catalog
+
+    @property
+    def loaded_domain(self) -> Domain:
+        """The domain of this build (its words, sentence patterns and parser filler words)."""
+        return self._domain
 
     def _validate_gate(self) -> None:
         """The quality gate's settings: each a number >= 0 (0 turns that gate off)."""
@@ -186,6 +195,7 @@ class BuildSettings:
         fields = asdict(self.plan_settings)
         fields["priority_breeds"] = list(self.priority_breeds)
         fields["style"] = self.style
+        fields["domain"] = self._domain.name
         fields["labels"] = Path(self.labels).name if self.labels else None
         fields["license"] = self.license
         fields["source"] = self.source

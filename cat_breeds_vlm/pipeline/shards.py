@@ -31,6 +31,7 @@ from ..errors import UserError
 from ..features import make_features
 from ..labels.catalog import Catalog
 from ..labels.conversations import render
+from ..labels.domain import Domain
 from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
 from .scan import read_whole
@@ -57,6 +58,7 @@ class ShardTask:
     style: str
     breeds: list[str]
     catalog: Catalog | None = None  # what is known of the labels; None: the built-in catalogue
+    domain: Domain | None = None  # the words of the conversations; None: the default (cats)
 
 
 def deal_shards(rows: list[Row], max_shard_bytes: int = MAX_SHARD_BYTES) -> list[list[Row]]:
@@ -84,7 +86,7 @@ def _batches(task: ShardTask) -> Iterator[list[dict]]:
     labels = make_features(task.breeds)["breed"]
     for start in range(0, len(task.rows), ROW_GROUP_SIZE):
         chunk = task.rows[start : start + ROW_GROUP_SIZE]
-        yield [make_record(row, task.image_dir, task.style, labels, task.catalog) for row in chunk]
+        yield [make_record(row, task.image_dir, task.style, labels, task.catalog, task.domain) for row in chunk]
 
 
 _progress: multiprocessing.sharedctypes.Synchronized | None = None  # rows written, all workers
@@ -193,11 +195,17 @@ def write_all(tasks: list[ShardTask], *, num_proc: int = 1, progress: bool = Tru
 
 
 def make_record(
-    row: Row, image_dir: Path, style: str, labels: datasets.ClassLabel, catalog: Catalog | None = None
+    row: Row,
+    image_dir: Path,
+    style: str,
+    labels: datasets.ClassLabel,
+    catalog: Catalog | None = None,
+    domain: Domain | None = None,
 ) -> dict:
     """The stored record of one row: id, embedded image bytes, conversations, breed, source.
 
-    ``catalog`` says what is known of the labels (default: the built-in catalogue).
+    ``catalog`` says what is known of the labels (default: the built-in catalogue), ``domain``
+    gives the conversations' words (default: the cat domain).
 
     ``breed`` is the ClassLabel index, ready for Arrow; the image ``path`` is the file name only,
     as ``datasets`` itself stores embedded images. A file whose bytes are no longer the ones
@@ -212,7 +220,7 @@ def make_record(
             "bytes": data,
             "path": row.source.rsplit("/", 1)[-1],
         },
-        "conversations": render(row.breed, style, key=row.id, catalog=catalog),
+        "conversations": render(row.breed, style, key=row.id, catalog=catalog, domain=domain),
         "breed": labels.str2int(row.breed),
         "source": row.source,
     }

@@ -4,7 +4,8 @@ The YAML front matter is what the Hub and ``load_dataset`` read: ``configs`` map
 its Parquet shards, ``dataset_info`` carries the features and split sizes (written with
 ``datasets``' own serializer, so it reads back as the exact features). The body is for people:
 what the data is for, how to load it, what is in each split, how it was built and what was left
-out. The text depends only on the report, so the same build gives the same bytes.
+out. The text depends only on the report and the build's domain (its title, tags and first
+sentence: :mod:`~cat_breeds_vlm.labels.domain`), so the same build gives the same bytes.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks
     import datasets
     from huggingface_hub import DatasetCardData
 
+    from ..labels.domain import Domain
+
 CARD_NAME = "README.md"
 CHART_NAME = "class_distribution.png"
 
 TASK_CATEGORIES = ["image-text-to-text", "visual-question-answering", "image-classification"]
-TAGS = ["cats", "cat-breeds", "vision-language", "conversations", "llava"]
-PRETTY_NAME = "Cat breeds VLM"
+#: The tags of a domain that names none.
+TAGS = ["vision-language", "conversations", "llava"]
 
 # The Hub's size_categories buckets: (upper bound, label), in increasing order.
 _SIZE_BUCKETS: tuple[tuple[int, str], ...] = (
@@ -67,23 +70,31 @@ def size_category(rows: int) -> str:
     return "n>1B"
 
 
-def card_metadata(report: dict[str, Any], features: datasets.Features) -> DatasetCardData:
-    """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``."""
+def _domain(domain: Domain | None) -> Domain:
+    from ..labels.domain import default_domain
+
+    return default_domain() if domain is None else domain
+
+
+def card_metadata(report: dict[str, Any], features: datasets.Features, domain: Domain | None = None) -> DatasetCardData:
+    """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``;
+    the title and tags are ``domain``'s (default: the cat domain's)."""
     import datasets
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCardData
 
+    domain = _domain(domain)
     splits = split_names(report)
     # priority rows are copies of train rows: the distinct examples are train + val + test.
     examples = sum(report["splits"][s]["rows"] for s in splits if s != "priority")
     card_data = DatasetCardData(
-        pretty_name=PRETTY_NAME,
+        pretty_name=domain.title_or_default,
         # The licence the build was given (--license); "unknown" claims nothing about the photos.
         license=report["settings"].get("license") or DEFAULT_LICENSE,
         language=["en"],
         task_categories=TASK_CATEGORIES,
         size_categories=[size_category(examples)],
-        tags=TAGS,
+        tags=list(domain.tags) or TAGS,
         configs=[
             {
                 "config_name": "default",
@@ -106,12 +117,13 @@ def card_metadata(report: dict[str, Any], features: datasets.Features) -> Datase
     return card_data
 
 
-def render_card(report: dict[str, Any], features: datasets.Features) -> str:
-    """The full README.md text (YAML front matter and body) for a build report."""
+def render_card(report: dict[str, Any], features: datasets.Features, domain: Domain | None = None) -> str:
+    """The full README.md text (YAML front matter and body) for a build report and its domain."""
     from huggingface_hub import DatasetCard
 
+    domain = _domain(domain)
     sections = [
-        _intro(report),
+        _intro(report, domain),
         _load_section(),
         _fields_section(),
         _splits_section(report),
@@ -122,27 +134,29 @@ def render_card(report: dict[str, Any], features: datasets.Features) -> str:
         licence_section(report["settings"]),
     ]
     body = "\n\n".join(sections) + "\n"
-    card = DatasetCard(f"---\n{card_metadata(report, features).to_yaml()}\n---\n\n{body}")
+    card = DatasetCard(f"---\n{card_metadata(report, features, domain).to_yaml()}\n---\n\n{body}")
     return str(card)
 
 
-def write_card(folder: Path, report: dict[str, Any], features: datasets.Features) -> None:
+def write_card(folder: Path, report: dict[str, Any], features: datasets.Features, domain: Domain | None = None) -> None:
     """Write the card as ``folder/README.md`` (atomically)."""
-    write_text_atomic(Path(folder) / CARD_NAME, render_card(report, features))
+    write_text_atomic(Path(folder) / CARD_NAME, render_card(report, features, domain))
 
 
 # --- body sections, top to bottom ---------------------------------------------------------------
 
 
-def _intro(report: dict[str, Any]) -> str:
+def _intro(report: dict[str, Any], domain: Domain) -> str:
     oversample = report["settings"]["priority_oversample"]
+    first = domain.intro or (
+        f"Labelled {domain.noun} photos as a vision-language fine-tuning set: each row is one photo and a\n"
+        f"short conversation (`<image>` question, answer) that names the {domain.noun}'s {domain.label_word}."
+    )
     return "\n".join(
         [
-            f"# {PRETTY_NAME}",
+            f"# {domain.title_or_default}",
             "",
-            "Labelled cat photos as a vision-language fine-tuning set: each row is one photo and a",
-            "short conversation (`<image>` question, answer) that names the cat's breed, coat pattern",
-            "or domestic type. It is made for fine-tuning and evaluating a vision-language model",
+            first + " It is made for fine-tuning and evaluating a vision-language model",
             f"(LLaVA, TRL, Fireworks) on telling {len(report['breeds'])} labels apart.",
             "",
             "The splits cannot leak: a photo (with its byte-identical copies, every photo of the same",

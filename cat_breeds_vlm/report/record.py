@@ -23,8 +23,9 @@ if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
 GENERATOR = "cat_breeds_vlm"
 REPORT_NAME = "build.json"
 #: The report's layout version. Reports without ``format`` were written before it existed:
-#: only :data:`CORE_KEYS` are sure to be there.
-FORMAT_VERSION = 1
+#: only :data:`CORE_KEYS` are sure to be there. Format 2 builds carry their domain file
+#: (``domain_file``): a reader that knows no domains would read their answers with cat words.
+FORMAT_VERSION = 2
 #: Keys every report has had, with their JSON type: without one a report cannot be read.
 CORE_KEYS: dict[str, type] = {"breeds": list, "splits": dict, "counts": dict}
 #: Keys a report of the current format has; an older report may lack them (not recorded).
@@ -39,6 +40,8 @@ RECORDED_KEYS: dict[str, type] = {
     "capped": dict,
     "empty_folders": list,
 }
+#: Keys a report has from format 2 on (an older one was built with the cat domain).
+DOMAIN_KEYS: dict[str, type] = {"domain_file": str}
 _JSON_NAMES = {
     dict: "an object",
     list: "a list",
@@ -59,8 +62,8 @@ def make_report(
     """The build report of one build; ``shards`` maps each written split to its shard sizes.
 
     ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
-    ``labels`` adds ``label_file`` (the label file the build carries) and ``uncatalogued``
-    (labels in no catalogue, worded neutrally).
+    ``labels`` adds ``label_file`` and ``domain_file`` (the label and domain files the build
+    carries) and ``uncatalogued`` (labels in no catalogue, worded neutrally).
     """
     plan = prepared.plan
     written = plan.written_splits
@@ -144,8 +147,8 @@ def check_report(report: dict, where: str | Path) -> dict:
             f"{where} has format {version}, newer than this cat_breeds_vlm reads"
             f" ({FORMAT_VERSION}): upgrade the package (pip install -U cat_breeds_vlm)"
         )
-    required = {**CORE_KEYS, **(RECORDED_KEYS if version >= 1 else {})}
-    for key, kind in {**CORE_KEYS, **RECORDED_KEYS}.items():
+    required = {**CORE_KEYS, **(RECORDED_KEYS if version >= 1 else {}), **(DOMAIN_KEYS if version >= 2 else {})}
+    for key, kind in {**CORE_KEYS, **RECORDED_KEYS, **DOMAIN_KEYS}.items():
         if key not in report:
             if key in required:
                 raise UserError(f"{where}: key {key!r} is missing")
