@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from domain_fixtures import DOMAINS, domain_and_catalog
 
 import cat_breeds_vlm.labels.catalog as catalog_module
 from cat_breeds_vlm.labels.articles import with_article
@@ -42,11 +43,17 @@ def test_catalog_covers_exactly_the_real_labels() -> None:
     assert set(DEFAULT_PRIORITY_BREEDS) <= set(CATALOG)
 
 
-@pytest.mark.parametrize("label", sorted(CATALOG))
-def test_entry_is_well_formed(label: str) -> None:
-    info = CATALOG[label]
+#: Every entry of every domain's catalogue (the shipped ones and the user's flower file).
+ENTRIES = [(name, label) for name in DOMAINS for label in sorted(domain_and_catalog(name)[1])]
+
+
+@pytest.mark.parametrize(("domain", "label"), ENTRIES)
+def test_entry_is_well_formed(domain: str, label: str) -> None:
+    words, catalog = domain_and_catalog(domain)
+    info = catalog[label]
     assert info.label == label
-    assert info.kind in KINDS
+    assert info.kind in words.kind_names
+    assert domain != "cats" or info.kind in KINDS
     assert info.display and info.display == info.display.strip()
     assert info.description.startswith(("A ", "An ", "One "))
     assert info.description.endswith(".") and "  " not in info.description
@@ -62,11 +69,13 @@ def test_kinds_follow_what_the_labels_name() -> None:
     assert kinds["Sphynx - Hairless Cat"] == kinds["Abyssinian"] == "breed"
 
 
-def test_no_name_points_to_two_labels() -> None:
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_no_name_points_to_two_labels(domain: str) -> None:
+    words, catalog = domain_and_catalog(domain)
     owner: dict[tuple[str, ...], str] = {}
-    for info in CATALOG.values():
+    for info in catalog.values():
         for name in info.names:
-            assert owner.setdefault(tokens(name), info.label) == info.label, name
+            assert owner.setdefault(tokens(name, words.filler), info.label) == info.label, name
 
 
 def test_display_names_for_odd_labels() -> None:
@@ -125,9 +134,10 @@ def test_with_article(phrase: str, expected: str) -> None:
     assert with_article(phrase) == expected
 
 
-def test_with_article_is_right_for_every_display_name() -> None:
-    for label, info in CATALOG.items():
-        article = "an" if info.display.startswith(("A", "E", "O")) else "a"
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_with_article_is_right_for_every_display_name(domain: str) -> None:
+    for label, info in domain_and_catalog(domain)[1].items():
+        article = "an" if info.display.lower().startswith(("a", "e", "i", "o")) else "a"
         assert with_article(info.display) == f"{article} {info.display}", label
 
 

@@ -1,12 +1,14 @@
 """Conversation templates: every template rendered for every label of the catalogue (and for
 labels a user adds, and one in no catalogue) is grammatical, natural and true to the label's
-kind; rows follow the data contract; wordings are stable and varied."""
+kind; rows follow the data contract; wordings are stable and varied. The wording rules are
+checked for every shipped domain and for a domain file a user writes (flowers)."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from domain_fixtures import DOMAINS, domain_and_catalog
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import IMAGE_TOKEN
@@ -22,6 +24,7 @@ from cat_breeds_vlm.labels.conversations import (
     render,
     template_fields,
 )
+from cat_breeds_vlm.labels.domain import Domain, default_domain
 from cat_breeds_vlm.labels.parse import parse_breed, tokens
 
 # The built-in labels, plus the kinds of entry a user's label file brings: a breed, a coat
@@ -36,6 +39,15 @@ CATALOG = Catalog(
 )
 UNCATALOGUED = "Ginger Ninja"
 LABELS = [*CATALOG, UNCATALOGUED]
+#: Each domain with the catalogue its labels are rendered with (cats: with the entries above).
+CASES: dict[str, tuple[Domain, Catalog]] = {
+    "cats": (default_domain(), CATALOG),
+    **{name: domain_and_catalog(name) for name in DOMAINS if name != "cats"},
+}
+#: Every (domain, label) rendered: each domain's labels and one label in no catalogue.
+DOMAIN_LABELS = [(name, label) for name, (_, catalog) in CASES.items() for label in [*catalog, UNCATALOGUED]]
+#: Words that name a kind in a neutral sentence, by domain.
+KIND_WORDS_OF = {"dogs": re.compile(r"\bbreeds?\b", re.I), "flowers": re.compile(r"\bspecies\b", re.I)}
 KEYS = [f"{n}_1.jpg" for n in range(100)]
 FILLER_OPENINGS = ("Sure", "Of course", "Certainly", "Absolutely", "Here is", "Here's", "Okay", "OK", "Well", "Great")
 # Words that name a kind ("kind of cat" and "type of cat" are everyday words, not a kind).
@@ -48,32 +60,49 @@ _BREED_DENIALS = re.compile(
 )
 
 
-def _info(label: str) -> LabelInfo:
-    return CATALOG.info(label)
+def _info(label: str, domain: str = "cats") -> LabelInfo:
+    return CASES[domain][1].info(label)
 
 
-def _fill(templates, label: str) -> list[str]:
-    fields = template_fields(label, CATALOG)
+def _fill(templates, label: str, domain: str = "cats") -> list[str]:
+    fields = template_fields(label, CASES[domain][1], CASES[domain][0])
     return [template.format(**fields) for template in templates]
 
 
-def _first_answers(label: str) -> list[str]:
-    return _fill(ANSWERS[_info(label).kind], label)
+def _answers_of(label: str, domain: str) -> tuple[str, ...]:
+    words, kind = CASES[domain][0], _info(label, domain).kind
+    return words.unknown_answers if kind == UNKNOWN else words.kind_map[kind].answers
 
 
-def _follow_ups(label: str) -> list[str]:
+def _first_answers(label: str, domain: str = "cats") -> list[str]:
+    return _fill(_answers_of(label, domain), label, domain)
+
+
+def _follow_ups(label: str, domain: str = "cats") -> list[str]:
     """The follow-up answers; none for a label without a description."""
-    return _fill(TRAIT_ANSWERS, label) if _info(label).description else []
+    answers = CASES[domain][0].follow_up_answers
+    return _fill(answers, label, domain) if _info(label, domain).description else []
 
 
-def _questions(label: str) -> list[str]:
-    first = NEUTRAL_QUESTIONS if _info(label).kind == UNKNOWN else QUESTIONS
-    return _fill(first, label) + (_fill(TRAIT_QUESTIONS, label) if _info(label).description else [])
+def _follow_up_questions(label: str, domain: str = "cats") -> list[str]:
+    questions = CASES[domain][0].follow_up_questions
+    return _fill(questions, label, domain) if _info(label, domain).description else []
 
 
-def name_count(text: str, names) -> int:
+def _questions(label: str, domain: str = "cats") -> list[str]:
+    words = CASES[domain][0]
+    first = words.neutral_questions if _info(label, domain).kind == UNKNOWN else words.questions
+    return _fill(first, label, domain) + _follow_up_questions(label, domain)
+
+
+def _filler(domain: str) -> frozenset[str]:
+    return CASES[domain][0].filler
+
+
+def name_count(text: str, names, filler: frozenset[str] | None = None) -> int:
     """How many times ``text`` names one of ``names`` (longest first, as the parser reads)."""
-    words, phrases = tokens(text), {tokens(name) for name in names}
+    filler = default_domain().filler if filler is None else filler
+    words, phrases = tokens(text, filler), {tokens(name, filler) for name in names}
     sizes = sorted({len(p) for p in phrases}, reverse=True)
     count, i = 0, 0
     while i < len(words):
@@ -110,38 +139,55 @@ def test_the_checks_catch_the_mistakes_they_are_for() -> None:
     assert name_count("This is an Extra-Toes Cat.", extra_toes) == 1
 
 
-@pytest.mark.parametrize("label", LABELS)
-def test_every_text_is_grammatical(label: str) -> None:
-    for text in _first_answers(label) + _follow_ups(label) + _questions(label):
+@pytest.mark.parametrize(("domain", "label"), DOMAIN_LABELS)
+def test_every_text_is_grammatical(domain: str, label: str) -> None:
+    for text in _first_answers(label, domain) + _follow_ups(label, domain) + _questions(label, domain):
         assert not _grammar_problems(text), text
 
 
-@pytest.mark.parametrize("label", LABELS)
-def test_first_answers_name_the_label_once_and_parse_back_to_it(label: str) -> None:
-    for text in _first_answers(label):
-        assert name_count(text, _info(label).names) == 1, text
-        assert parse_breed(text, LABELS, CATALOG) == label, text
+@pytest.mark.parametrize(("domain", "label"), DOMAIN_LABELS)
+def test_first_answers_name_the_label_once_and_parse_back_to_it(domain: str, label: str) -> None:
+    labels = [*CASES[domain][1], UNCATALOGUED]
+    for text in _first_answers(label, domain):
+        assert name_count(text, _info(label, domain).names, _filler(domain)) == 1, text
+        assert parse_breed(text, labels, CASES[domain][1], _filler(domain)) == label, text
 
 
-@pytest.mark.parametrize("label", LABELS)
-def test_follow_up_answers_never_repeat_the_label(label: str) -> None:
-    info = _info(label)
-    for text in _follow_ups(label):
-        assert name_count(text, [info.label, info.display]) <= 1, text
+@pytest.mark.parametrize(("domain", "label"), DOMAIN_LABELS)
+def test_follow_up_answers_never_repeat_the_label(domain: str, label: str) -> None:
+    info = _info(label, domain)
+    for text in _follow_ups(label, domain):
+        assert name_count(text, [info.label, info.display], _filler(domain)) <= 1, text
         assert text.endswith(info.description[1:]), text
 
 
-@pytest.mark.parametrize("label", LABELS)
-def test_questions_never_name_a_label(label: str) -> None:
-    every_name = [name for other in LABELS for name in _info(other).names]
-    for text in _questions(label):
-        assert name_count(text, every_name) == 0, text
+@pytest.mark.parametrize(("domain", "label"), DOMAIN_LABELS)
+def test_questions_never_name_a_label(domain: str, label: str) -> None:
+    every_name = [name for other in [*CASES[domain][1], UNCATALOGUED] for name in _info(other, domain).names]
+    for text in _questions(label, domain):
+        assert name_count(text, every_name, _filler(domain)) == 0, text
 
 
-@pytest.mark.parametrize("label", LABELS)
-def test_no_stock_filler_openings(label: str) -> None:
-    for text in _first_answers(label) + _follow_ups(label):
+@pytest.mark.parametrize(("domain", "label"), DOMAIN_LABELS)
+def test_no_stock_filler_openings(domain: str, label: str) -> None:
+    for text in _first_answers(label, domain) + _follow_ups(label, domain):
         assert not text.startswith(FILLER_OPENINGS), text
+
+
+@pytest.mark.parametrize("domain", [name for name in CASES if name != "cats"])
+def test_other_domains_never_say_cat_and_label_in_no_catalogue_neutrally(domain: str) -> None:
+    words, catalog = CASES[domain]
+    assert set(words.neutral_questions) <= set(words.questions)
+    for label in [*catalog, UNCATALOGUED]:
+        for text in _first_answers(label, domain) + _follow_ups(label, domain) + _questions(label, domain):
+            assert not re.search(r"\b(?:cats?|kittens?)\b", text, re.I), text
+    for text in _first_answers(UNCATALOGUED, domain) + _questions(UNCATALOGUED, domain):
+        assert not KIND_WORDS_OF[domain].search(text), text
+    for text in _first_answers(UNCATALOGUED, domain):
+        extra = set(tokens(text, words.filler)) - set(tokens(UNCATALOGUED, words.filler))
+        assert extra <= {"this", "is", "labelled", "label", "for", "i", "would", "photo", "shows", "my", "answer"}, text
+    for key in KEYS[:20]:
+        assert len(render(UNCATALOGUED, "detailed", key, catalog, words)) == 2  # no fact to add
 
 
 @pytest.mark.parametrize("label", [label for label in LABELS if _info(label).kind != "breed"])
@@ -180,13 +226,13 @@ def test_each_list_offers_several_wordings() -> None:
 
 
 @pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("label", LABELS)
-def test_rows_follow_the_data_contract(label: str, style: str) -> None:
-    possible_answers = set(_first_answers(label) + _follow_ups(label))
-    possible_questions = set(_questions(label))
-    follow_up = style == "detailed" and bool(_info(label).description)
+@pytest.mark.parametrize(("domain", "label"), DOMAIN_LABELS)
+def test_rows_follow_the_data_contract(domain: str, label: str, style: str) -> None:
+    possible_answers = set(_first_answers(label, domain) + _follow_ups(label, domain))
+    possible_questions = set(_questions(label, domain))
+    follow_up = style == "detailed" and bool(_info(label, domain).description)
     for key in KEYS[:5]:
-        turns = render(label, style, key, CATALOG)
+        turns = render(label, style, key, CASES[domain][1], CASES[domain][0])
         assert len(turns) == (4 if follow_up else 2)
         assert [t["from"] for t in turns] == ["human", "gpt"] * (len(turns) // 2)
         assert set(turns[0]) == {"from", "value"}

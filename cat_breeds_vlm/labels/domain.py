@@ -19,6 +19,7 @@ The file, top to bottom (every template is a Python format string)::
     plural = "dogs"                      # default: noun + "s"
     young = "puppy"                      # optional, with young_plural
     label_word = "breed"                 # required: what a label is called
+    label_word_plural = "breeds"         # default: label_word + "s"
 
     [card]                               # the dataset card's title, tags and first sentence
     title = "Dog breeds VLM"
@@ -128,6 +129,7 @@ class Domain:
     kinds: tuple[Kind, ...]
     young: str = ""
     young_plural: str = ""
+    label_word_plural: str = ""
     extra_filler: tuple[str, ...] = ()
     priority: tuple[str, ...] = ()
     title: str = ""
@@ -150,13 +152,13 @@ class Domain:
     @property
     def filler(self) -> frozenset[str]:
         """The words the answer parser ignores: articles, the subject's words, ``parser.filler``."""
-        words = (self.noun, self.plural, self.young, self.young_plural, self.label_word, self.label_word + "s")
+        words = (self.noun, self.plural, self.young, self.young_plural, self.label_word, self.label_word_plural)
         return ARTICLES | {w.lower() for w in (*words, *self.extra_filler) if w and _WORD.match(w.lower())}
 
     @property
     def title_or_default(self) -> str:
         """The card's title: ``card.title``, else one made of the subject's words."""
-        return self.title or f"{self.noun.capitalize()} {self.label_word}s VLM"
+        return self.title or f"{self.noun.capitalize()} {self.label_word_plural} VLM"
 
 
 def load_domain(spec: str | os.PathLike[str] | Domain | None = None) -> Domain:
@@ -340,6 +342,7 @@ class _Reader:
             kinds=tuple(kinds.values()),
             young=self.words(("subject", "young")),
             young_plural=self.words(("subject", "young_plural")),
+            label_word_plural=self.words(("subject", "label_word_plural")) or label_word + "s",
             extra_filler=tuple(w.lower() for w in self.strings(("parser", "filler"))),
             priority=self.strings(("priority",)),
             title=self.words(("card", "title")),
