@@ -80,10 +80,11 @@ def domain_option() -> Callable[[F], F]:
 def _check_domain(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         from ..errors import UserError
+        from ..labels.catalog import domain_catalog
         from ..labels.domain import load_domain
 
         try:
-            load_domain(value)
+            domain_catalog(load_domain(value))  # its catalogue too: its kinds must be the domain's
         except UserError as err:
             raise click.BadParameter(str(err), ctx, param) from None
     return value

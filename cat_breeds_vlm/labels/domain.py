@@ -268,16 +268,16 @@ class _Reader:
                 raise self.fail(
                     (*keys, i), f"not a valid template ({err}; write {{{{ and }}}} for braces)", template
                 ) from None
+            naming = sum(name in LABEL_FIELDS for name in used)
+            if label == "never" and naming:
+                raise self.fail((*keys, i), "names the label; a question never does", template)
             for name in used:
                 if name not in allowed:
-                    choices = ", ".join("{" + f + "}" for f in allowed)
-                    raise self.fail((*keys, i), f"{{{name}}} is not a field here (use {choices})", template)
-            naming = sum(name in LABEL_FIELDS for name in used)
+                    choices = f"use {', '.join('{' + f + '}' for f in allowed)}" if allowed else "it takes none"
+                    raise self.fail((*keys, i), f"{{{name}}} is not a field here ({choices})", template)
             if label == "once" and naming != 1:
                 problem = "has no label placeholder" if not naming else "names the label more than once"
                 raise self.fail((*keys, i), f"{problem} (use one of {{display}}, {{a_display}}, {{label}})", template)
-            if label == "never" and naming:
-                raise self.fail((*keys, i), "names the label; a question never does", template)
         return values
 
     def kinds(self) -> dict[str, Kind]:
