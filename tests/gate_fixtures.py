@@ -46,9 +46,11 @@ def damage_jpeg(data: bytes, where: float, length: int = 200) -> bytes:
 def make_unusable_files(root: Path, breed: str = "Abyssinian") -> dict[str, str]:
     """Files that decode (or are real images) but must not reach a split; kinds: :data:`UNUSABLE_REASONS`.
 
-    The corrupt JPEGs are ones that Pillow loads without a word, with garbage below the damage.
+    The corrupt JPEGs are ones that Pillow loads without a word, with garbage below the damage;
+    their picture is the same in whatever folder they are planted (where damage makes libjpeg
+    complain depends on the picture).
     """
-    photo = render_photo(f"unusable/{breed}")
+    photo = render_photo("unusable/Abyssinian")
     rng = np.random.default_rng(0)
     near_solid = np.full((225, 300, 3), (120, 140, 160), np.int16) + rng.integers(-2, 3, (225, 300, 3))
     small = {"size": (64, 48)}

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from pathlib import Path
 import datasets
 import pytest
 from conftest import SMALL_COUNTS, make_small_tree
+from domain_fixtures import DOMAINS, domain_spec, relabel
 from tree_fixtures import garble
 
 from cat_breeds_vlm.errors import UserError
@@ -22,6 +24,7 @@ from cat_breeds_vlm.features import make_features
 from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
+from cat_breeds_vlm.pipeline.plan import pet_id
 from cat_breeds_vlm.pipeline.scan import Walk, scan
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.pipeline.verify import VerdictCache, verify_all
@@ -32,6 +35,34 @@ SPLITS = ("train", "val", "test", "priority")
 @pytest.fixture(scope="module")
 def loaded(small_build):
     return datasets.load_dataset(str(small_build))
+
+
+@pytest.fixture(scope="module", params=DOMAINS)
+def domain_build(request, small_tree, small_build, tmp_path_factory):
+    """(domain, planted files, build folder, loaded build) of the small tree under each domain's
+    labels (the same photos in folders of the domain's names), built with that domain."""
+    name = request.param
+    if name == "cats":
+        return name, small_tree[1], small_build, datasets.load_dataset(str(small_build))
+    root = tmp_path_factory.mktemp(f"tree-{name}") / "images"
+    shutil.copytree(small_tree[0], root)
+    for folder in list(root.iterdir()):
+        if folder.is_dir() and relabel(name, folder.name) != folder.name:
+            folder.rename(root / relabel(name, folder.name))
+    planted = {key: _relabelled(name, value) for key, value in small_tree[1].items()}
+    out = tmp_path_factory.mktemp(f"build-{name}") / "ds"
+    build_folder(root, out, CatBreedsVLMConfig(domain=domain_spec(name)), progress=False, command="test build")
+    return name, planted, out, datasets.load_dataset(str(out))
+
+
+def _relabelled(domain: str, planted):
+    """Planted sources (a path, or a list, tuple or dict of them) with the domain's folder names."""
+    if isinstance(planted, str):
+        folder, _, rest = planted.partition("/")
+        return f"{relabel(domain, folder)}/{rest}" if rest else planted
+    if isinstance(planted, dict):
+        return {_relabelled(domain, key): value for key, value in planted.items()}
+    return type(planted)(_relabelled(domain, item) for item in planted)
 
 
 def image_sha(row) -> str:
@@ -88,13 +119,15 @@ def test_features_and_rows_follow_the_contract(loaded):
             assert [t["from"] for t in conv] == ["human", "gpt"] * (len(conv) // 2)
 
 
-def test_no_photo_in_two_splits_and_pets_stay_together(loaded):
+def test_no_photo_in_two_splits_and_pets_stay_together(domain_build):
+    loaded = domain_build[3]
     where_sha: dict[str, set[str]] = defaultdict(set)
     where_pet: dict[str, set[str]] = defaultdict(set)
     for split in ("train", "val", "test"):
         for row in raw(loaded[split]):
             where_sha[image_sha(row)].add(split)
-            where_pet[pet_of(row["source"])].add(split)
+            if pet_id(row["source"]) is not None:  # "odd_cmyk.jpg" names no pet: each is its own photo
+                where_pet[pet_id(row["source"])].add(split)
     assert all(len(s) == 1 for s in where_sha.values())
     assert all(len(s) == 1 for s in where_pet.values())
 
@@ -103,8 +136,9 @@ def pet_of(source: str) -> str:
     return source.rsplit("/", 1)[1].rsplit("_", 1)[0]
 
 
-def test_per_breed_val_test_presence_and_ratio(loaded, small_build):
+def test_per_breed_val_test_presence_and_ratio(domain_build):
     """Breeds with 3+ independent pets reach val and test; the rest are train only, and reported."""
+    domain, _, small_build, loaded = domain_build
     report = json.loads((small_build / "build.json").read_text())
     names = loaded["train"].features["breed"].names
     counts = {s: Counter(names[b] for b in loaded[s]["breed"]) for s in ("val", "test")}
@@ -120,8 +154,9 @@ def test_per_breed_val_test_presence_and_ratio(loaded, small_build):
                 assert abs(counts[split][breed] - 0.1 * n) <= 1
         if not (counts["val"][breed] and counts["test"][breed]):
             assert breed in report["too_small"]
-    assert "York Chocolate" in report["too_small"]
-    assert counts["val"]["York Chocolate"] == counts["test"]["York Chocolate"] == 0
+    york = relabel(domain, "York Chocolate")
+    assert york in report["too_small"]
+    assert counts["val"][york] == counts["test"][york] == 0
 
 
 def test_oversampling_and_priority_split(loaded):
@@ -143,20 +178,21 @@ def test_oversampling_and_priority_split(loaded):
     assert len(york) == 5 and len(set(york)) > 1
 
 
-def test_bad_files_skipped_and_reported(small_tree, small_build, loaded):
-    _, planted = small_tree
+def test_bad_files_skipped_and_reported(domain_build):
+    domain, planted, small_build, loaded = domain_build
     report = json.loads((small_build / "build.json").read_text())
     skipped = {s["source"]: s["reason"] for s in report["skipped"]}
     assert set(skipped) == set(planted["bad"])
-    assert "empty" in skipped["Abyssinian/bad_empty.jpg"]
-    assert "truncated" in skipped["Abyssinian/bad_truncated.jpg"]
-    assert "bomb" in skipped["Abyssinian/bad_bomb.png"]
+    abyssinian, bengal, calico = (relabel(domain, name) for name in ("Abyssinian", "Bengal", "Calico"))
+    assert "empty" in skipped[f"{abyssinian}/bad_empty.jpg"]
+    assert "truncated" in skipped[f"{abyssinian}/bad_truncated.jpg"]
+    assert "bomb" in skipped[f"{abyssinian}/bad_bomb.png"]
     all_sources = {s for split in ("train", "val", "test") for s in loaded[split]["source"]}
     assert set(planted["odd"]) <= all_sources
     assert not set(planted["ignored"]) & all_sources
     assert planted["twin"][1] not in all_sources
-    assert report["duplicates"] == [{"breed": "Bengal", "kept": planted["twin"][0], "dropped": [planted["twin"][1]]}]
-    assert report["conflicts"] == [{"sources": list(planted["conflict"]), "breeds": ["Bengal", "Calico"]}]
+    assert report["duplicates"] == [{"breed": bengal, "kept": planted["twin"][0], "dropped": [planted["twin"][1]]}]
+    assert report["conflicts"] == [{"sources": sorted(planted["conflict"]), "breeds": sorted([bengal, calico])}]
     assert not set(planted["conflict"]) & all_sources
 
 

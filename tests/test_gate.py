@@ -10,6 +10,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
+from domain_fixtures import DOMAINS, domain_spec, relabel
 from gate_fixtures import UNUSABLE_REASONS, make_gate_keepers, make_unusable_files
 from PIL import Image
 from tree_fixtures import garble, make_odd_but_valid_files
@@ -28,20 +29,29 @@ from cat_breeds_vlm.report.record import count_reasons
 GATES_OFF = {"strict_jpeg": False, "min_side": 0, "max_aspect": 0, "min_spread": 0}
 
 
+@pytest.fixture(scope="module", params=DOMAINS)
+def gate_domain(request) -> str:
+    """The domain the gate tree is labelled and built with (the gate holds for all)."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def gate_tree(tmp_path_factory) -> tuple[Path, dict, dict]:
-    """A small tree with every unusable kind and every keeper planted into Abyssinian."""
+def gate_tree(gate_domain, tmp_path_factory) -> tuple[Path, dict, dict]:
+    """A small tree with every unusable kind and every keeper planted into Abyssinian (or the
+    domain's name for that folder)."""
     root = tmp_path_factory.mktemp("gate") / "images"
-    make_tree(root, {"Abyssinian": 6, "Bengal": 6})
-    unusable = make_unusable_files(root)
-    keepers = make_gate_keepers(root) | make_odd_but_valid_files(root)
+    planted_in = relabel(gate_domain, "Abyssinian")
+    make_tree(root, {planted_in: 6, relabel(gate_domain, "Bengal"): 6})
+    unusable = make_unusable_files(root, planted_in)
+    keepers = make_gate_keepers(root, planted_in) | make_odd_but_valid_files(root, planted_in)
     return root, unusable, keepers
 
 
 @pytest.fixture(scope="module")
-def gate_build(gate_tree, tmp_path_factory) -> tuple[Path, dict]:
+def gate_build(gate_domain, gate_tree, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("gate_build") / "ds"
-    report = build_folder(gate_tree[0], out, CatBreedsVLMConfig(), progress=False, command="test")
+    config = CatBreedsVLMConfig(domain=domain_spec(gate_domain))
+    report = build_folder(gate_tree[0], out, config, progress=False, command="test")
     return out, report
 
 
@@ -116,17 +126,18 @@ def test_each_gate_turns_off_and_a_changed_threshold_decodes_nothing(gate_tree, 
     assert {s for s, k in unusable.items() if k == "one_pixel"} <= {i["source"] for i in prepared.skipped}
 
 
-def test_the_cache_keeps_measurements_not_verdicts(gate_tree, gate_build):
+def test_the_cache_keeps_measurements_not_verdicts(gate_domain, gate_tree, gate_build):
     from cat_breeds_vlm.pipeline.scan import scan
 
     root, unusable, _ = gate_tree
     candidates = scan(root).candidates
     cached = VerdictCache().lookup(candidates)
-    tiny = cached["Abyssinian/unusable_one_pixel.jpg"].measured
+    abyssinian = relabel(gate_domain, "Abyssinian")
+    tiny = cached[f"{abyssinian}/unusable_one_pixel.jpg"].measured
     assert (tiny.width, tiny.height, tiny.error) == (1, 1, None)
     assert judge(tiny, GateSettings(min_side=1, min_spread=0)) is None
     assert judge(tiny, GateSettings()).startswith("too small")
-    assert cached["Abyssinian/unusable_corrupt_baseline.jpg"].measured.corrupt
+    assert cached[f"{abyssinian}/unusable_corrupt_baseline.jpg"].measured.corrupt
 
 
 @pytest.mark.parametrize(

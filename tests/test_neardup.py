@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import simplejpeg
 from bundled_photos import bundled_photos
+from domain_fixtures import DOMAINS, domain_spec, relabel
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
 
@@ -30,32 +31,39 @@ ORIGINALS = 12  # pictures copied, each in every way of COPIES
 THRESHOLD = NearDupSettings().near_dup_threshold
 
 
-def _plant_copies(root: Path) -> dict[str, str]:
-    """Copies of the first Bengal photos under new pet ids: {copy source: original source}."""
-    originals = sorted((root / "Bengal").glob("*.jpg"))[:ORIGINALS]
+def _plant_copies(root: Path, breed: str = "Bengal") -> dict[str, str]:
+    """Copies of the first photos of ``breed`` under new pet ids: {copy source: original source}."""
+    originals = sorted((root / breed).glob("*.jpg"))[:ORIGINALS]
     planted = {}
     for number, original in enumerate(originals):
         with Image.open(original) as image:
             picture = image.convert("RGB")
         for index, (name, data) in enumerate(all_copies(picture).items()):
             extension = ".png" if name.startswith("png") else ".jpg"
-            source = f"Bengal/{90_000_000 + number * 100 + index}_1{extension}"  # a pet id of its own
+            source = f"{breed}/{90_000_000 + number * 100 + index}_1{extension}"  # a pet id of its own
             (root / source).write_bytes(data)
-            planted[source] = f"Bengal/{original.name}"
+            planted[source] = f"{breed}/{original.name}"
     return planted
 
 
+@pytest.fixture(scope="module", params=DOMAINS)
+def copies_domain(request) -> str:
+    """The domain the copies tree is labelled and built with (each guarantee holds for all)."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def copies_tree(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+def copies_tree(copies_domain, tmp_path_factory) -> tuple[Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("copies") / "images"
-    make_tree(root, {"Bengal": 40, "Calico": 20, "Abyssinian": 10})
-    return root, _plant_copies(root)
+    make_tree(root, {relabel(copies_domain, b): n for b, n in {"Bengal": 40, "Calico": 20, "Abyssinian": 10}.items()})
+    return root, _plant_copies(root, relabel(copies_domain, "Bengal"))
 
 
 @pytest.fixture(scope="module")
-def copies_build(copies_tree, tmp_path_factory) -> tuple[Path, dict]:
+def copies_build(copies_domain, copies_tree, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("copies_build") / "ds"
-    report = build_folder(copies_tree[0], out, CatBreedsVLMConfig(), num_proc=2, progress=False, command="test")
+    config = CatBreedsVLMConfig(domain=domain_spec(copies_domain))
+    report = build_folder(copies_tree[0], out, config, num_proc=2, progress=False, command="test")
     return out, report
 
 
@@ -101,10 +109,11 @@ def test_groups_list_their_pairs_with_distances_in_the_report_card_and_stats(cop
     assert "Near-duplicate search: threshold" in text and f"({farthest[2]:g})" in text
 
 
-def test_the_same_build_twice_gives_the_same_bytes(copies_tree, copies_build, tmp_path):
+def test_the_same_build_twice_gives_the_same_bytes(copies_domain, copies_tree, copies_build, tmp_path):
     out, _ = copies_build
     again = tmp_path / "again"
-    build_folder(copies_tree[0], again, CatBreedsVLMConfig(), num_proc=1, progress=False, command="test")
+    config = CatBreedsVLMConfig(domain=domain_spec(copies_domain))
+    build_folder(copies_tree[0], again, config, num_proc=1, progress=False, command="test")
     shards = sorted(p.relative_to(out) for p in out.rglob("*.parquet"))
     assert shards and shards == sorted(p.relative_to(again) for p in again.rglob("*.parquet"))
     for shard in shards:

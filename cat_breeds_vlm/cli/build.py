@@ -341,7 +341,7 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
     run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
 
 
-@click.command(short_help="Make a synthetic photo tree (67 cat breeds; --domain: its labels) and build it.")
+@click.command(short_help="Make a synthetic photo tree and build it.")
 @click.option(
     "-o",
     "--output",
