@@ -18,9 +18,16 @@ from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.demo import make_tree
 from cat_breeds_vlm.evaluate.score import catalog_for, domain_for, score
 from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, builtin_catalog, domain_catalog, load_catalog
-from cat_breeds_vlm.labels.domain import DomainFileError, default_domain, load_domain, read_domain, shipped_names
+from cat_breeds_vlm.labels.domain import (
+    DomainFileError,
+    default_domain,
+    load_domain,
+    read_domain,
+    shipped_names,
+    tomllib,
+)
 from cat_breeds_vlm.labels.labelfile import LabelFileError
-from cat_breeds_vlm.labels.parse import FILLER
+from cat_breeds_vlm.labels.parse import FILLER, parse_breed
 
 # The dog tree: three breeds of the dog catalogue and one added by a label file.
 DOG_COUNTS = {"Beagle": 10, "German Shepherd Dog": 10, "Pug": 10, "Yorkshire Terrier": 10}
@@ -72,6 +79,16 @@ def test_a_domain_file_a_user_writes_is_read_with_its_defaults(tmp_path: Path) -
     assert domain_catalog(flowers)["Rose"].display == "rose"  # display = "lower"
     with pytest.raises(LabelFileError, match=r"line 2, kind: 'coat pattern' is not a kind of the flowers domain"):
         load_catalog(_write(tmp_path, "name,display,kind,description,aliases\nTabby,,coat pattern,,\n"), domain=flowers)
+
+
+def test_the_readme_example_is_the_flower_domain_tested_here() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    example = readme.split("A complete domain file for flower photos:\n\n```toml\n", 1)[1].split("```", 1)[0]
+    assert tomllib.loads(example) == tomllib.loads(FLOWERS_TOML)
+    dogs = load_domain("dogs")
+    labels = list(domain_catalog(dogs))
+    for answer in ("It's a Saint Bernard dog", "a St Bernard puppy"):
+        assert parse_breed(answer, labels, domain_catalog(dogs), dogs.filler) == "Saint Bernard"
 
 
 def _write(folder: Path, text: str, name: str = "labels.csv") -> Path:
