@@ -276,3 +276,10 @@ def test_demo_makes_and_builds_a_dog_tree(tmp_path: Path) -> None:
     assert not cat_words(result.output) and not cat_words((out / "README.md").read_text())
     assert "not photos of real dogs" in (out / "README.md").read_text()
     assert json.loads((out / "build.json").read_text())["uncatalogued"] == []
+
+
+def test_demo_refuses_to_build_an_earlier_demo_tree_of_other_labels(tmp_path: Path) -> None:
+    make_tree(tmp_path / "demo" / "images", {"Abyssinian": 3, "Bengal": 3}, seed=1)
+    result = run("demo", "-o", tmp_path / "demo", "--domain", "dogs", "--photos", "50")
+    assert result.exit_code == 1 and "holds an earlier demo's tree of other labels" in result.output
+    assert not (tmp_path / "demo" / "cat_breeds_vlm").exists()

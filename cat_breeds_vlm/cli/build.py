@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import OptionError, SettingsError, friendly_errors
+from ..errors import OptionError, SettingsError, UserError, friendly_errors
 from ..labels.conversations import STYLES
 from ..pipeline.output import DEFAULT_OUT
 from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
@@ -374,6 +374,8 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     counts = demo_counts(domain, photos)
     check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT
+    if images.is_dir() and {p.name for p in images.iterdir() if p.is_dir()} != set(counts):
+        raise UserError(f"{images} holds an earlier demo's tree of other labels: choose another --output")
     if not images.exists():
         click.echo(f"Making about {photos} synthetic photos in {images} ...")
         partial = out / ".images.partial"

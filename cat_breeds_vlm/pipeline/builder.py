@@ -31,8 +31,6 @@ from .stages import Prepared, prepare
 
 __all__ = ["CatBreedsVLM", "CatBreedsVLMConfig", "SettingsError"]
 
-_DESCRIPTION = "Cat photos with breed-naming conversations for vision-language fine-tuning."
-
 
 def code_fingerprint() -> str:
     """A hash of this package's source and data files (domains, catalogues): part of the builder cache key."""
@@ -100,7 +98,12 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         return self.prepared
 
     def _info(self) -> datasets.DatasetInfo:
-        return datasets.DatasetInfo(description=_DESCRIPTION, features=make_features(self._prepare().breeds))
+        domain = self.config.loaded_domain
+        description = (
+            f"{domain.noun.capitalize()} photos with {domain.label_word}-naming conversations"
+            " for vision-language fine-tuning."
+        )
+        return datasets.DatasetInfo(description=description, features=make_features(self._prepare().breeds))
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         self._prepare()
