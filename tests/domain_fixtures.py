@@ -12,7 +12,7 @@ from pathlib import Path
 from cat_breeds_vlm.labels.catalog import Catalog, domain_catalog
 from cat_breeds_vlm.labels.domain import Domain, load_domain
 
-#: A complete domain file a user writes for flower photos (the README's example).
+#: A complete domain file a user writes for flower photos (the example of docs/domains.md).
 FLOWERS_TOML = """\
 catalogue = "flowers.csv"
 

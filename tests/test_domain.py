@@ -81,8 +81,8 @@ def test_a_domain_file_a_user_writes_is_read_with_its_defaults(tmp_path: Path) -
         load_catalog(_write(tmp_path, "name,display,kind,description,aliases\nTabby,,coat pattern,,\n"), domain=flowers)
 
 
-def test_the_readme_example_is_the_flower_domain_tested_here() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+def test_the_docs_example_is_the_flower_domain_tested_here() -> None:
+    readme = (Path(__file__).parents[1] / "docs" / "domains.md").read_text()
     example = readme.split("A complete domain file for flower photos:\n\n```toml\n", 1)[1].split("```", 1)[0]
     assert tomllib.loads(example) == tomllib.loads(FLOWERS_TOML)
     dogs = load_domain("dogs")
