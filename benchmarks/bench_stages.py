@@ -68,14 +68,7 @@ def main() -> None:
 
     stages.plan = capture
     try:
-        prepared = stages.prepare(
-            args.images,
-            config.plan_settings,
-            gate=config.gate_settings,
-            near=config.near_settings,
-            num_proc=args.num_proc,
-            progress=False,
-        )
+        prepared = stages.prepare(args.images, config, num_proc=args.num_proc, progress=False)
     finally:
         stages.plan = planner
 

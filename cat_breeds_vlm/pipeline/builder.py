@@ -88,12 +88,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         if self.prepared is None:
             self.config.validate()  # _info runs inside datasets' __init__: check the settings first
             self.prepared = prepare(
-                Path(self.config.data_dir),
-                self.config.plan_settings,
-                gate=self.config.gate_settings,
-                near=self.config.near_settings,
-                num_proc=default_num_proc(),
-                scanned=self._scanned,
+                Path(self.config.data_dir), self.config, num_proc=default_num_proc(), scanned=self._scanned
             )
         return self.prepared
 
