@@ -82,7 +82,7 @@ def main() -> None:
 
     def tail() -> None:
         with tempfile.TemporaryDirectory() as out:
-            report = make_report(prepared, config.settings(), shards, "bench")
+            report = make_report(prepared, config.recorded(), shards, "bench")
             write_chart(Path(out) / CHART_NAME, report)
             write_card(Path(out), report, make_features(prepared.breeds))
 
