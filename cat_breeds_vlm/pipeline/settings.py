@@ -17,7 +17,6 @@ from pathlib import Path
 from ..declare import CHOICE, FILE, FLAG, INT, NAMES, NUMBER, TEXT, Settings, setting, short_number
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
 from ..labels.conversations import STYLES
-from ..labels.labelfile import LabelFileError
 from ..report.licence import DEFAULT_LICENSE, license_problem
 
 #: A share of photos: from 0 (none) up to, not including, 1.
@@ -79,6 +78,8 @@ class TextSettings(Settings):
 
     def _check_together(self) -> None:
         super()._check_together()
+        from ..labels.labelfile import LabelFileError  # loaded by the catalogue anyway: not at start
+
         try:  # read here, once: a bad label file fails at construction, naming the line
             self._catalog = load_catalog(self.labels)
         except LabelFileError as err:
