@@ -131,7 +131,11 @@ def llava_command(image_folder: Path | None, link_source: Path | None, jsonl: bo
 @click.option("--system", help="A system prompt to put first in every prompt.")
 @friendly_errors
 def trl_command(image_folder: Path | None, link_source: Path | None, system: str | None, **source: Any) -> None:
-    """TRL JSONL: prompt/completion with typed content and an images column of paths."""
+    """TRL JSONL: prompt/completion with typed content and an images column of paths.
+
+    One record per answer: its prompt is the conversation up to it, so with --style detailed
+    builds both the breed answer and the description are trained.
+    """
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
         from ..export.trl import (
@@ -178,7 +182,10 @@ def _export_splits(
         summary = run(data, path, max_side=max_side, num_proc=num_proc, progress=True)
         images = f", {summary.images} image files written" if summary.images else ""
         files = ", ".join(str(f) for f in summary.files)
-        click.echo(f"{split}: {summary.rows} rows, {summary.bytes / 1e6:.1f} MB -> {files}{images}")
+        rows = f"{summary.rows} rows"
+        if summary.source_rows != summary.rows:  # TRL: one record per answer
+            rows = f"{summary.rows} records from {summary.source_rows} rows (one per answer)"
+        click.echo(f"{split}: {rows}, {summary.bytes / 1e6:.1f} MB -> {files}{images}")
         summaries.append(summary)
     return summaries
 

@@ -23,7 +23,7 @@ import contextlib
 import functools
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -122,7 +122,7 @@ class ImageFiles:
 def export_with_image_files(
     dataset: AnyDataset,
     writer: RecordWriter,
-    make_record: Callable[[dict[str, Any], str], Any],
+    make_records: Callable[[dict[str, Any], str], Iterable[Any]],
     *,
     image_folder: str | Path | None = None,
     link_source: str | Path | None = None,
@@ -130,7 +130,8 @@ def export_with_image_files(
     num_proc: int = 1,
     progress: bool = True,
 ) -> ExportSummary:
-    """Export rows whose records name an image file: ``make_record(row, image_path)``.
+    """Export rows whose records name an image file: ``make_records(row, image_path)`` gives a
+    row's records (one for LLaVA, one per answer for TRL).
 
     Images go to ``image_folder`` (default: the folder of the writer's file), or with
     ``link_source`` none is written (see :class:`ImageFiles`). They are encoded in
@@ -144,9 +145,9 @@ def export_with_image_files(
     linking = files.link_source is not None
     columns = tuple(c for c in COLUMNS if c != "image") if linking else COLUMNS
 
-    def emit(row: dict[str, Any]) -> tuple[bytes]:
+    def emit(row: dict[str, Any]) -> list[tuple[bytes]]:
         image_path = files.place(row["id"], row["source"], row.get("image"))
-        return (dump_record(make_record(row, image_path)),)
+        return [(dump_record(record),) for record in make_records(row, image_path)]
 
     convert = functools.partial(prepared_rows, max_side=max_side)
     try:

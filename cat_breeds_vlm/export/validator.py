@@ -108,10 +108,20 @@ def validate(
     else:
         records = _jsonl_records(path, report, progress)
     check = _record_rules(kind, folder)
+    answers = None
+    if kind == "trl":
+        from .trl import AnswerCheck
+
+        answers = AnswerCheck()
     for where, record in records:
         report.rows += 1
-        for message in check(record):
+        problems = list(check(record))
+        for message in problems:
             report.add(where, message)
+        if answers is not None and not problems:
+            answers.add(where, record)
+    for where, message in answers.problems() if answers is not None else ():
+        report.add(where, message)
     if kind == "fireworks":
         from . import fireworks
 
