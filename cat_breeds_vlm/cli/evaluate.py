@@ -239,8 +239,8 @@ def _check_score_arguments(dataset: str, predictions: Path) -> None:
     folder, or nothing there."""
     if not predictions.is_file() and Path(dataset).is_file():
         raise UserError(
-            f"the arguments are the wrong way round: {dataset} is a file and {predictions} is not; DATASET comes"
-            f" first: `cat-breeds-vlm score {predictions} {dataset}`"
+            f"the arguments are the wrong way round ({dataset} is a file, so it must be PREDICTIONS; DATASET comes"
+            f" first): `cat-breeds-vlm score {predictions} {dataset}`"
         )
     if predictions.is_dir():
         raise UserError(f"{predictions} is a folder: PREDICTIONS is the JSONL file `predict` wrote")
