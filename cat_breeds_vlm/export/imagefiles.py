@@ -23,7 +23,7 @@ import contextlib
 import functools
 import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -122,16 +122,17 @@ class ImageFiles:
 def export_with_image_files(
     dataset: AnyDataset,
     writer: RecordWriter,
-    make_records: Callable[[dict[str, Any], str], Iterable[Any]],
+    make_record: Callable[[dict[str, Any], str], Any],
     *,
     image_folder: str | Path | None = None,
     link_source: str | Path | None = None,
+    several: bool = False,
     max_side: int | None = None,
     num_proc: int = 1,
     progress: bool = True,
 ) -> ExportSummary:
-    """Export rows whose records name an image file: ``make_records(row, image_path)`` gives a
-    row's records (one for LLaVA, one per answer for TRL).
+    """Export rows whose records name an image file: ``make_record(row, image_path)``, or with
+    ``several`` a list of the row's records (TRL's: one per answer).
 
     Images go to ``image_folder`` (default: the folder of the writer's file), or with
     ``link_source`` none is written (see :class:`ImageFiles`). They are encoded in
@@ -147,7 +148,8 @@ def export_with_image_files(
 
     def emit(row: dict[str, Any]) -> list[tuple[bytes]]:
         image_path = files.place(row["id"], row["source"], row.get("image"))
-        return [(dump_record(record),) for record in make_records(row, image_path)]
+        made = make_record(row, image_path)
+        return [(dump_record(record),) for record in (made if several else [made])]
 
     convert = functools.partial(prepared_rows, max_side=max_side)
     try:

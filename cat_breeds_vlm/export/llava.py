@@ -54,12 +54,8 @@ def export_llava(
     writer = RecordWriter(Path(path), array=not jsonl)
     options: dict[str, Any] = {"max_side": max_side, "num_proc": num_proc, "progress": progress}
     return export_with_image_files(
-        dataset, writer, _one_record, image_folder=image_folder, link_source=link_source, **options
+        dataset, writer, llava_record, image_folder=image_folder, link_source=link_source, **options
     )
-
-
-def _one_record(row: dict[str, Any], image_path: str) -> list[dict[str, Any]]:
-    return [llava_record(row, image_path)]
 
 
 def record_problems(record: Any, image_folder: Path) -> Iterator[str]:

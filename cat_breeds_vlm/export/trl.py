@@ -121,7 +121,7 @@ def export_trl(
     writer = RecordWriter(Path(path))
     options: dict[str, Any] = {"max_side": max_side, "num_proc": num_proc, "progress": progress}
     return export_with_image_files(
-        dataset, writer, make_records, image_folder=image_folder, link_source=link_source, **options
+        dataset, writer, make_records, image_folder=image_folder, link_source=link_source, several=True, **options
     )
 
 
