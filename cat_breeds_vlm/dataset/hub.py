@@ -144,7 +144,7 @@ def push(
     except HFValidationError as err:
         raise UserError(f"invalid repo id {repo_id!r}: {one_line(err)}") from None
     api = api or HfApi(library_name=GENERATOR, library_version=__version__)
-    with hub_errors(f"cannot push to {repo_id}", token):
+    with hub_errors(f"cannot push to {repo_id}", token, reading=False):
         repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True, token=token)
         full_id = getattr(repo_url, "repo_id", None) or repo_id
         is_private = _check_visibility(api, full_id, private, token)
@@ -196,11 +196,12 @@ def default_message(report: dict[str, Any]) -> str:
 
 
 @contextmanager
-def hub_errors(what: str, token: str | None, *, reading: bool = False) -> Iterator[None]:
+def hub_errors(what: str, token: str | None, *, reading: bool = True) -> Iterator[None]:
     """Turn a network or Hub error into a one-line :class:`UserError`, with any token scrubbed.
 
     A request that got no answer names the Hub's address and the next steps
-    (:func:`.network.unreachable`; ``reading``: the local cache may serve instead).
+    (:func:`.network.unreachable`; ``reading``, true but for a push: the local cache may serve
+    instead).
     """
     try:
         yield

@@ -233,7 +233,7 @@ def hub_file(repo_id: str, name: str, token: str | None = None) -> Path | None:
     from .hub import hub_errors
 
     # It answered a moment ago: a network error now is a passing fault, said as one line.
-    with hub_errors(f"cannot read {name} of {repo_id} from the Hub", token, reading=True):
+    with hub_errors(f"cannot read {name} of {repo_id} from the Hub", token):
         try:
             return Path(huggingface_hub.hf_hub_download(repo_id, name, repo_type="dataset", token=token))
         except LocalEntryNotFoundError:
