@@ -1,8 +1,9 @@
 """The README's local commands, run as written, in order, each on what the one before it wrote.
 
-Every ``cat-breeds-vlm`` line of the README's shell blocks that needs no network or model
-server (all but ``push``, ``predict`` and ``demo``) runs in a folder holding a small synthetic
-tree at ``data/images``, as the README's examples assume, with nothing renamed in between.
+Every ``cat-breeds-vlm`` line of the shell blocks of the README, then of the guide to the
+commands (``docs/commands.md``: every export and its ``validate``), that needs no network or
+model server (all but ``push``, ``predict`` and ``demo``) runs in a folder holding a small
+synthetic tree at ``data/images``, as the examples assume, with nothing renamed in between.
 ``predict`` is stood in for by a predictions file of 8 answers (as ``predict --limit 8``
 leaves it) written before ``score``.
 """
@@ -28,13 +29,17 @@ NOT_LOCAL = ("push", "predict", "demo")
 COUNTS = {"Abyssinian": 30, "Bengal": 30, "Burmilla": 20, "Chinchilla": 20, "Siamese": 30}
 
 
-def readme_commands() -> list[list[str]]:
-    """The local ``cat-breeds-vlm`` command lines of the README's bash blocks, in order."""
-    readme = (ROOT / "README.md").read_text()
+#: The pages whose commands run, in this order.
+PAGES = ("README.md", "docs/commands.md")
+
+
+def readme_commands(page: str) -> list[list[str]]:
+    """The local ``cat-breeds-vlm`` command lines of a page's bash blocks, in order."""
+    text = (ROOT / page).read_text()
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", readme, flags=re.DOTALL):
-        for line in block.splitlines():
-            if not line.startswith("cat-breeds-vlm ") or line.rstrip().endswith("\\"):
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.DOTALL):
+        for line in map(str.strip, block.splitlines()):  # a block in a list is indented
+            if not line.startswith("cat-breeds-vlm ") or line.endswith("\\"):
                 continue
             words = shlex.split(line, comments=True)[1:]
             if words[0] not in NOT_LOCAL:
@@ -42,12 +47,15 @@ def readme_commands() -> list[list[str]]:
     return commands
 
 
-def test_the_readme_lists_every_local_step() -> None:
-    steps = [" ".join(words[:2]) for words in readme_commands()]
-    for step in ("build data/images", "stats build/cat_breeds_vlm", "export fireworks", "validate fireworks",
-                 "export llava", "validate llava", "export trl", "validate trl", "review build/cat_breeds_vlm",
-                 "score build/cat_breeds_vlm"):  # fmt: skip
-        assert any(s.startswith(step) for s in steps), (step, steps)
+def test_the_pages_list_every_local_step() -> None:
+    readme = [" ".join(words[:2]) for words in readme_commands("README.md")]
+    for step in ("build data/images", "stats build/cat_breeds_vlm", "review build/cat_breeds_vlm",
+                 "export fireworks", "validate fireworks", "score build/cat_breeds_vlm"):  # fmt: skip
+        assert any(s.startswith(step) for s in readme), (step, readme)
+    guide = [" ".join(words[:2]) for words in readme_commands("docs/commands.md")]
+    for step in ("export fireworks", "validate fireworks", "export llava", "validate llava", "export trl",
+                 "validate trl", "score build/cat_breeds_vlm", "review build/cat_breeds_vlm"):  # fmt: skip
+        assert any(s.startswith(step) for s in guide), (step, guide)
 
 
 def test_the_readme_commands_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +63,7 @@ def test_the_readme_commands_run_in_order(tmp_path: Path, monkeypatch: pytest.Mo
     make_tree(tmp_path / "data" / "images", COUNTS, seed=3)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    for words in readme_commands():
+    for words in [words for page in PAGES for words in readme_commands(page)]:
         if words[0] == "build":
             words = [*words, "--num-proc", "1", "--style", "detailed"]
         if words[0] == "score":
