@@ -242,13 +242,13 @@ def copied_tree(small_tree, tmp_path: Path) -> Path:
 
 def test_rebuild_decodes_nothing_again(small_tree, tmp_path):
     root = copied_tree(small_tree, tmp_path)
-    first = prepare(root, CatBreedsVLMConfig(seed=1).plan_settings, progress=False)
+    first = prepare(root, CatBreedsVLMConfig(seed=1), progress=False)
     candidates = scan(root).candidates
     cache = VerdictCache()
     assert len(cache.lookup(candidates)) == len(candidates)
     for candidate in candidates:  # every photo now garbage: a decode would skip them all
         garble(candidate.path)
-    again = prepare(root, CatBreedsVLMConfig(seed=9).plan_settings, progress=False)
+    again = prepare(root, CatBreedsVLMConfig(seed=9), progress=False)
     assert len(again.skipped) == len(first.skipped)  # the cached verdicts were used
     touched = candidates[0]
     os.utime(touched.path, ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
@@ -333,7 +333,7 @@ def test_bad_settings_fail_at_construction(settings, word, small_tree):
 def test_detailed_style_adds_a_second_exchange(tmp_path):
     root = tmp_path / "images"
     make_small_tree(root, seed=3)
-    prepared = prepare(root, CatBreedsVLMConfig(style="detailed").plan_settings, progress=False)
+    prepared = prepare(root, CatBreedsVLMConfig(style="detailed"), progress=False)
     assert prepared.plan.rows["train"]
     out = tmp_path / "detailed"
     build_folder(root, out, CatBreedsVLMConfig(style="detailed"), progress=False)
@@ -480,6 +480,11 @@ def test_meanwhile_runs_once_while_the_workers_still_have_files(small_tree, tmp_
     assert again == [1]
 
 
+def _here() -> dict[str, str]:
+    """The environment of a subprocess that imports this checkout's package, wherever it runs."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
 def test_a_build_verifies_before_it_loads_datasets(tmp_path):
     # Loading datasets takes most of a second: the command line and the folder writer leave it
     # until verification runs (the builder config, a datasets.BuilderConfig, is not on that path).
@@ -490,7 +495,9 @@ def test_a_build_verifies_before_it_loads_datasets(tmp_path):
         "from cat_breeds_vlm.cli.build import _settings\n"
         "print(sorted(m for m in ('datasets', 'pandas', 'scipy') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=_here()
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -500,16 +507,17 @@ def test_the_search_index_is_loaded_while_the_workers_verify(small_tree, tmp_pat
     code = (
         "import sys\n"
         "from cat_breeds_vlm.pipeline import stages\n"
-        "from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings\n"
+        "from cat_breeds_vlm.pipeline.settings import BuildSettings\n"
         "def spy(*args, **kwargs):\n"
         "    verdicts = verify_all(*args, **kwargs)\n"
         "    print('scipy.spatial' in sys.modules)\n"
         "    return verdicts\n"
         "verify_all, stages.verify_all = stages.verify_all, spy\n"
-        f"stages.prepare({str(small_tree[0])!r}, PlanSettings(), near=NearDupSettings(near_dups={near_dups}),"
-        " progress=False, cache=None)\n"
+        f"stages.prepare({str(small_tree[0])!r}, BuildSettings(near_dups={near_dups}), progress=False, cache=None)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=_here()
+    )
     assert out.stdout.strip() == str(near_dups)
 
 
@@ -519,6 +527,6 @@ def test_build_settings_are_the_builder_configs_own(tmp_path):
     assert issubclass(CatBreedsVLMConfig, BuildSettings)
     ours = {f.name for f in dataclasses.fields(BuildSettings)}
     assert ours < {f.name for f in dataclasses.fields(CatBreedsVLMConfig)}
-    with pytest.raises(SettingsError, match="seed must be"):
+    with pytest.raises(SettingsError, match=r"seed \(--seed\) must be"):
         BuildSettings(seed=-1)
-    assert BuildSettings(seed=7).settings() == CatBreedsVLMConfig(seed=7).settings()
+    assert BuildSettings(seed=7).recorded() == CatBreedsVLMConfig(seed=7).recorded()

@@ -95,7 +95,9 @@ def test_bad_settings_are_usage_errors_naming_the_option(small_tree, tmp_path, a
 
 def test_a_priority_breed_that_is_no_folder_is_a_usage_error(small_tree, tmp_path):
     result = run("build", small_tree[0], "-o", tmp_path / "out", "--priority", "Burmila")
-    assert_usage_error(result, "--priority 'Burmila' is not a breed folder", "did you mean 'Burmilla'")
+    assert_usage_error(
+        result, "Invalid value for '--priority': 'Burmila' is not a breed folder", "did you mean 'Burmilla'"
+    )
 
 
 def test_root_script_delegates_to_the_cli(small_tree, tmp_path):

@@ -111,16 +111,16 @@ def test_each_gate_turns_off_and_a_changed_threshold_decodes_nothing(gate_tree, 
 
     _, unusable, _ = gate_tree
     root = Path(shutil.copytree(gate_tree[0], tmp_path / "images"))  # mtimes kept
-    prepare(root, CatBreedsVLMConfig().plan_settings, progress=False)  # measures, fills the cache
+    prepare(root, CatBreedsVLMConfig(), progress=False)  # measures, fills the cache
     for path in root.rglob("*.*"):  # new bytes, same size and mtime: a decode would fail them all
         garble(path)
     config = CatBreedsVLMConfig(**GATES_OFF)
-    prepared = prepare(root, config.plan_settings, gate=config.gate_settings, progress=False)
+    prepared = prepare(root, config, progress=False)
     skipped = {item["source"] for item in prepared.skipped}
     other_formats = {s for s, kind in unusable.items() if UNUSABLE_REASONS[kind].startswith("unsupported")}
     assert skipped == other_formats  # the rest decodes: with every gate off, it is kept
     one_off = CatBreedsVLMConfig(min_spread=0)
-    prepared = prepare(root, one_off.plan_settings, gate=one_off.gate_settings, progress=False)
+    prepared = prepare(root, one_off, progress=False)
     blank = {s for s, kind in unusable.items() if UNUSABLE_REASONS[kind] == "near-blank"}
     assert not blank & {item["source"] for item in prepared.skipped}
     assert {s for s, k in unusable.items() if k == "one_pixel"} <= {i["source"] for i in prepared.skipped}

@@ -23,7 +23,7 @@ from cat_breeds_vlm.pipeline.links import SUSPICIOUS_GROUP, NearPair
 from cat_breeds_vlm.pipeline.measure import content_box, measure
 from cat_breeds_vlm.pipeline.neardup import _CROWD, candidates, check, find_near_duplicates
 from cat_breeds_vlm.pipeline.plan import ImageFile, plan
-from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings
+from cat_breeds_vlm.pipeline.settings import BuildSettings, NearDupSettings, PlanSettings
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.workers import parallel_map
 
@@ -130,13 +130,13 @@ def test_a_copy_under_another_breed_is_a_conflict_left_out(tmp_path):
     original = sorted((root / "Bengal").glob("*.jpg"))[0]
     with Image.open(original) as image:
         (root / "Calico" / "99999999_1.jpg").write_bytes(copy_of(image.convert("RGB"), "resize", 0.8))
-    prepared = prepare(root, PlanSettings(), progress=False)
+    prepared = prepare(root, BuildSettings(), progress=False)
     conflict = next(c for c in prepared.plan.conflicts if "distance" in c)
     assert conflict["sources"] == [f"Bengal/{original.name}", "Calico/99999999_1.jpg"]
     assert conflict["breeds"] == ["Bengal", "Calico"] and 0 < conflict["distance"] <= THRESHOLD
     kept = {r.source for rows in prepared.plan.rows.values() for r in rows}
     assert not set(conflict["sources"]) & kept
-    off = prepare(root, PlanSettings(), near=NearDupSettings(near_dups=False), progress=False)
+    off = prepare(root, BuildSettings(near_dups=False), progress=False)
     assert set(conflict["sources"]) <= {r.source for rows in off.plan.rows.values() for r in rows}
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import shlex
 import shutil
 from pathlib import Path
@@ -11,21 +9,13 @@ from pathlib import Path
 import click
 
 from ..errors import OptionError, SettingsError, UserError, friendly_errors
-from ..labels.conversations import STYLES
 from ..pipeline.output import DEFAULT_OUT
-from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings
-from ..report.licence import DEFAULT_LICENSE, license_problem
-from .options import domain_option, labels_option, with_options
+from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings, TextSettings
+from .options import declared_options, with_options
 
 DEMO_PHOTOS = 3000
-#: Every build setting's default, from its one home.
-DEFAULTS = PlanSettings()
 #: The demo's source note: its photos are made up, and its card says so.
 DEMO_SOURCE = "Synthetic pictures made by `cat-breeds-vlm demo`, not photos of real {plural}."
-#: A share of photos: from 0 (none) up to, not including, 1.
-_RATIO = click.FloatRange(0, 1, max_open=True)
-GATE = GateSettings()
-NEAR = NearDupSettings()
 
 
 def _num_proc_default() -> int:
@@ -35,212 +25,31 @@ def _num_proc_default() -> int:
 
 
 def build_options(func):
-    """The options shared by ``build`` and ``demo``: one per config field, plus workers."""
+    """The options shared by ``build`` and ``demo``: one per build setting, plus workers."""
+    workers = click.option(
+        "--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
+    )
     options = [
-        click.option(
-            "--seed",
-            type=click.IntRange(0, 2**32 - 1),
-            default=DEFAULTS.seed,
-            show_default=True,
-            help="Seed of the split, the cap and the shuffle.",
-        ),
-        click.option(
-            "--val-ratio",
-            type=_RATIO,
-            default=DEFAULTS.val_ratio,
-            show_default=True,
-            help="Share of each breed's photos in val.",
-        ),
-        click.option(
-            "--test-ratio",
-            type=_RATIO,
-            default=DEFAULTS.test_ratio,
-            show_default=True,
-            help="Share of each breed's photos in test.",
-        ),
-        click.option(
-            "--max-per-class",
-            type=click.IntRange(min=1),
-            default=DEFAULTS.max_per_class,
-            help="Keep at most N photos per breed (sampled with the seed).",
-        ),
-        click.option(
-            "--priority",
-            "priority_breeds",
-            multiple=True,
-            metavar="BREED",
-            help="A priority breed (repeat for several). Default: the domain's priority labels (cats: "
-            + ", ".join(DEFAULTS.priority_breeds)
-            + ").",
-        ),
-        click.option(
-            "--priority-oversample",
-            type=click.IntRange(min=1),
-            default=DEFAULTS.priority_oversample,
-            show_default=True,
-            help="Copies of each priority-breed train photo.",
-        ),
-        click.option(
-            "--style", type=click.Choice(STYLES), default=STYLES[0], show_default=True, help="Conversation style."
-        ),
-        domain_option(),
-        labels_option("Label file (CSV, the built-in catalogue's format) adding labels or replacing built-in ones."),
-        click.option(
-            "--license",
-            default=DEFAULT_LICENSE,
-            show_default=True,
-            callback=_check_license,
-            help="The dataset card's licence: an identifier the Hugging Face Hub accepts (cc-by-4.0, mit, ...).",
-        ),
-        click.option("--source", default="", help="The dataset card's note on where the photos come from."),
-        click.option(
-            "--num-proc", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
-        ),
+        *declared_options(PlanSettings),
+        *declared_options(TextSettings),
+        workers,
+        *declared_options(GateSettings),
+        *declared_options(NearDupSettings),
     ]
-    return with_options(func, options + photo_options())
+    return with_options(func, options)
 
 
-def photo_options() -> list:
-    """The options that decide which files become photos: the quality gate, the near-duplicate search."""
-    return [
-        click.option(
-            "--strict-jpeg/--no-strict-jpeg",
-            default=GATE.strict_jpeg,
-            show_default=True,
-            help="Skip JPEGs whose data libjpeg reports as corrupt (the picture is broken below the damage).",
-        ),
-        click.option(
-            "--min-side",
-            type=click.IntRange(min=0),
-            default=GATE.min_side,
-            show_default=True,
-            help="Skip images whose shorter side is below this many pixels (0: no minimum).",
-        ),
-        click.option(
-            "--max-aspect",
-            type=click.FloatRange(min=0),
-            default=GATE.max_aspect,
-            show_default=True,
-            help="Skip images longer than this many times their width or height, e.g. banners (0: no limit).",
-        ),
-        click.option(
-            "--min-spread",
-            type=click.FloatRange(0, 256, max_open=True),
-            default=GATE.min_spread,
-            show_default=True,
-            help="Skip near-blank images: largest colour-channel standard deviation (0-255) below this (0: keep them).",
-        ),
-        click.option(
-            "--near-dups/--no-near-dups",
-            default=NEAR.near_dups,
-            show_default=True,
-            help="Find near-duplicate photos (re-encoded, resized, re-saved, trimmed) and keep each"
-            " picture's copies in one split; copies under two labels are left out.",
-        ),
-        click.option(
-            "--near-dup-threshold",
-            type=click.FloatRange(0, 50),
-            default=NEAR.near_dup_threshold,
-            show_default=True,
-            help="Largest thumbnail difference (RMS, percent of brightness) of two copies of one picture.",
-        ),
-    ]
-
-
-def _check_license(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if problem := license_problem(value):
-        raise click.BadParameter(problem, ctx, param)
-    return value
-
-
-def _settings(
-    seed,
-    val_ratio,
-    test_ratio,
-    max_per_class,
-    priority_breeds,
-    priority_oversample,
-    style,
-    domain,
-    labels,
-    license,
-    source,
-    **gate,
-):
-    """The build settings of the options; a bad combination named by its options (exit 2)."""
-    from ..report.explain import setting_option
-
+def _settings(**values) -> BuildSettings:
+    """The build settings of the options; a bad value or combination named by its options (exit 2)."""
     try:
-        return BuildSettings(
-            seed=seed,
-            val_ratio=val_ratio,
-            test_ratio=test_ratio,
-            max_per_class=max_per_class,
-            priority_breeds=tuple(priority_breeds) or None,  # None: the domain's
-            priority_oversample=priority_oversample,
-            style=style,
-            domain=domain,
-            labels=labels,
-            license=license,
-            source=source,
-            **gate,
-        )
-    except SettingsError as err:  # worded with the Python names: say the options typed instead
-        names = "|".join(field.name for field in dataclasses.fields(BuildSettings))
-        message = re.sub(rf"\b({names})\b", lambda m: setting_option(m.group()), str(err))
-        raise OptionError(message) from None
+        return BuildSettings(**values)
+    except SettingsError as err:
+        raise OptionError(err.on_command_line()) from None
 
 
-def _command_line(image_dir: Path, out: Path, config) -> str:
+def _command_line(image_dir: Path, out: Path, config: BuildSettings) -> str:
     """The exact build command, every setting spelled out, for the card and the report."""
-    words = [
-        "cat-breeds-vlm",
-        "build",
-        str(image_dir),
-        "-o",
-        str(out),
-        "--seed",
-        str(config.seed),
-        "--val-ratio",
-        str(config.val_ratio),
-        "--test-ratio",
-        str(config.test_ratio),
-    ]
-    if config.max_per_class is not None:
-        words += ["--max-per-class", str(config.max_per_class)]
-    for breed in config.priority_breeds:
-        words += ["--priority", breed]
-    words += ["--priority-oversample", str(config.priority_oversample), "--style", config.style]
-    words += ["--domain", str(config.domain)] if config.domain else []
-    words += ["--labels", str(config.labels)] if config.labels else []
-    words += ["--license", config.license] + (["--source", config.source] if config.source else [])
-    words += [
-        "--strict-jpeg" if config.strict_jpeg else "--no-strict-jpeg",
-        "--min-side",
-        str(config.min_side),
-        "--max-aspect",
-        f"{config.max_aspect:g}",
-        "--min-spread",
-        f"{config.min_spread:g}",
-        "--near-dups" if config.near_dups else "--no-near-dups",
-        "--near-dup-threshold",
-        f"{config.near_dup_threshold:g}",
-    ]
-    return shlex.join(words)
-
-
-def _check_priority(image_dir: Path, breeds: list[str], config, explicit: bool) -> None:
-    """An explicitly named priority breed must be one of ``breeds`` (the folders of ``image_dir``):
-    catch typos before the build."""
-    if not explicit:
-        return
-    import difflib
-
-    for name in config.priority_breeds:
-        if name not in breeds:
-            close = difflib.get_close_matches(name, breeds, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise OptionError(f"--priority {name!r} is not a breed folder of {image_dir}{hint}")
+    return shlex.join(["cat-breeds-vlm", "build", str(image_dir), "-o", str(out), *config.command_words()])
 
 
 def run_build(
@@ -248,29 +57,25 @@ def run_build(
 ) -> dict:
     """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``.
 
-    The cheap checks come first (options, destination, image folder), before the build's
-    heavy modules load: a mistake is answered at once.
+    The cheap checks come first (the settings, then the destination and the image folder, as the
+    build starts), before the build's heavy modules load: a mistake is answered at once.
     """
-    from ..pipeline.output import check_destination
-    from ..pipeline.scan import find_breeds
-    from ..pipeline.settings import ratio_problem
-
-    problem = ratio_problem(settings["val_ratio"], settings["test_ratio"], ("--val-ratio", "--test-ratio"))
-    if problem:
-        raise OptionError(problem)
-    breeds = find_breeds(image_dir)
-    check_destination(Path(out).absolute(), overwrite, image_dir)  # a dry run previews the same
+    config = _settings(**settings)
     from ..pipeline import folder
 
-    config = _settings(**settings)
-    _check_priority(image_dir, breeds, config, explicit=bool(settings["priority_breeds"]))
     options = {"num_proc": num_proc or _num_proc_default(), "command": _command_line(image_dir, out, config)}
-    if dry_run:
-        report = folder.dry_run(image_dir, config, **options)
-        click.echo(format_summary(report, out, written=False))
-    else:
-        report = folder.build_folder(image_dir, out, config, overwrite=overwrite, **options)
-        click.echo(format_summary(report, out))
+    try:
+        if dry_run:
+            from ..pipeline.output import check_destination
+
+            check_destination(Path(out).absolute(), overwrite, image_dir)  # what a build would refuse
+            report = folder.dry_run(image_dir, config, **options)
+            click.echo(format_summary(report, out, written=False))
+        else:
+            report = folder.build_folder(image_dir, out, config, overwrite=overwrite, **options)
+            click.echo(format_summary(report, out))
+    except SettingsError as err:  # a setting that does not fit the image folder (a priority breed)
+        raise OptionError(err.on_command_line()) from None
     return report
 
 
@@ -367,11 +172,12 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     domain's catalogue (--domain dogs: the 25 dog breeds of Oxford-IIIT Pet, evenly).
     """
     from ..demo import demo_counts, make_tree
-    from ..labels.domain import DEFAULT_DOMAIN, load_domain
+    from ..labels.domain import DEFAULT_DOMAIN
+
+    domain = _settings(**settings).loaded_domain  # a bad setting or domain file: exit 2, nothing made
+    counts = demo_counts(domain, photos)
     from ..pipeline.output import check_demo_folder
 
-    domain = load_domain(settings["domain"])
-    counts = demo_counts(domain, photos)
     check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT
     if images.is_dir() and {p.name for p in images.iterdir() if p.is_dir()} != set(counts):

@@ -176,7 +176,7 @@ def _summary_line(summary: PredictSummary) -> str:
 
 @click.command("score", short_help="Score a model's answers against a split.")
 @click.argument("dataset")
-@click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("predictions", type=click.Path(path_type=Path))
 @_SPLIT
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -210,8 +210,7 @@ def score_command(
     """
     from ..dataset.locate import locate
 
-    if not predictions.is_file():  # a local check, before the dataset (maybe on the Hub) is read
-        raise UserError(f"no such file: {predictions}")
+    _check_score_arguments(dataset, predictions)  # local checks, before the dataset (maybe on the Hub) is read
     source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
     from ..dataset.loading import open_split
     from ..evaluate.score import (
@@ -243,3 +242,17 @@ def score_command(
     if json_path is not None:
         write_json_report(report, json_path)
         click.echo(f"\nWrote the JSON report to {json_path}")
+
+
+def _check_score_arguments(dataset: str, predictions: Path) -> None:
+    """One line when PREDICTIONS is no file: the two arguments swapped (DATASET a file), a
+    folder, or nothing there."""
+    if not predictions.is_file() and Path(dataset).is_file():
+        raise UserError(
+            f"the arguments are the wrong way round ({dataset} is a file, so it must be PREDICTIONS; DATASET comes"
+            f" first): `cat-breeds-vlm score {predictions} {dataset}`"
+        )
+    if predictions.is_dir():
+        raise UserError(f"{predictions} is a folder: PREDICTIONS is the JSONL file `predict` wrote")
+    if not predictions.is_file():
+        raise UserError(f"no such file: {predictions}")

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import huggingface_hub
 import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 from huggingface_hub.errors import (
     HfHubHTTPError,
     HFValidationError,
+    LocalEntryNotFoundError,
     OfflineModeIsEnabled,
 )
 from huggingface_hub.utils import validate_repo_id
@@ -43,6 +43,7 @@ from ..features import shard_name
 from ..report.card import CARD_NAME, CHART_NAME
 from ..report.record import GENERATOR, REPORT_NAME, read_report
 from .locate import not_a_build
+from .network import is_unreachable, network_errors, offline_words, unreachable
 
 #: Files every build has besides its Parquet shards.
 BUILD_FILES: tuple[str, ...] = (CARD_NAME, REPORT_NAME, CHART_NAME)
@@ -52,14 +53,9 @@ PARTIAL_PATTERNS: tuple[str, ...] = ("*.tmp", ".tmp*", "*.partial", "*.partial-*
 REPO_TYPE = "dataset"
 
 # Network and Hub failures: HfHubHTTPError covers HTTP status errors; the base HTTP error of
-# huggingface_hub's client (httpx in 1.x/2.x, requests before) covers connection failures.
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (
-    HfHubHTTPError,
-    OfflineModeIsEnabled,
-    getattr(huggingface_hub.errors, "HTTPError", HfHubHTTPError),
-    ConnectionError,
-    TimeoutError,
-)
+# huggingface_hub's client (httpx in 1.x/2.x, requests before) covers connection failures, and
+# LocalEntryNotFoundError a download that got no answer and found no copy in the cache.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (HfHubHTTPError, *network_errors())
 _TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9_]{6,}")
 
 
@@ -149,7 +145,7 @@ def push(
     except HFValidationError as err:
         raise UserError(f"invalid repo id {repo_id!r}: {one_line(err)}") from None
     api = api or HfApi(library_name=GENERATOR, library_version=__version__)
-    with hub_errors(f"cannot push to {repo_id}", token):
+    with hub_errors(f"cannot push to {repo_id}", token, reading=False):
         repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True, token=token)
         full_id = getattr(repo_url, "repo_id", None) or repo_id
         is_private = _check_visibility(api, full_id, private, token)
@@ -201,12 +197,23 @@ def default_message(report: dict[str, Any]) -> str:
 
 
 @contextmanager
-def hub_errors(what: str, token: str | None) -> Iterator[None]:
-    """Turn a network or Hub error into a one-line :class:`UserError`, with any token scrubbed."""
+def hub_errors(what: str, token: str | None, *, reading: bool = True) -> Iterator[None]:
+    """Turn a network or Hub error into a one-line :class:`UserError`, with any token scrubbed.
+
+    A request that got no answer names the Hub's address and the next steps
+    (:func:`.network.unreachable`; ``reading``, true but for a push: the local cache may serve
+    instead).
+    """
     try:
         yield
     except NETWORK_ERRORS as err:
-        raise UserError(scrub(f"{what}: {one_line(err)}", token)) from None
+        if is_unreachable(err):
+            words = unreachable(err, reading=reading)
+        elif isinstance(err, (OfflineModeIsEnabled, LocalEntryNotFoundError)):
+            words = offline_words()
+        else:
+            words = one_line(err)
+        raise UserError(scrub(f"{what}: {words}", token)) from None
 
 
 def scrub(text: str, token: str | None = None) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import UserError, one_line
 from ..features import SPLITS, in_build_order
 from .locate import Located, check_shards, hub_file, locate
+from .network import is_unreachable, network_errors, unreachable
 
 if TYPE_CHECKING:  # only for the types: ``datasets`` is imported when rows are read
     import datasets
@@ -77,8 +78,8 @@ def split_names(dataset: str | Located) -> list[str]:
 
     try:
         found = datasets.get_dataset_split_names(source.path)
-    except _LOAD_ERRORS as err:  # no data files, a card that names none, a network failure
-        raise UserError(f"cannot read the splits of {source.name}: {one_line(err)}") from None
+    except (*_LOAD_ERRORS, *network_errors()) as err:  # no data files, a card that names none, a network failure
+        raise UserError(f"cannot read the splits of {source.name}: {_why(source, err)}") from None
     return in_build_order(found)
 
 
@@ -96,5 +97,11 @@ def open_split(
 
     try:
         return datasets.load_dataset(source.path, split=split, streaming=streaming, token=token)
-    except _LOAD_ERRORS as err:  # DataFilesNotFoundError, DatasetNotFoundError, ConnectionError ...
-        raise UserError(f"cannot load split {split!r} of {source.name}: {one_line(err)}") from None
+    except (*_LOAD_ERRORS, *network_errors()) as err:  # DataFilesNotFoundError, ConnectionError ...
+        raise UserError(f"cannot load split {split!r} of {source.name}: {_why(source, err)}") from None
+
+
+def _why(source: Located, err: BaseException) -> str:
+    """What went wrong reading ``source``, in words: a Hub that cannot be reached says where
+    it was looked for and what to do."""
+    return unreachable(err, reading=True) if source.hub and is_unreachable(err) else one_line(err)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import UserError, one_line
+from ..errors import UserError
 from ..pipeline.output import is_package_source, package_source_note, suggested_output
 from ..report.record import REPORT_NAME, check_report, read_report
 
@@ -186,7 +186,7 @@ def probe_timeout() -> float:
 def probe_hub(repo_id: str, token: str | None = None) -> str | None:
     """Ask the Hub once, without retries, whether dataset ``repo_id`` is there: None if it is,
     else what the Hub answered (or that it did not), as words for a message."""
-    from huggingface_hub import HfApi, constants
+    from huggingface_hub import HfApi
     from huggingface_hub.errors import (
         GatedRepoError,
         HfHubHTTPError,
@@ -194,6 +194,8 @@ def probe_hub(repo_id: str, token: str | None = None) -> str | None:
         OfflineModeIsEnabled,
         RepositoryNotFoundError,
     )
+
+    from .network import hub_address, is_timeout, next_steps, unreachable
 
     timeout = probe_timeout()
     try:
@@ -205,19 +207,15 @@ def probe_hub(repo_id: str, token: str | None = None) -> str | None:
     except RepositoryNotFoundError:
         return f"the Hub has no dataset repo {repo_id} (or it is private: log in with `hf auth login` or set HF_TOKEN)"
     except HfHubHTTPError as err:
-        status = err.response.status_code if err.response is not None else "?"
-        return f"the Hub ({constants.ENDPOINT}) answered HTTP {status}"
+        if err.response is None:
+            return unreachable(err, reading=False)
+        return f"the Hub ({hub_address()}) answered HTTP {err.response.status_code}"
     except HTTPError as err:
-        if _is_timeout(err):
+        if is_timeout(err):
             wait = f"{timeout:g} s (HF_HUB_ETAG_TIMEOUT sets the wait)"
-            return f"the Hub ({constants.ENDPOINT}) did not answer within {wait}"
-        return f"the Hub ({constants.ENDPOINT}) cannot be reached: {one_line(err)}"
+            return f"the Hub ({hub_address()}) did not answer within {wait}. {next_steps(reading=False)}"
+        return unreachable(err, reading=False)
     return None
-
-
-def _is_timeout(err: BaseException) -> bool:
-    # httpx's TimeoutException (and its successor's) is not a TimeoutError: known by its name.
-    return isinstance(err, TimeoutError) or any(c.__name__ == "TimeoutException" for c in type(err).__mro__)
 
 
 def hub_report(repo_id: str, token: str | None = None) -> dict[str, Any] | None:
@@ -230,7 +228,7 @@ def hub_report(repo_id: str, token: str | None = None) -> dict[str, Any] | None:
 def hub_file(repo_id: str, name: str, token: str | None = None) -> Path | None:
     """A file of a Hub dataset repo known to exist, downloaded to the cache; None when it has none."""
     import huggingface_hub
-    from huggingface_hub.errors import EntryNotFoundError
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     from .hub import hub_errors
 
@@ -238,6 +236,8 @@ def hub_file(repo_id: str, name: str, token: str | None = None) -> Path | None:
     with hub_errors(f"cannot read {name} of {repo_id} from the Hub", token):
         try:
             return Path(huggingface_hub.hf_hub_download(repo_id, name, repo_type="dataset", token=token))
+        except LocalEntryNotFoundError:
+            raise  # no answer (an EntryNotFoundError too, but not "the repo has no such file")
         except EntryNotFoundError:
             return None
 

@@ -89,15 +89,8 @@ def dry_run(
     The splits' ``shards`` and ``bytes`` are 0. Useful to preview a split, and to time the
     pipeline without disk writes.
     """
-    prepared = prepare(
-        Path(image_dir),
-        config.plan_settings,
-        gate=config.gate_settings,
-        near=config.near_settings,
-        num_proc=num_proc,
-        progress=progress,
-    )
-    return make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds))
+    prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress)
+    return make_report(prepared, config.recorded(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds))
 
 
 def _load_writer() -> None:
@@ -130,15 +123,7 @@ def build_folder(
     check_destination(out, overwrite, image_dir)
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
-        prepared = prepare(
-            Path(image_dir),
-            config.plan_settings,
-            gate=config.gate_settings,
-            near=config.near_settings,
-            num_proc=num_proc,
-            progress=progress,
-            meanwhile=_load_writer,
-        )
+        prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress, meanwhile=_load_writer)
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])
@@ -159,7 +144,7 @@ def build_folder(
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))
-        report = make_report(prepared, config.settings(), shards, command, _labels(config, prepared.breeds))
+        report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared.breeds))
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         write_domain_file(config.loaded_domain, staging / DOMAIN_FILE)
         (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")

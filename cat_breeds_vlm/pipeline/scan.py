@@ -130,8 +130,8 @@ class Walk:
     :func:`scan` returns. The image folder itself is checked at once (:func:`find_breeds`)."""
 
     def __init__(self, image_dir: Path, *, progress: bool = False) -> None:
+        found = find_breeds(Path(image_dir))  # its errors name the folder as it was given
         self.image_dir = Path(image_dir).resolve()
-        found = find_breeds(self.image_dir)
         self.breeds = [b for b in found if _printable(b) == b]
         self.progress = progress
         self.found: list[Candidate] = []

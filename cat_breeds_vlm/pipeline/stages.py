@@ -12,9 +12,9 @@ from pathlib import Path
 from ..errors import UserError
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
-from .plan import ImageFile, Plan, PlanSettings, plan
+from .plan import ImageFile, Plan, plan
 from .scan import ScanResult, Walk
-from .settings import GateSettings, NearDupSettings
+from .settings import BuildSettings, GateSettings
 from .verify import Verdict, VerdictCache, verify_all
 
 
@@ -70,41 +70,40 @@ def _judge_all(
 
 def prepare(
     image_dir: Path,
-    settings: PlanSettings,
+    settings: BuildSettings,
     *,
     num_proc: int = 1,
     progress: bool = True,
     cache: VerdictCache | None = None,
     scanned: ScanResult | None = None,
-    gate: GateSettings = GateSettings(),
-    near: NearDupSettings = NearDupSettings(),
     meanwhile: Callable[[], object] | None = None,
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), pass it through the quality
-    gate, find near-duplicates among the photos kept, and plan the splits.
+    gate, find near-duplicates among the photos kept, and plan the splits, as ``settings`` say.
 
     ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`);
     with the near-duplicate search on, loading its index's library is done then too."""
-    image_dir = Path(image_dir).resolve()
+    given, image_dir = image_dir, Path(image_dir).resolve()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
         # Verification starts on the first photos found while the walk goes on (its own bar is
         # off: the verification's counts the photos as they come).
-        walk = Walk(image_dir) if scanned is None else None
+        walk = Walk(given) if scanned is None else None
+        _check_priority(settings, walk.breeds if walk is not None else scanned.breeds, given)
         found = walk.candidates() if walk is not None else scanned.candidates
-        if near.near_dups:
+        if settings.near_dups:
             meanwhile = _also(meanwhile, load_index)
         verdicts = verify_all(
             found, num_proc=num_proc, cache=cache, progress=progress, under=image_dir, meanwhile=meanwhile
         )
         scanned = walk.result() if walk is not None else scanned
-        good, skipped = _judge_all(scanned, verdicts, gate)
+        good, skipped = _judge_all(scanned, verdicts, settings)
         near_pairs = []
-        if near.near_dups:
+        if settings.near_dups:
             # One file per content: byte-identical twins are already one photo.
             unique = list({f.sha256: f.source for f in reversed(good)}.values())
             thumbs = [verdicts[source].measured.thumb for source in unique]
-            near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
+            near_pairs = find_near_duplicates(unique, thumbs, settings.near_dup_threshold, workers=num_proc)
         planned = plan(good, scanned.breeds, settings, near_pairs)
     if not planned.rows["train"]:
         raise UserError(
@@ -113,6 +112,21 @@ def prepare(
             + (f" (first: {skipped[0]['source']}: {skipped[0]['reason']})" if skipped else "")
         )
     return Prepared(image_dir, scanned, skipped, planned)
+
+
+def _check_priority(settings: BuildSettings, breeds: list[str], image_dir: Path) -> None:
+    """Priority breeds named (not the default list) must be breed folders of ``image_dir``: a
+    typo fails before any photo is verified."""
+    if settings.is_default("priority_breeds"):
+        return
+    import difflib
+
+    for name in settings.priority_breeds:
+        if name not in breeds:
+            close = difflib.get_close_matches(name, breeds, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problem = f"{name!r} is not a breed folder of {image_dir}{hint}"
+            raise settings.refused("priority_breeds", problem=problem, clause=True)
 
 
 def _also(first: Callable[[], object] | None, then: Callable[[], object]) -> Callable[[], None]:

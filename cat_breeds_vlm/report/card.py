@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text_atomic
 from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
+from ..pipeline.settings import BuildSettings
 from .explain import (
     MISSING_MARK,
     PRIORITY_MARK,
     missing_eval,
     missing_reasons,
     num,
-    setting_option,
     setting_text,
     split_names,
     why_text,
@@ -296,7 +296,7 @@ def _chart_section() -> str:
 
 def _build_section(report: dict[str, Any]) -> str:
     settings = report["settings"]
-    rows = [[f"`{setting_option(key)}`", cell(setting_text(value))] for key, value in settings.items()]
+    rows = [[f"`{BuildSettings.flag_of(key)}`", cell(setting_text(value))] for key, value in settings.items()]
     lines = [
         "## How it was built",
         "",

@@ -59,11 +59,6 @@ def missing_reasons(report: dict[str, Any]) -> dict[str, tuple[str, int | None]]
     return reasons
 
 
-def setting_option(key: str) -> str:
-    """The command-line option of a build setting: ``val_ratio`` -> ``--val-ratio``."""
-    return "--priority" if key == "priority_breeds" else "--" + key.replace("_", "-")
-
-
 def setting_text(value: Any) -> str:
     """A setting's value as a user typed it: ``none`` for no value, lists comma-separated."""
     if value is None:

@@ -22,9 +22,11 @@ from .page import Listing, Page, Skipped
 from .pictures import Slot
 from .thumbnails import Thumbnail
 
-#: The sections of every page, in order: (id, heading).
+#: The sections of every page, in order: (id, heading). The photos come right after the short
+#: split table, so they are on the first screen; the long chart and per-breed table follow.
 SECTIONS = (
     ("splits", "Splits"),
+    ("samples", "Samples"),
     ("chart", "Class chart"),
     ("breeds", "Breeds by split"),
     ("missing", "Missing from val or test"),
@@ -32,7 +34,6 @@ SECTIONS = (
     ("near-duplicates", "Near-duplicate groups"),
     ("conflicts", "Conflicts: one picture, two labels"),
     ("skipped", "Skipped files"),
-    ("samples", "Samples"),
 )
 
 
@@ -49,17 +50,22 @@ def render(page: Page) -> str:
     """The whole page as HTML text."""
     css = resources.files(__package__).joinpath("static/review.css").read_text(encoding="utf-8")
     js = resources.files(__package__).joinpath("static/review.js").read_text(encoding="utf-8")
-    body = [
-        _splits(page),
-        _chart(page),
-        _breeds(page),
-        _missing(page),
-        _groups(page, "duplicates", page.duplicates, "byte-identical files of one breed, counted as one photo"),
-        _near(page),
-        _groups(page, "conflicts", page.conflicts, "one picture under two or more breed folders, left out"),
-        _skipped(page),
-        _samples(page),
-    ]
+    sections = {
+        "splits": _splits(page),
+        "samples": _samples(page),
+        "chart": _chart(page),
+        "breeds": _breeds(page),
+        "missing": _missing(page),
+        "duplicates": _groups(
+            page, "duplicates", page.duplicates, "byte-identical files of one breed, counted as one photo"
+        ),
+        "near-duplicates": _near(page),
+        "conflicts": _groups(
+            page, "conflicts", page.conflicts, "one picture under two or more breed folders, left out"
+        ),
+        "skipped": _skipped(page),
+    }
+    body = [sections[section_id] for section_id, _ in SECTIONS]
     thumbs = [t.data if isinstance(t, Thumbnail) else b"" for t in page.thumbs]
     details = [{**d, "photo": _ok(page, d["photo"])} for d in page.details]
     return "\n".join(
@@ -287,7 +293,8 @@ def _samples(page: Page) -> str:
     parts = [
         _note(
             f"Up to {per} rows of each breed in each split, a seeded sample."
-            " Hover for the id and source; click for the conversation."
+            " Hover for the id and source; click for the conversation. The class chart, the table of"
+            " breeds by split and what was left out follow the photos (the links at the top go there)."
         )
     ]
     splits = split_names(page.report)
