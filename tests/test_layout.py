@@ -1,9 +1,10 @@
-"""The package's layout: what the README's "Layout" section says, and the names that moved."""
+"""The package's layout: what the README's "Layout" section says, and the module names removed."""
 
 from __future__ import annotations
 
 import importlib
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,10 +43,19 @@ def test_the_readme_layout_names_every_folder_and_module() -> None:
             assert f"{module.stem}.py" in sections[""], module.name
 
 
-@pytest.mark.parametrize("old, new", [("hub", "dataset.hub"), ("parse", "labels.parse"), ("score", "evaluate.score")])
-def test_modules_that_moved_import_by_their_earlier_names(old: str, new: str) -> None:
-    earlier = importlib.import_module(f"cat_breeds_vlm.{old}")
-    assert earlier is importlib.import_module(f"cat_breeds_vlm.{new}")
-    from cat_breeds_vlm.hub import push  # the README's earlier spelling
+@pytest.mark.parametrize("old", ["hub", "parse", "score"])
+def test_the_earlier_module_names_are_gone_and_no_import_hook_is_left(old: str) -> None:
+    """Removed in 0.3.0 (README, "Changes in 0.3.0"): the modules import only from their homes."""
+    import cat_breeds_vlm
 
-    assert push is importlib.import_module("cat_breeds_vlm.dataset.hub").push
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"cat_breeds_vlm.{old}")
+    assert not hasattr(cat_breeds_vlm, old)
+    assert not any(type(finder).__module__.startswith("cat_breeds_vlm") for finder in sys.meta_path)
+
+
+def test_the_version_is_the_same_in_the_package_and_its_metadata() -> None:
+    from cat_breeds_vlm import __version__
+
+    assert f'\nversion = "{__version__}"\n' in (ROOT / "pyproject.toml").read_text()
+    assert f"## Changes in {__version__}" in (ROOT / "README.md").read_text()
