@@ -25,6 +25,7 @@ from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.scan import Walk, scan
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.pipeline.verify import VerdictCache, verify_all
+from cat_breeds_vlm.report.record import CappedBreed, SkipKind, SkippedFile, SkipReason
 
 SPLITS = ("train", "val", "test", "priority")
 
@@ -191,7 +192,7 @@ def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tm
     other = tmp_path / "other"
     report = build_folder(small_tree[0], other, CatBreedsVLMConfig(seed=7), progress=False)
     first = json.loads((small_build / "build.json").read_text())
-    assert report["photos"]["test"] != first["photos"]["test"] or (
+    assert report.photos["test"] != first["photos"]["test"] or (
         (other / "data" / "test-00000-of-00001.parquet").read_bytes()
         != (small_build / "data" / "test-00000-of-00001.parquet").read_bytes()
     )
@@ -270,8 +271,8 @@ def test_a_build_failing_midway_leaves_the_old_one_intact(small_tree, tmp_path):
 
 def test_cap_is_sampled_and_reported(small_tree, tmp_path):
     report = build_folder(small_tree[0], tmp_path / "capped", CatBreedsVLMConfig(max_per_class=10), progress=False)
-    assert report["capped"]["Domestic Short Hair"] == {"photos": 40, "kept": 10}
-    assert sum(report["photos"][s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
+    assert report.capped["Domestic Short Hair"] == CappedBreed(photos=40, kept=10)
+    assert sum(report.photos[s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
 
 
 @pytest.mark.parametrize(
@@ -314,7 +315,7 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
     root = tmp_path / "images"
     make_tree(root, {"Bengal": 6, "Persian": 6})
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
-    assert report["empty_splits"] == ["priority"] and "priority" not in report["splits"]
+    assert report.empty_splits == ["priority"] and "priority" not in report.splits
     assert "Not in this dataset: `priority`" in (tmp_path / "out" / "README.md").read_text()
     ds = datasets.load_dataset(str(tmp_path / "out"))
     assert sorted(ds) == ["test", "train", "val"]
@@ -359,8 +360,9 @@ def test_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path):
     with open(bad, "wb") as f:
         f.write(good.read_bytes()[:-10] + b"extra12345")  # another picture's bytes, still a JPEG name
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
-    assert {"source": "Bengal/caf\\xe9_1.jpg", "reason": "file name is not valid UTF-8"} in report["skipped"]
-    assert sum(report["splits"][s]["photos"] for s in ("train", "val", "test")) == 8
+    assert SkippedFile("Bengal/caf\\xe9_1.jpg", SkipReason(SkipKind.FILE_NAME)) in report.skipped
+    assert report.skipped[0].reason.text == "file name is not valid UTF-8"
+    assert sum(report.splits[s].photos for s in ("train", "val", "test")) == 8
 
 
 def test_stale_staging_is_removed_but_a_live_one_is_kept(small_tree, tmp_path):

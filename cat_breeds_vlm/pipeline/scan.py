@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..errors import UserError
+from ..report.record import SkipKind, SkippedFile, SkipReason
 
 #: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp"})
@@ -58,7 +59,7 @@ class ScanResult:
     breeds: list[str]
     candidates: list[Candidate]
     ignored: list[str]
-    skipped: list[dict] = field(default_factory=list)  # {"source", "reason"}, as verify's
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 def _is_hidden(name: str) -> bool:
@@ -137,9 +138,7 @@ class Walk:
         self.found: list[Candidate] = []
         self.ignored: list[str] = []
         self.skipped = [
-            {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"}
-            for b in found
-            if b not in self.breeds
+            SkippedFile(f"{_printable(b)}/", SkipReason(SkipKind.FOLDER_NAME)) for b in found if b not in self.breeds
         ]
         self._done = False
 
@@ -184,13 +183,14 @@ class Walk:
                     self.ignored.append(_printable(source))
                     continue
                 if not source.isascii() and _printable(source) != source:  # ASCII is always valid UTF-8
-                    self.skipped.append({"source": _printable(source), "reason": "file name is not valid UTF-8"})
+                    self.skipped.append(SkippedFile(_printable(source), SkipReason(SkipKind.FILE_NAME)))
                     continue
                 stat = entry.stat()  # follows a symlink, as is_file() did
                 yield Candidate(source, breed, file, stat.st_size, stat.st_mtime_ns)
         for folder, err in unreadable:
             where = _printable(folder[cut:]) + "/"
-            self.skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
+            reason = SkipReason(SkipKind.UNREADABLE_FOLDER, str(err.strerror or err))
+            self.skipped.append(SkippedFile(where, reason))
 
 
 def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
