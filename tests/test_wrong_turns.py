@@ -437,8 +437,11 @@ def test_12_empty_folders_are_reported_not_labelled(built):
     assert "| Empty Breed" not in card
 
 
-def test_12_the_builder_class_labels_the_same_folders(built):
+def test_12_the_builder_class_labels_the_same_folders(built, tmp_path):
     from cat_breeds_vlm import CatBreedsVLM
 
-    builder = CatBreedsVLM(data_dir=str(built.parent / "images"), priority_breeds=("Munchkin",))
+    builder = CatBreedsVLM(
+        data_dir=str(built.parent / "images"), priority_breeds=("Munchkin",), cache_dir=str(tmp_path / "cache")
+    )
+    builder.download_and_prepare()
     assert builder.info.features["breed"].names == ["Bengal", "Munchkin", "York Chocolate"]
