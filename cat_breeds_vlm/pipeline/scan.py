@@ -214,24 +214,6 @@ def _printable(source: str) -> str:
     return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_whole(path: str, size: int | None = None) -> bytes:
-    """A file's bytes, read whole in as few system calls as the file allows.
-
-    ``size`` is what a stat said of the file, if known (else one ``fstat`` asks). Read to the
-    end whatever it says, so a file that grew is read whole. A build reads every photo (twice:
-    to verify it, to write it), and ``open().read()`` spent 3 us more a photo on its file object.
-    """
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        first = os.read(fd, (os.fstat(fd).st_size if size is None else size) + 1)
-        rest = []
-        while chunk := os.read(fd, 1 << 20):
-            rest.append(chunk)
-        return first + b"".join(rest) if rest else first
-    finally:
-        os.close(fd)
-
-
 def tree_fingerprint(candidates: list[Candidate]) -> str:
     """A short hash of every candidate's path, size and mtime: changes when the tree changes."""
     digest = hashlib.sha256()
