@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,3 +61,18 @@ def test_the_version_is_the_same_in_the_package_and_its_metadata() -> None:
 
     assert f'\nversion = "{__version__}"\n' in (ROOT / "pyproject.toml").read_text()
     assert f"## Changes in {__version__}" in (ROOT / "README.md").read_text()
+
+
+def test_packages_load_their_heavy_names_on_first_use_only() -> None:
+    code = (
+        "import sys\n"
+        "import cat_breeds_vlm, cat_breeds_vlm.export, cat_breeds_vlm.cli\n"
+        "print(sorted(m for m in ('datasets', 'pyarrow', 'huggingface_hub') if m in sys.modules))\n"
+        "for package in (cat_breeds_vlm, cat_breeds_vlm.export):\n"
+        "    assert all(getattr(package, name) is not None for name in package.__all__)\n"
+        "print('datasets' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever the venv installed
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True"]
