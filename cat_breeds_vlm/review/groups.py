@@ -1,10 +1,9 @@
 """What the build left out or merged, as the review page lists it: plain records from the report.
 
-Duplicate groups, near-duplicate groups, conflicts and skipped files come from ``build.json``,
-in the shapes the build writes them (:mod:`cat_breeds_vlm.pipeline.plan` and
-:mod:`cat_breeds_vlm.pipeline.links`); the breeds missing from val or test and why come from
-:mod:`cat_breeds_vlm.report.explain`. Builds made before the near-duplicate search have no
-``near_duplicates`` record.
+Duplicate groups, near-duplicate groups, conflicts and skipped files come from the build report's
+records (:mod:`cat_breeds_vlm.report.record`); the breeds missing from val or test and why come
+from :mod:`cat_breeds_vlm.report.explain`. Builds made before the near-duplicate search have no
+``near_duplicates`` record (None).
 """
 
 from __future__ import annotations
