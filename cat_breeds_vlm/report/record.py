@@ -349,22 +349,17 @@ class BuildReport:
 
         def items(key: str, record: Any, required: bool = needed) -> list | None:
             value = get(key, list, required)
-            if value is None:
-                return None
-            return [
-                record.from_json(_object(v, f"{key}[{i}]", where), f"{key}[{i}]", where) for i, v in enumerate(value)
-            ]
+            return None if value is None else [_part(record, v, f"{key}[{i}]", where) for i, v in enumerate(value)]
 
-        splits = get("splits", dict, True)
-        capped = get("capped", dict)
+        def by_name(key: str, record: Any, required: bool = needed) -> dict | None:
+            value = get(key, dict, required)
+            return None if value is None else {k: _part(record, v, f"{key}.{k}", where) for k, v in value.items()}
+
         return cls(
             breeds=get("breeds", list, True),
-            splits={
-                s: SplitInfo.from_json(_object(v, f"splits.{s}", where), f"splits.{s}", where)
-                for s, v in splits.items()
-            },
+            splits=by_name("splits", SplitInfo, True),
             counts=get("counts", dict, True),
-            generator=get("generator", str, False),
+            generator=get("generator", str, False) or GENERATOR,
             format=version,
             package_version=get("package_version", str, False),
             command=get("command", str, False),
@@ -381,12 +376,7 @@ class BuildReport:
             duplicates=items("duplicates", Duplicate),
             conflicts=items("conflicts", Conflict),
             near_duplicates=items("near_duplicates", NearGroup, False),  # came within format 1
-            capped=None
-            if capped is None
-            else {
-                b: CappedBreed.from_json(_object(c, f"capped.{b}", where), f"capped.{b}", where)
-                for b, c in capped.items()
-            },
+            capped=by_name("capped", CappedBreed),
             empty_folders=items("empty_folders", EmptyFolder),
         )
 
@@ -503,8 +493,8 @@ def _get(data: dict[str, Any], name: str, kind: type, key: str, where: str | Pat
     return value
 
 
-def _object(value: Any, key: str, where: str | Path) -> dict[str, Any]:
-    """``value``, checked to be a JSON object."""
+def _part(record: Any, value: Any, key: str, where: str | Path) -> Any:
+    """The ``record`` (a part of the report) read from ``value``, checked to be a JSON object."""
     if not isinstance(value, dict):
         raise UserError(f"{where}: key {key!r} should be an object, not {_JSON_NAMES.get(type(value), 'null')}")
-    return value
+    return record.from_json(value, key, where)
