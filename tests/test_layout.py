@@ -1,4 +1,4 @@
-"""The package's layout: what the README's "Layout" section says, and the module names removed."""
+"""The package's layout: what docs/development.md's "Layout" section says, and the module names removed."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ PACKAGE = ROOT / "cat_breeds_vlm"
 
 
 def layout_sections() -> dict[str, str]:
-    """The README's layout block, cut into ``{folder: its text}`` ('' for the top level)."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("### Layout", 1)[1].split("```", 2)[1]
+    """The layout block of docs/development.md, cut into ``{folder: its text}`` ('' for the top level)."""
+    page = (ROOT / "docs" / "development.md").read_text()
+    block = page.split("## Layout", 1)[1].split("```", 2)[1]
     sections: dict[str, str] = {"": ""}
     current = ""
     for line in block.splitlines():
@@ -47,7 +47,7 @@ def test_the_readme_layout_names_every_folder_and_module() -> None:
 
 @pytest.mark.parametrize("old", ["hub", "parse", "score"])
 def test_the_earlier_module_names_are_gone_and_no_import_hook_is_left(old: str) -> None:
-    """Removed in 0.3.0 (README, "Changes in 0.3.0"): the modules import only from their homes."""
+    """Removed in 0.3.0 (docs/changelog.md): the modules import only from their homes."""
     import cat_breeds_vlm
 
     with pytest.raises(ModuleNotFoundError):
@@ -60,7 +60,7 @@ def test_the_version_is_the_same_in_the_package_and_its_metadata() -> None:
     from cat_breeds_vlm import __version__
 
     assert f'\nversion = "{__version__}"\n' in (ROOT / "pyproject.toml").read_text()
-    assert f"## Changes in {__version__}" in (ROOT / "README.md").read_text()
+    assert f"\n## {__version__}\n" in (ROOT / "docs" / "changelog.md").read_text()
 
 
 def test_packages_load_their_heavy_names_on_first_use_only() -> None:
