@@ -185,12 +185,11 @@ def priority_breeds_for(dataset: str | Located) -> tuple[str, ...] | None:
     Only those that are labels of the build: the default set names seven breeds, and a tree
     may lack some of them.
     """
-    report = dataset_report(dataset) or {}
-    breeds = report.get("settings", {}).get("priority_breeds")
+    report = dataset_report(dataset)
+    breeds = (report.settings or {}).get("priority_breeds") if report is not None else None
     if breeds is None:
         return None
-    labels = report.get("breeds")
-    return tuple(breed for breed in breeds if labels is None or breed in labels)
+    return tuple(breed for breed in breeds if breed in report.breeds)
 
 
 def catalog_for(dataset: str | Located, label_file: str | os.PathLike[str] | None = None) -> Catalog:
@@ -201,8 +200,8 @@ def catalog_for(dataset: str | Located, label_file: str | os.PathLike[str] | Non
     with the built-in catalogue. ``label_file`` adds or overrides labels on top.
     """
     source = locate(dataset)
-    report = dataset_report(source) or {}
-    carried = report.get("label_file")
+    report = dataset_report(source)
+    carried = report.label_file if report is not None else None
     base = None
     if carried:
         path = dataset_file(source, carried)
