@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from cat_breeds_vlm.pipeline.plan import pet_id
 from cat_breeds_vlm.pipeline.scan import Walk, scan
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.pipeline.verify import VerdictCache, verify_all
+from cat_breeds_vlm.report.record import CappedBreed, SkipKind, SkippedFile, SkipReason
 
 SPLITS = ("train", "val", "test", "priority")
 
@@ -214,6 +216,64 @@ def test_builder_gives_the_same_rows_as_the_folder(small_tree, loaded, tmp_path)
     assert ds["train"].features == loaded["train"].features
 
 
+def test_constructing_the_builder_decodes_nothing_and_is_a_small_part_of_a_build(tmp_path, monkeypatch):
+    from cat_breeds_vlm import CatBreedsVLM
+    from cat_breeds_vlm.demo import make_tree
+    from cat_breeds_vlm.pipeline import builder as builder_module
+
+    root = tmp_path / "images"
+    make_tree(root, {"Bengal": 40, "Persian": 40, "Sphynx - Hairless Cat": 40})
+    calls: list[int] = []
+    real = builder_module.prepare
+    monkeypatch.setattr(builder_module, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k))
+    builder = CatBreedsVLM(data_dir=str(root), cache_dir=str(tmp_path / "cache"))
+    assert calls == [] and builder.info.features is None
+    assert VerdictCache().entries(under=root.resolve()) == {}  # no photo was measured
+    start = time.perf_counter()  # a second one: the first in a process also sets up datasets
+    CatBreedsVLM(data_dir=str(root), cache_dir=str(tmp_path / "other"))
+    constructed = time.perf_counter() - start
+    assert calls == []
+    start = time.perf_counter()
+    builder.download_and_prepare()
+    built = time.perf_counter() - start
+    assert calls == [1] and len(VerdictCache().entries(under=root.resolve())) == 120
+    assert builder.info.features["breed"].names == ["Bengal", "Persian", "Sphynx - Hairless Cat"]
+    # A ratio of two durations measured side by side, with a wide margin: construction is a
+    # listing of the tree, a build also decodes, plans and writes every photo.
+    assert constructed < 0.2 * built, (constructed, built)
+
+
+def test_a_second_process_reuses_the_builder_cache_with_its_labels(small_tree, tmp_path):
+    from cat_breeds_vlm import CatBreedsVLM
+
+    cache = tmp_path / "cache"
+    builder = CatBreedsVLM(data_dir=str(small_tree[0]), cache_dir=str(cache), seed=3)
+    builder.download_and_prepare()
+    ds = builder.as_dataset()
+    code = textwrap.dedent(
+        f"""
+        import json
+        from cat_breeds_vlm.pipeline import builder
+
+        def rebuilt(*args, **kwargs):
+            raise AssertionError("the cache was not reused")
+
+        builder.prepare = rebuilt
+        again = builder.CatBreedsVLM(data_dir={str(small_tree[0])!r}, cache_dir={str(cache)!r}, seed=3)
+        again.download_and_prepare()
+        ds = again.as_dataset()
+        print(json.dumps({{"names": again.info.features["breed"].names, "ids": {{s: list(ds[s]["id"]) for s in ds}}}}))
+        """
+    )
+    checkout = str(Path(__file__).resolve().parents[1])  # this code, whatever the venv installed
+    env = {**os.environ, "PYTHONPATH": checkout}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["names"] == builder.info.features["breed"].names
+    assert found["ids"] == {s: list(ds[s]["id"]) for s in ds}
+
+
 def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tmp_path):
     again = tmp_path / "again"
     build_folder(small_tree[0], again, CatBreedsVLMConfig(), num_proc=2, progress=False, command="test build")
@@ -227,7 +287,7 @@ def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tm
     other = tmp_path / "other"
     report = build_folder(small_tree[0], other, CatBreedsVLMConfig(seed=7), progress=False)
     first = json.loads((small_build / "build.json").read_text())
-    assert report["photos"]["test"] != first["photos"]["test"] or (
+    assert report.photos["test"] != first["photos"]["test"] or (
         (other / "data" / "test-00000-of-00001.parquet").read_bytes()
         != (small_build / "data" / "test-00000-of-00001.parquet").read_bytes()
     )
@@ -306,8 +366,8 @@ def test_a_build_failing_midway_leaves_the_old_one_intact(small_tree, tmp_path):
 
 def test_cap_is_sampled_and_reported(small_tree, tmp_path):
     report = build_folder(small_tree[0], tmp_path / "capped", CatBreedsVLMConfig(max_per_class=10), progress=False)
-    assert report["capped"]["Domestic Short Hair"] == {"photos": 40, "kept": 10}
-    assert sum(report["photos"][s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
+    assert report.capped["Domestic Short Hair"] == CappedBreed(photos=40, kept=10)
+    assert sum(report.photos[s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
 
 
 @pytest.mark.parametrize(
@@ -350,7 +410,7 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
     root = tmp_path / "images"
     make_tree(root, {"Bengal": 6, "Persian": 6})
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
-    assert report["empty_splits"] == ["priority"] and "priority" not in report["splits"]
+    assert report.empty_splits == ["priority"] and "priority" not in report.splits
     assert "Not in this dataset: `priority`" in (tmp_path / "out" / "README.md").read_text()
     ds = datasets.load_dataset(str(tmp_path / "out"))
     assert sorted(ds) == ["test", "train", "val"]
@@ -395,8 +455,9 @@ def test_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path):
     with open(bad, "wb") as f:
         f.write(good.read_bytes()[:-10] + b"extra12345")  # another picture's bytes, still a JPEG name
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
-    assert {"source": "Bengal/caf\\xe9_1.jpg", "reason": "file name is not valid UTF-8"} in report["skipped"]
-    assert sum(report["splits"][s]["photos"] for s in ("train", "val", "test")) == 8
+    assert SkippedFile("Bengal/caf\\xe9_1.jpg", SkipReason(SkipKind.FILE_NAME)) in report.skipped
+    assert report.skipped[0].reason.text == "file name is not valid UTF-8"
+    assert sum(report.splits[s].photos for s in ("train", "val", "test")) == 8
 
 
 def test_stale_staging_is_removed_but_a_live_one_is_kept(small_tree, tmp_path):

@@ -21,6 +21,7 @@ from cat_breeds_vlm.errors import SettingsError
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig
 from cat_breeds_vlm.pipeline.settings import BuildSettings
 from cat_breeds_vlm.report.card import _build_section
+from cat_breeds_vlm.report.record import BuildReport
 
 DECLARED = declarations(BuildSettings)
 COUNTS = {"Abyssinian": 6, "Bengal": 6, "Tiger": 6}
@@ -108,7 +109,9 @@ def test_a_cli_build_records_and_echoes_every_setting(tree, tmp_path):
 
 def test_the_cards_settings_table_names_each_declared_flag():
     settings = BuildSettings().recorded() | {"an_older_key": 1}
-    section = _build_section({"settings": settings, "command": "cat-breeds-vlm build x"})
+    older = {"breeds": [], "splits": {}, "counts": {}, "settings": settings, "command": "cat-breeds-vlm build x"}
+    report = BuildReport.from_json(older, "build.json")  # a format-0 report: only the core keys needed
+    section = _build_section(report)
     for declared in DECLARED:
         assert f"| `{declared.option}` |" in section
     assert "| `--priority` | American Wirehair, Burmilla," in section

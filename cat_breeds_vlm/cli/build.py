@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from ..errors import OptionError, SettingsError, UserError, friendly_errors
 from ..pipeline.output import DEFAULT_OUT
 from ..pipeline.settings import BuildSettings, GateSettings, NearDupSettings, PlanSettings, TextSettings
 from .options import declared_options, with_options
+
+if TYPE_CHECKING:
+    from ..report.record import BuildReport
 
 DEMO_PHOTOS = 3000
 #: The demo's source note: its photos are made up, and its card says so.
@@ -79,46 +83,46 @@ def run_build(
     return report
 
 
-def _counts_line(report: dict) -> list[str]:
+def _counts_line(report: BuildReport) -> list[str]:
     """The summary's counts, each worded for its number (``1 duplicate group``, ``2 ...``)."""
     from ..report.explain import count, num
 
     parts = [
-        count(len(report["breeds"]), "breed", "breeds"),
-        f"{num(len(report['too_small']))} missing from val and/or test (too few photos or pets)",
-        count(len(report["skipped"]), "file skipped", "files skipped"),
-        count(len(report["duplicates"]), "duplicate group", "duplicate groups"),
-        count(len(report["conflicts"]), "conflicting duplicate", "conflicting duplicates") + " left out",
+        count(len(report.breeds), "breed", "breeds"),
+        f"{num(len(report.too_small or []))} missing from val and/or test (too few photos or pets)",
+        count(len(report.skipped or []), "file skipped", "files skipped"),
+        count(len(report.duplicates or []), "duplicate group", "duplicate groups"),
+        count(len(report.conflicts or []), "conflicting duplicate", "conflicting duplicates") + " left out",
     ]
-    if report.get("near_duplicates"):
-        groups = len(report["near_duplicates"])
+    if report.near_duplicates:
+        groups = len(report.near_duplicates)
         parts.append(count(groups, "near-duplicate group", "near-duplicate groups") + " kept together")
     return parts
 
 
-def format_summary(report: dict, out: Path, written: bool = True) -> str:
+def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
     """A short split table with what was left out, for the end of a build (or a dry run)."""
     from ..report.explain import count
 
     head = f"Built {out}" if written else f"Dry run: nothing written (a build would write {out})"
     lines = [head, f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
-    for split, info in report["splits"].items():
-        lines.append(f"{split:<10}{info['rows']:>8}{info['photos']:>8}{info['shards']:>8}")
-    for split in report.get("empty_splits", []):
+    for split, info in report.splits.items():
+        lines.append(f"{split:<10}{info.rows:>8}{info.photos:>8}{info.shards:>8}")
+    for split in report.empty_splits or []:
         lines.append(f"{split:<10}{0:>8}  (no rows: not written, so load_dataset has no {split!r} split)")
     lines.append("; ".join(_counts_line(report)))
-    by_reason = report.get("skipped_by_reason") or {}
+    by_reason = report.skipped_by_reason
     if by_reason:
         lines.append("Skipped files by reason (the list is in build.json):")
         lines += [f"  {count:>7}  {kind}" for kind, count in by_reason.items()]
-    if report.get("uncatalogued"):
+    if report.uncatalogued:
         lines.append(
             "In no label catalogue (answers name them, state no fact; describe them with --labels): "
-            + ", ".join(report["uncatalogued"])
+            + ", ".join(report.uncatalogued)
         )
-    empty = report.get("empty_folders") or []
+    empty = report.empty_folders or []
     if empty:
-        listed = "; ".join(f"{e['folder']} ({e['reason']})" for e in empty[:5]) + ("; ..." if len(empty) > 5 else "")
+        listed = "; ".join(f"{e.folder} ({e.reason})" for e in empty[:5]) + ("; ..." if len(empty) > 5 else "")
         lines.append(f"{count(len(empty), 'breed folder', 'breed folders')} with no photo left, not labels: {listed}")
     if written:  # the page beside the build, as the demo suggests it
         look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o {shlex.quote(str(out.parent / 'review.html'))}"

@@ -59,8 +59,8 @@ def _carried_domain(folder: Path) -> Any:
     from ..labels.domain import read_carried_domain
     from ..report.record import read_report
 
-    carried = (read_report(folder) or {}).get("domain_file")
-    path = folder / carried if isinstance(carried, str) else None
+    report = read_report(folder)
+    path = folder / report.domain_file if report is not None and report.domain_file else None
     return read_carried_domain(path) if path is not None and path.is_file() else None
 
 

@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
@@ -41,7 +40,7 @@ from .. import __version__
 from ..errors import UserError, one_line
 from ..features import shard_name
 from ..report.card import CARD_NAME, CHART_NAME
-from ..report.record import GENERATOR, REPORT_NAME, read_report
+from ..report.record import GENERATOR, REPORT_NAME, BuildReport, read_report
 from .locate import not_a_build
 from .network import is_unreachable, network_errors, offline_words, unreachable
 
@@ -64,7 +63,7 @@ class BuildFolder:
     """A complete built folder: its report, the files a push uploads, and the files it leaves."""
 
     path: Path
-    report: dict[str, Any]
+    report: BuildReport
     files: tuple[str, ...]  # posix paths relative to ``path``, sorted
     left_out: tuple[str, ...]  # other files found there (not part of a build), never uploaded
 
@@ -110,15 +109,15 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
         raise UserError(not_a_build(folder, str(dataset_dir)))  # no build at all: every command's words
     if report is None:
         raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
-    if not isinstance(report.get("splits"), dict) or not report["splits"]:
+    if not report.splits:
         raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
     # The label and domain files the build carries (builds before them name none): score reads them.
-    carried = [report[key] for key in ("label_file", "domain_file") if report.get(key)]
+    carried = [name for name in (report.label_file, report.domain_file) if name]
     expected = [*BUILD_FILES, *carried]
     missing = [name for name in expected if name not in found]
     if missing:
         raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")
-    shards = [shard for split in report["splits"] for shard in _check_split(folder, split, report, found)]
+    shards = [shard for split in report.splits for shard in _check_split(folder, split, report, found)]
     files = tuple(sorted([*expected, *shards]))
     return BuildFolder(folder, report, files, tuple(f for f in found if f not in files))
 
@@ -188,11 +187,11 @@ def _check_visibility(api: HfApi, repo_id: str, private: bool, token: str | None
     return is_private
 
 
-def default_message(report: dict[str, Any]) -> str:
+def default_message(report: BuildReport) -> str:
     """The commit message of a push: what was built, from how many rows, with which seed."""
-    rows = sum(split["rows"] for split in report["splits"].values())
-    seed = report.get("settings", {}).get("seed")
-    version = report.get("package_version", "?")
+    rows = sum(split.rows for split in report.splits.values())
+    seed = (report.settings or {}).get("seed")
+    version = report.package_version or "?"
     return f"Upload cat_breeds_vlm {version} build ({rows:,} rows, seed {seed})"
 
 
@@ -232,10 +231,10 @@ def _is_partial(name: str) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in PARTIAL_PATTERNS)
 
 
-def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[str]) -> list[str]:
+def _check_split(folder: Path, split: str, report: BuildReport, found: list[str]) -> list[str]:
     """The split's shard paths, checked against the shard count and row count of the report."""
-    info = report["splits"][split]
-    count = info["shards"]
+    info = report.splits[split]
+    count = info.shards or 0
     expected = [f"data/{shard_name(split, i, count)}" for i in range(count)]
     present = [f for f in found if fnmatch.fnmatch(f, f"data/{split}-*.parquet")]
     if present != expected:
@@ -250,8 +249,6 @@ def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[s
             rows += pq.read_metadata(folder / shard).num_rows
         except (OSError, ValueError) as err:  # a damaged file: pyarrow's ArrowInvalid is a ValueError
             raise UserError(f"cannot read {folder / shard}: {one_line(err)}") from None
-    if rows != info["rows"]:
-        raise UserError(
-            f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info['rows']}"
-        )
+    if rows != info.rows:
+        raise UserError(f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info.rows}")
     return expected

@@ -19,6 +19,8 @@ from .network import is_unreachable, network_errors, unreachable
 if TYPE_CHECKING:  # only for the types: ``datasets`` is imported when rows are read
     import datasets
 
+    from ..report.record import BuildReport
+
 #: What ``datasets`` raises for a dataset it cannot read (as opposed to a bug of ours).
 _LOAD_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, ValueError, ConnectionError, TimeoutError)
 
@@ -50,12 +52,12 @@ def check_split(dataset: str | Located, split: str, present: list[str] | None = 
     if split in present:
         check_shards(source, split)
         return
-    empty = (source.report or {}).get("empty_splits") or []
+    empty = (source.report.empty_splits if source.report is not None else None) or []
     why = ": the build gave it no rows, so it was not written" if split in empty else ""
     raise UserError(f"{source.name} has no split {split!r} (it has {', '.join(present)}){why}")
 
 
-def dataset_report(dataset: str | Located) -> dict | None:
+def dataset_report(dataset: str | Located) -> BuildReport | None:
     """The build report of a local folder or Hub repo id, or None when it has none."""
     return locate(dataset).report
 
@@ -73,7 +75,7 @@ def split_names(dataset: str | Located) -> list[str]:
     """The splits DATASET has, in build order: from its report, else from its card's configs."""
     source = locate(dataset)
     if source.report is not None:
-        return in_build_order(source.report["splits"])
+        return in_build_order(source.report.splits)
     import datasets
 
     try:

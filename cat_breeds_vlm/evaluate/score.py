@@ -188,12 +188,11 @@ def priority_breeds_for(dataset: str | Located) -> tuple[str, ...] | None:
     Only those that are labels of the build: the default set names seven breeds, and a tree
     may lack some of them.
     """
-    report = dataset_report(dataset) or {}
-    breeds = report.get("settings", {}).get("priority_breeds")
+    report = dataset_report(dataset)
+    breeds = (report.settings or {}).get("priority_breeds") if report is not None else None
     if breeds is None:
         return None
-    labels = report.get("breeds")
-    return tuple(breed for breed in breeds if labels is None or breed in labels)
+    return tuple(breed for breed in breeds if breed in report.breeds)
 
 
 def domain_for(dataset: str | Located) -> Domain:
@@ -201,7 +200,8 @@ def domain_for(dataset: str | Located) -> Domain:
     ``build.json``), else the default (cat) domain (builds from before domains, datasets that
     are no build)."""
     source = locate(dataset)
-    carried = (dataset_report(source) or {}).get("domain_file")
+    report = dataset_report(source)
+    carried = report.domain_file if report is not None else None
     if not carried:
         return default_domain()
     path = dataset_file(source, carried)
@@ -219,9 +219,9 @@ def catalog_for(dataset: str | Located, label_file: str | os.PathLike[str] | Non
     checked against the build's domain (:func:`domain_for`).
     """
     source = locate(dataset)
-    report = dataset_report(source) or {}
+    report = dataset_report(source)
     domain = domain_for(source)
-    carried = report.get("label_file")
+    carried = report.label_file if report is not None else None
     base = None
     if carried:
         path = dataset_file(source, carried)

@@ -7,6 +7,11 @@ Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
     >>> b.download_and_prepare()
     >>> ds = b.as_dataset()          # DatasetDict: train, val, test, priority
 
+Constructing a builder lists the image tree and decodes nothing. The labels (the breed folders
+with a photo kept) are known once the photos are verified, so, as in ``datasets``'
+``FolderBasedBuilder``, the features are set when the splits are made: ``b.info.features`` is
+None until ``download_and_prepare`` (or read from the cache, when it holds this build).
+
 The cache directory's hash covers this package's code, the image tree's listing (paths,
 sizes, mtimes) and the label file's entries, so a code change, a changed tree or an edited label
 file never reuses a stale cache.
@@ -68,7 +73,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         data_dir = kwargs.get("data_dir")
         if not data_dir:
             raise UserError("CatBreedsVLM needs data_dir, the image folder ({breed}/*.jpg)")
-        self._scanned: ScanResult = scan(Path(data_dir))
+        self._scanned: ScanResult = scan(Path(data_dir))  # a listing, for the cache key
         self._own_hash = kwargs.get("hash") is None
         if self._own_hash:
             kwargs["hash"] = f"{code_fingerprint()}-{tree_fingerprint(self._scanned.candidates)}"
@@ -95,22 +100,23 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         return self.prepared
 
     def _info(self) -> datasets.DatasetInfo:
+        # No features yet: datasets calls this in __init__, before any photo is verified.
         domain = self.config.loaded_domain
-        description = (
-            f"{domain.noun.capitalize()} photos with {domain.label_word}-naming conversations"
+        return datasets.DatasetInfo(
+            description=f"{domain.noun.capitalize()} photos with {domain.label_word}-naming conversations"
             " for vision-language fine-tuning."
         )
-        return datasets.DatasetInfo(description=description, features=make_features(self._prepare().breeds))
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
-        self._prepare()
+        prepared = self._prepare()
+        self.info.features = make_features(prepared.breeds)
         return [
-            datasets.SplitGenerator(name=split, gen_kwargs={"rows": self.prepared.plan.rows[split]})
-            for split in self.prepared.plan.written_splits
+            datasets.SplitGenerator(name=split, gen_kwargs={"rows": prepared.plan.rows[split]})
+            for split in prepared.plan.written_splits
         ]
 
     def _generate_examples(self, rows):
-        labels = make_features(self._prepare().breeds)["breed"]
+        labels = self.info.features["breed"]
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield (

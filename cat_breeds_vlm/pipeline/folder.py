@@ -27,7 +27,7 @@ from ..labels.domain import DOMAIN_FILE, write_domain_file
 from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
-from ..report.record import REPORT_NAME, dump_report, make_report
+from ..report.record import REPORT_NAME, BuildReport, make_report
 from .output import check_destination
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
@@ -83,7 +83,7 @@ def _swap_into_place(staging: Path, out: Path) -> None:
 
 def dry_run(
     image_dir: Path, config: BuildSettings, *, num_proc: int = 1, progress: bool = True, command: str = ""
-) -> dict:
+) -> BuildReport:
     """Scan, verify and plan as a build would, and return its report: nothing is written.
 
     The splits' ``shards`` and ``bytes`` are 0. Useful to preview a split, and to time the
@@ -117,7 +117,7 @@ def build_folder(
     overwrite: bool = False,
     progress: bool = True,
     command: str = "",
-) -> dict:
+) -> BuildReport:
     """Build the dataset folder ``out`` from ``image_dir``; returns the build report."""
     out = Path(out).absolute()
     check_destination(out, overwrite, image_dir)
@@ -147,7 +147,7 @@ def build_folder(
         report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared.breeds))
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         write_domain_file(config.loaded_domain, staging / DOMAIN_FILE)
-        (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
+        (staging / REPORT_NAME).write_text(report.dumps(), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)
         write_card(staging, report, make_features(prepared.breeds), config.loaded_domain)
         _swap_into_place(staging, out)

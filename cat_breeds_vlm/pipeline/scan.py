@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..errors import UserError
+from ..report.record import SkipKind, SkippedFile, SkipReason
 
 #: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp"})
@@ -58,7 +59,7 @@ class ScanResult:
     breeds: list[str]
     candidates: list[Candidate]
     ignored: list[str]
-    skipped: list[dict] = field(default_factory=list)  # {"source", "reason"}, as verify's
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 def _is_hidden(name: str) -> bool:
@@ -137,9 +138,7 @@ class Walk:
         self.found: list[Candidate] = []
         self.ignored: list[str] = []
         self.skipped = [
-            {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"}
-            for b in found
-            if b not in self.breeds
+            SkippedFile(f"{_printable(b)}/", SkipReason(SkipKind.FOLDER_NAME)) for b in found if b not in self.breeds
         ]
         self._done = False
 
@@ -184,13 +183,14 @@ class Walk:
                     self.ignored.append(_printable(source))
                     continue
                 if not source.isascii() and _printable(source) != source:  # ASCII is always valid UTF-8
-                    self.skipped.append({"source": _printable(source), "reason": "file name is not valid UTF-8"})
+                    self.skipped.append(SkippedFile(_printable(source), SkipReason(SkipKind.FILE_NAME)))
                     continue
                 stat = entry.stat()  # follows a symlink, as is_file() did
                 yield Candidate(source, breed, file, stat.st_size, stat.st_mtime_ns)
         for folder, err in unreadable:
             where = _printable(folder[cut:]) + "/"
-            self.skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
+            reason = SkipReason(SkipKind.UNREADABLE_FOLDER, str(err.strerror or err))
+            self.skipped.append(SkippedFile(where, reason))
 
 
 def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
@@ -212,24 +212,6 @@ def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
 def _printable(source: str) -> str:
     """The name with any undecodable bytes (surrogate escapes) shown as ``\\xNN``."""
     return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def read_whole(path: str, size: int | None = None) -> bytes:
-    """A file's bytes, read whole in as few system calls as the file allows.
-
-    ``size`` is what a stat said of the file, if known (else one ``fstat`` asks). Read to the
-    end whatever it says, so a file that grew is read whole. A build reads every photo (twice:
-    to verify it, to write it), and ``open().read()`` spent 3 us more a photo on its file object.
-    """
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        first = os.read(fd, (os.fstat(fd).st_size if size is None else size) + 1)
-        rest = []
-        while chunk := os.read(fd, 1 << 20):
-            rest.append(chunk)
-        return first + b"".join(rest) if rest else first
-    finally:
-        os.close(fd)
 
 
 def tree_fingerprint(candidates: list[Candidate]) -> str:

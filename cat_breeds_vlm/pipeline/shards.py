@@ -35,7 +35,7 @@ from ..labels.conversations import render
 from ..labels.domain import Domain
 from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
-from .scan import read_whole
+from .verify import read_whole
 
 if TYPE_CHECKING:  # loaded by the caller, which makes the labels
     import datasets

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..report.record import EmptyFolder, SkippedFile
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
 from .plan import ImageFile, Plan, plan
@@ -24,7 +25,7 @@ class Prepared:
 
     image_dir: Path
     scanned: ScanResult
-    skipped: list[dict]
+    skipped: list[SkippedFile]
     plan: Plan
 
     @property
@@ -34,11 +35,11 @@ class Prepared:
         return [breed for breed in self.scanned.breeds if breed in kept]
 
     @property
-    def empty_folders(self) -> list[dict]:
+    def empty_folders(self) -> list[EmptyFolder]:
         """The breed folders left with no photo, each with why: reported, never a label."""
         labels = set(self.breeds)
         found = Counter(c.breed for c in self.scanned.candidates)
-        skipped = Counter(s["source"].split("/", 1)[0] for s in self.skipped)
+        skipped = Counter(s.folder for s in self.skipped)
         empty = []
         for breed in self.scanned.breeds:
             if breed in labels:
@@ -49,13 +50,13 @@ class Prepared:
                 reason = f"every file was skipped: {found[breed]} found"
             else:
                 reason = "every photo was left out (the same picture is under another label)"
-            empty.append({"folder": breed, "reason": reason})
+            empty.append(EmptyFolder(breed, reason))
         return empty
 
 
 def _judge_all(
     scanned: ScanResult, verdicts: Mapping[str, Verdict], gate: GateSettings
-) -> tuple[list[ImageFile], list[dict]]:
+) -> tuple[list[ImageFile], list[SkippedFile]]:
     """The files the quality gate keeps, and the skipped ones (the scan's first) with why."""
     good, skipped = [], list(scanned.skipped)
     for cand in scanned.candidates:
@@ -64,7 +65,7 @@ def _judge_all(
         if reason is None:
             good.append(ImageFile(cand.source, cand.breed, verdict.sha256, cand.size))
         else:
-            skipped.append({"source": cand.source, "reason": reason})
+            skipped.append(SkippedFile(cand.source, reason))
     return good, skipped
 
 
@@ -109,7 +110,7 @@ def prepare(
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"
             f" {len(skipped)} skipped as broken or not usable photos"
-            + (f" (first: {skipped[0]['source']}: {skipped[0]['reason']})" if skipped else "")
+            + (f" (first: {skipped[0].source}: {skipped[0].reason.text})" if skipped else "")
         )
     return Prepared(image_dir, scanned, skipped, planned)
 

@@ -11,7 +11,7 @@ sentence: :mod:`~cat_breeds_vlm.labels.domain`), so the same build gives the sam
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..atomic import write_text_atomic
 from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
@@ -29,6 +29,7 @@ from .explain import (
 from .leftout import left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
+from .record import BuildReport
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets
@@ -76,7 +77,7 @@ def _domain(domain: Domain | None) -> Domain:
     return default_domain() if domain is None else domain
 
 
-def card_metadata(report: dict[str, Any], features: datasets.Features, domain: Domain | None = None) -> DatasetCardData:
+def card_metadata(report: BuildReport, features: datasets.Features, domain: Domain | None = None) -> DatasetCardData:
     """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``;
     the title and tags are ``domain``'s (default: the cat domain's)."""
     import datasets
@@ -86,11 +87,11 @@ def card_metadata(report: dict[str, Any], features: datasets.Features, domain: D
     domain = _domain(domain)
     splits = split_names(report)
     # priority rows are copies of train rows: the distinct examples are train + val + test.
-    examples = sum(report["splits"][s]["rows"] for s in splits if s != "priority")
+    examples = sum(report.splits[s].rows for s in splits if s != "priority")
     card_data = DatasetCardData(
         pretty_name=domain.title_or_default,
         # The licence the build was given (--license); "unknown" claims nothing about the photos.
-        license=report["settings"].get("license") or DEFAULT_LICENSE,
+        license=(report.settings or {}).get("license") or DEFAULT_LICENSE,
         language=["en"],
         task_categories=TASK_CATEGORIES,
         size_categories=[size_category(examples)],
@@ -106,18 +107,18 @@ def card_metadata(report: dict[str, Any], features: datasets.Features, domain: D
     # in-memory Arrow size that datasets would record is about the same).
     split_dict = datasets.SplitDict()
     for name in splits:
-        info = report["splits"][name]
-        split_dict.add(datasets.SplitInfo(name=name, num_bytes=info["bytes"], num_examples=info["rows"]))
+        info = report.splits[name]
+        split_dict.add(datasets.SplitInfo(name=name, num_bytes=info.bytes, num_examples=info.rows))
     dataset_info = datasets.DatasetInfo(
         features=features,
         splits=split_dict,
-        dataset_size=sum(report["splits"][s]["bytes"] for s in splits),
+        dataset_size=sum(report.splits[s].bytes or 0 for s in splits),
     )
     DatasetInfosDict({"default": dataset_info}).to_dataset_card_data(card_data)
     return card_data
 
 
-def render_card(report: dict[str, Any], features: datasets.Features, domain: Domain | None = None) -> str:
+def render_card(report: BuildReport, features: datasets.Features, domain: Domain | None = None) -> str:
     """The full README.md text (YAML front matter and body) for a build report and its domain."""
     from huggingface_hub import DatasetCard
 
@@ -131,14 +132,14 @@ def render_card(report: dict[str, Any], features: datasets.Features, domain: Dom
         _chart_section(),
         _build_section(report),
         left_out_section(report),
-        licence_section(report["settings"]),
+        licence_section(report.settings or {}),
     ]
     body = "\n\n".join(sections) + "\n"
     card = DatasetCard(f"---\n{card_metadata(report, features, domain).to_yaml()}\n---\n\n{body}")
     return str(card)
 
 
-def write_card(folder: Path, report: dict[str, Any], features: datasets.Features, domain: Domain | None = None) -> None:
+def write_card(folder: Path, report: BuildReport, features: datasets.Features, domain: Domain | None = None) -> None:
     """Write the card as ``folder/README.md`` (atomically)."""
     write_text_atomic(Path(folder) / CARD_NAME, render_card(report, features, domain))
 
@@ -146,8 +147,8 @@ def write_card(folder: Path, report: dict[str, Any], features: datasets.Features
 # --- body sections, top to bottom ---------------------------------------------------------------
 
 
-def _intro(report: dict[str, Any], domain: Domain) -> str:
-    oversample = report["settings"]["priority_oversample"]
+def _intro(report: BuildReport, domain: Domain) -> str:
+    oversample = (report.settings or {})["priority_oversample"]
     first = domain.intro or (
         f"Labelled {domain.noun} photos as a vision-language fine-tuning set: each row is one photo and a\n"
         f"short conversation (`<image>` question, answer) that names the {domain.noun}'s {domain.label_word}."
@@ -157,7 +158,7 @@ def _intro(report: dict[str, Any], domain: Domain) -> str:
             f"# {domain.title_or_default}",
             "",
             first + " It is made for fine-tuning and evaluating a vision-language model",
-            f"(LLaVA, TRL, Fireworks) on telling {len(report['breeds'])} labels apart.",
+            f"(LLaVA, TRL, Fireworks) on telling {len(report.breeds)} labels apart.",
             "",
             "The splits cannot leak: a photo (with its byte-identical copies, every photo of the same",
             "pet and, unless the near-duplicate search was turned off, its re-encoded, resized or",
@@ -203,19 +204,19 @@ def _fields_section() -> str:
     )
 
 
-def _splits_section(report: dict[str, Any]) -> str:
+def _splits_section(report: BuildReport) -> str:
     rows = [
         [
             f"`{name}`",
-            num(info["rows"]),
-            num(info["photos"]) if "photos" in info else "",
-            num(info["shards"]),
+            num(info.rows),
+            num(info.photos) if info.photos is not None else "",
+            num(info.shards or 0),
             _SPLIT_PURPOSE.get(name, ""),
         ]
-        for name, info in ((s, report["splits"][s]) for s in split_names(report))
+        for name, info in ((s, report.splits[s]) for s in split_names(report))
     ]
     text = table(["split", "rows", "distinct photos", "shards", "for"], rows)
-    empty = report.get("empty_splits") or []
+    empty = report.empty_splits or []
     if empty:
         names = ", ".join(f"`{s}`" for s in empty)
         text += (
@@ -225,36 +226,36 @@ def _splits_section(report: dict[str, Any]) -> str:
     return "## Splits\n\n" + text
 
 
-def _breeds_section(report: dict[str, Any]) -> str:
-    priority = set(report["settings"].get("priority_breeds") or [])
+def _breeds_section(report: BuildReport) -> str:
+    priority = set(report.priority_breeds)
     missing = missing_eval(report)
     splits = split_names(report)
     header = ["breed", "train photos"] + [f"{s} rows" for s in splits]
     rows = []
-    for breed in report["breeds"]:
+    for breed in report.breeds:
         marks = (f" {PRIORITY_MARK}" if breed in priority else "") + (f" {MISSING_MARK}" if breed in missing else "")
         name = cell(breed) + marks
-        train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
-        counts = [num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
+        train_photos = (report.photos or {}).get("train", {}).get(breed, 0)
+        counts = [num(report.counts.get(s, {}).get(breed, 0)) for s in splits]
         rows.append([name, num(train_photos)] + counts)
     notes = [_priority_note(report, priority), _missing_note(report), _uncatalogued_note(report)]
     return "## Breeds\n\n" + table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
 
 
-def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
-    present = [b for b in report["breeds"] if b in priority]
+def _priority_note(report: BuildReport, priority: set[str]) -> str:
+    present = [b for b in report.breeds if b in priority]
     absent = sorted(priority - set(present))
     if not priority:
         return "No priority breeds were set."
     note = (
         f"\\{PRIORITY_MARK} priority breed ({join(present) or 'none of them is in the data'}): each train photo"
-        f" appears {report['settings'].get('priority_oversample', 1)} times in train, and these"
+        f" appears {(report.settings or {}).get('priority_oversample', 1)} times in train, and these"
         " rows form the `priority` split."
     )
     return note + (f" Set as priority but not in the data: {join(absent)}." if absent else "")
 
 
-def _missing_note(report: dict[str, Any]) -> str:
+def _missing_note(report: BuildReport) -> str:
     reasons = missing_reasons(report)
     if not reasons:
         return "Every breed has at least one photo in val and one in test."
@@ -271,8 +272,8 @@ def _missing_note(report: dict[str, Any]) -> str:
     )
 
 
-def _uncatalogued_note(report: dict[str, Any]) -> str:
-    labels = report.get("uncatalogued") or []
+def _uncatalogued_note(report: BuildReport) -> str:
+    labels = report.uncatalogued or []
     if not labels:
         return ""
     return (
@@ -294,23 +295,23 @@ def _chart_section() -> str:
     )
 
 
-def _build_section(report: dict[str, Any]) -> str:
-    settings = report["settings"]
+def _build_section(report: BuildReport) -> str:
+    settings = report.settings or {}
     rows = [[f"`{BuildSettings.flag_of(key)}`", cell(setting_text(value))] for key, value in settings.items()]
     lines = [
         "## How it was built",
         "",
-        f"Built by `cat_breeds_vlm` {report.get('package_version', '?')} from"
-        f" {num(report.get('created_from_files', 0))} image files with:",
+        f"Built by `cat_breeds_vlm` {report.package_version or '?'} from"
+        f" {num(report.created_from_files or 0)} image files with:",
         "",
         "```bash",
-        report.get("command", ""),
+        report.command or "",
         "```",
         "",
         table(["setting", "value"], rows),
     ]
-    capped = report.get("capped") or {}
+    capped = report.capped or {}
     if capped:
-        caps = [f"{cell(b)}: {num(c['kept'])} of {num(c['photos'])}" for b, c in sorted(capped.items())]
+        caps = [f"{cell(b)}: {num(c.kept)} of {num(c.photos)}" for b, c in sorted(capped.items())]
         lines += ["", f"Capped at `max_per_class` (photos sampled with the seed): {'; '.join(caps)}."]
     return "\n".join(lines)

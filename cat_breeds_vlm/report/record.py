@@ -1,16 +1,24 @@
-"""The build report (``build.json``): settings, counts per split and breed, what was left out.
+"""The build report (``build.json``) as typed records: written and read here, and nowhere else.
 
-Its schema is what the card, ``stats`` and ``push`` read; ``generator`` marks a folder as ours
-and ``format`` says which keys it has: a report written before a key existed is still read
-(:func:`check_report`), and readers show what it lacks as not recorded.
+:class:`BuildReport` holds what a build says about itself: settings, counts per split and
+breed, what was left out (:class:`SkippedFile`, :class:`Duplicate`, :class:`Conflict`,
+:class:`NearGroup`, :class:`EmptyFolder`, capped breeds). A skipped file's kind is a
+:class:`SkipKind` value; its reason text is written from it and read back into it.
+
+``generator`` marks a folder as ours and ``format`` says which keys it has. A report written
+before a key existed is still read: that field is None, and readers show it as not recorded.
+A report that lacks a key its format has, or holds a value of the wrong type, is refused with
+one line naming the key (:func:`read_report`).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import UserError
@@ -23,25 +31,447 @@ if TYPE_CHECKING:  # only for the type: keeps ``read_report`` light to import
 GENERATOR = "cat_breeds_vlm"
 REPORT_NAME = "build.json"
 #: The report's layout version. Reports without ``format`` were written before it existed:
-#: only :data:`CORE_KEYS` are sure to be there. Format 2 builds carry their domain file
-#: (``domain_file``): a reader that knows no domains would read their answers with cat words.
+#: only ``breeds``, ``splits`` and ``counts`` are sure to be there. Format 2 builds carry their
+#: domain file (``domain_file``): a reader that knows no domains would read their answers with
+#: cat words.
 FORMAT_VERSION = 2
-#: Keys every report has had, with their JSON type: without one a report cannot be read.
-CORE_KEYS: dict[str, type] = {"breeds": list, "splits": dict, "counts": dict}
-#: Keys a report of the current format has; an older report may lack them (not recorded).
-RECORDED_KEYS: dict[str, type] = {
-    "settings": dict,
-    "photos": dict,
-    "too_small": list,
-    "skipped": list,
-    "duplicates": list,
-    "conflicts": list,
-    "empty_splits": list,
-    "capped": dict,
-    "empty_folders": list,
-}
-#: Keys a report has from format 2 on (an older one was built with the cat domain).
-DOMAIN_KEYS: dict[str, type] = {"domain_file": str}
+
+
+class SkipKind(str, Enum):
+    """Why a file was skipped, as a kind: the same for every file skipped for the same cause.
+
+    The value is the kind's words, which start the reason text (``"too small: 3x3 px ..."``).
+    The two format kinds are followed by the format's name (``"unsupported format GIF"``).
+    """
+
+    FOLDER_NAME = "folder name is not valid UTF-8"
+    FILE_NAME = "file name is not valid UTF-8"
+    UNREADABLE_FOLDER = "folder cannot be read"
+    EMPTY = "empty file"
+    NOT_AN_IMAGE = "not an image (unidentified content)"
+    CONVERTIBLE = "unsupported format"  # a still image a user can convert (GIF, HEIC, ...)
+    UNSUPPORTED = "unsupported image format"  # another format Pillow knows
+    BOMB = "decompression bomb"
+    UNDECODABLE = "cannot decode"
+    CORRUPT_JPEG = "corrupt JPEG data"
+    TOO_SMALL = "too small"
+    EXTREME_ASPECT = "extreme aspect ratio"
+    NEAR_BLANK = "near-blank"
+    #: A reason this version does not write (from an older ``build.json``): kept as written.
+    OTHER = "other"
+
+
+_FORMAT_KINDS = (SkipKind.CONVERTIBLE, SkipKind.UNSUPPORTED)
+
+
+@dataclass(frozen=True)
+class SkipReason:
+    """Why one file was skipped: its kind, the format a format kind names, and the details."""
+
+    kind: SkipKind
+    detail: str = ""  # for OTHER: the whole reason as written
+    format: str = ""  # for the format kinds: "GIF", "HEIC", ...
+
+    @property
+    def name(self) -> str:
+        """What skipped files are counted by: the kind's words (with the format, for a format kind)."""
+        if self.kind is SkipKind.OTHER:  # older reports counted by the text before the first colon
+            return self.detail.split(":", 1)[0].strip() or "unknown"
+        return f"{self.kind.value} {self.format}" if self.format else self.kind.value
+
+    @property
+    def text(self) -> str:
+        """The reason as the report, the card and the summary write it."""
+        if self.kind is SkipKind.OTHER:
+            return self.detail
+        return f"{self.name}: {self.detail}" if self.detail else self.name
+
+    @classmethod
+    def parse(cls, text: str) -> SkipReason:
+        """The reason a :attr:`text` was written from; OTHER when no kind writes exactly that text."""
+        name, _, detail = text.partition(": ")
+        for kind in SkipKind:
+            if name == kind.value:
+                found = cls(kind, detail)
+            elif kind in _FORMAT_KINDS and name.startswith(kind.value + " "):
+                found = cls(kind, detail, name.removeprefix(kind.value + " "))
+            else:
+                continue
+            if found.text == text:
+                return found
+        return cls(SkipKind.OTHER, text)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file (or folder, ending in ``/``) the build did not use, and why."""
+
+    source: str  # relative to the image folder
+    reason: SkipReason
+
+    @property
+    def kind(self) -> SkipKind:
+        return self.reason.kind
+
+    @property
+    def folder(self) -> str:
+        """The breed folder it is in."""
+        return self.source.split("/", 1)[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "reason": self.reason.text}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> SkippedFile:
+        return cls(_get(data, "source", str, key, where), SkipReason.parse(_get(data, "reason", str, key, where)))
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    """One written split: its rows, and (when recorded) distinct photos, shards and bytes."""
+
+    rows: int
+    photos: int | None = None
+    shards: int | None = None
+    bytes: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        values = {"rows": self.rows, "photos": self.photos, "shards": self.shards, "bytes": self.bytes}
+        return {k: v for k, v in values.items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> SplitInfo:
+        return cls(
+            _get(data, "rows", int, key, where),
+            *(_get(data, name, int, key, where, required=False) for name in ("photos", "shards", "bytes")),
+        )
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Byte-identical files of one breed, counted as one photo: the one kept and the copies dropped."""
+
+    breed: str
+    kept: str
+    dropped: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"breed": self.breed, "kept": self.kept, "dropped": self.dropped}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> Duplicate:
+        return cls(
+            _get(data, "breed", str, key, where),
+            _get(data, "kept", str, key, where),
+            _get(data, "dropped", list, key, where),
+        )
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One picture under two or more labels, left out: the same bytes, or near-duplicates (with
+    their distance)."""
+
+    sources: list[str]
+    breeds: list[str]
+    distance: float | None = None  # set for near-duplicates
+
+    def to_json(self) -> dict[str, Any]:
+        near = {} if self.distance is None else {"distance": self.distance}
+        return {"sources": self.sources, "breeds": self.breeds, **near}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> Conflict:
+        return cls(
+            _get(data, "sources", list, key, where),
+            _get(data, "breeds", list, key, where),
+            _get(data, "distance", float, key, where, required=False),
+        )
+
+
+@dataclass(frozen=True)
+class NearGroup:
+    """Near-duplicate photos of one picture, kept in one split, with the pairs that link them."""
+
+    photos: list[str]
+    size: int
+    suspicious: bool  # more photos than one picture's copies usually make: worth a look
+    max_distance: float
+    pairs: list[tuple[str, str, float]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "photos": self.photos,
+            "size": self.size,
+            "suspicious": self.suspicious,
+            "max_distance": self.max_distance,
+            "pairs": [list(pair) for pair in self.pairs],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> NearGroup:
+        return cls(
+            _get(data, "photos", list, key, where),
+            _get(data, "size", int, key, where),
+            _get(data, "suspicious", bool, key, where),
+            _get(data, "max_distance", float, key, where),
+            [tuple(pair) for pair in _get(data, "pairs", list, key, where)],
+        )
+
+
+@dataclass(frozen=True)
+class CappedBreed:
+    """A breed with more photos than ``max_per_class``: how many it had and how many were kept."""
+
+    photos: int
+    kept: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"photos": self.photos, "kept": self.kept}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> CappedBreed:
+        return cls(_get(data, "photos", int, key, where), _get(data, "kept", int, key, where))
+
+
+@dataclass(frozen=True)
+class EmptyFolder:
+    """A breed folder with no photo left, so no label, and why."""
+
+    folder: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"folder": self.folder, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> EmptyFolder:
+        return cls(_get(data, "folder", str, key, where), _get(data, "reason", str, key, where))
+
+
+#: A split's counts per breed: ``split -> breed -> n``.
+Counts = dict[str, dict[str, int]]
+
+
+@dataclass
+class BuildReport:
+    """What one build says about itself (``build.json``).
+
+    ``breeds``, ``splits`` and ``counts`` are in every report; any other field is None when the
+    report does not record it (it was written before the key existed). ``counted`` marks a
+    report counted from the rows of a dataset that has none (never written).
+    """
+
+    breeds: list[str]
+    splits: dict[str, SplitInfo]  # the written splits, in build order
+    counts: Counts  # rows per split and breed
+    generator: str = GENERATOR
+    format: int = 0
+    package_version: str | None = None
+    command: str | None = None
+    image_dir: str | None = None  # the folder's name (a path in reports before 0.2.0)
+    created_from_files: int | None = None
+    ignored_files: int | None = None
+    settings: dict[str, Any] | None = None  # setting name -> value, as the user gave them
+    label_file: str | None = None  # the label file the build carries
+    domain_file: str | None = None  # the domain file the build carries (from format 2)
+    uncatalogued: list[str] | None = None  # labels in no catalogue
+    empty_splits: list[str] | None = None  # splits with no rows (not written)
+    photos: Counts | None = None  # distinct photos per split and breed (train, val, test)
+    too_small: list[str] | None = None  # breeds missing from val and/or test
+    skipped: list[SkippedFile] | None = None
+    duplicates: list[Duplicate] | None = None
+    conflicts: list[Conflict] | None = None
+    near_duplicates: list[NearGroup] | None = None  # None: built before the near-duplicate search
+    capped: dict[str, CappedBreed] | None = None
+    empty_folders: list[EmptyFolder] | None = None
+    counted: bool = field(default=False, compare=False)
+
+    @property
+    def priority_breeds(self) -> list[str]:
+        """The priority breeds the build was given ([] when none, or not recorded)."""
+        return list((self.settings or {}).get("priority_breeds") or [])
+
+    @property
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Skipped files counted by :attr:`SkipReason.name`, most common first (ties by name)."""
+        return count_reasons(self.skipped or [])
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON data, keys in the order ``build.json`` has always had them."""
+        data: dict[str, Any] = {
+            "generator": self.generator,
+            "format": self.format,
+            "package_version": self.package_version,
+            "command": self.command,
+            "image_dir": self.image_dir,
+            "created_from_files": self.created_from_files,
+            "ignored_files": self.ignored_files,
+            "settings": self.settings,
+            "breeds": self.breeds,
+            "label_file": self.label_file,
+            "domain_file": self.domain_file,
+            "uncatalogued": self.uncatalogued,
+            "splits": {name: info.to_json() for name, info in self.splits.items()},
+            "empty_splits": self.empty_splits,
+            "counts": self.counts,
+            "photos": self.photos,
+            "too_small": self.too_small,
+            "skipped": _listed(self.skipped),
+            "skipped_by_reason": None if self.skipped is None else self.skipped_by_reason,
+            "duplicates": _listed(self.duplicates),
+            "conflicts": _listed(self.conflicts),
+            "near_duplicates": _listed(self.near_duplicates),
+            "capped": None if self.capped is None else {b: c.to_json() for b, c in self.capped.items()},
+            "empty_folders": _listed(self.empty_folders),
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    def dumps(self) -> str:
+        """The report as stable, readable JSON text: the bytes of ``build.json``."""
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str | Path) -> BuildReport:
+        """The report in ``data`` (read from ``where``), or one line naming the key that is wrong.
+
+        The core keys must be there in any format; the current format's other keys must be there
+        in a report of that format, and may be missing from an older one (None: not recorded).
+        """
+        version = data.get("format", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise UserError(f"{where}: key 'format' should be a number, got {version!r}")
+        if version > FORMAT_VERSION:
+            raise UserError(
+                f"{where} has format {version}, newer than this cat_breeds_vlm reads"
+                f" ({FORMAT_VERSION}): upgrade the package (pip install -U cat_breeds_vlm)"
+            )
+        needed = version >= 1
+
+        def get(key: str, kind: type, required: bool = needed) -> Any:
+            return _get(data, key, kind, "", where, required)
+
+        def items(key: str, record: Any, required: bool = needed) -> list | None:
+            value = get(key, list, required)
+            return None if value is None else [_part(record, v, f"{key}[{i}]", where) for i, v in enumerate(value)]
+
+        def by_name(key: str, record: Any, required: bool = needed) -> dict | None:
+            value = get(key, dict, required)
+            return None if value is None else {k: _part(record, v, f"{key}.{k}", where) for k, v in value.items()}
+
+        return cls(
+            breeds=get("breeds", list, True),
+            splits=by_name("splits", SplitInfo, True),
+            counts=get("counts", dict, True),
+            generator=get("generator", str, False) or GENERATOR,
+            format=version,
+            package_version=get("package_version", str, False),
+            command=get("command", str, False),
+            image_dir=get("image_dir", str, False),
+            created_from_files=get("created_from_files", int, False),
+            ignored_files=get("ignored_files", int, False),
+            settings=get("settings", dict),
+            label_file=get("label_file", str, False),
+            domain_file=get("domain_file", str, version >= 2),
+            uncatalogued=get("uncatalogued", list, False),
+            empty_splits=get("empty_splits", list),
+            photos=get("photos", dict),
+            too_small=get("too_small", list),
+            skipped=items("skipped", SkippedFile),
+            duplicates=items("duplicates", Duplicate),
+            conflicts=items("conflicts", Conflict),
+            near_duplicates=items("near_duplicates", NearGroup, False),  # came within format 1
+            capped=by_name("capped", CappedBreed),
+            empty_folders=items("empty_folders", EmptyFolder),
+        )
+
+
+def make_report(
+    prepared: Prepared,
+    settings: dict,
+    shards: dict[str, list[int]],
+    command: str,
+    labels: dict | None = None,
+) -> BuildReport:
+    """The build report of one build; ``shards`` maps each written split to its shard sizes.
+
+    ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
+    ``labels`` gives ``label_file`` and ``domain_file`` (the label and domain files the build
+    carries) and ``uncatalogued`` (labels in no catalogue, worded neutrally).
+    """
+    plan = prepared.plan
+    written = plan.written_splits
+    return BuildReport(
+        generator=GENERATOR,
+        format=FORMAT_VERSION,
+        package_version=__version__,
+        command=command,
+        # The folder's name, not its path: a pushed build shows no local path, and the same
+        # photos built from another place give the same report.
+        image_dir=prepared.image_dir.name,
+        created_from_files=len(prepared.scanned.candidates),
+        ignored_files=len(prepared.scanned.ignored),
+        settings=settings,
+        breeds=prepared.breeds,
+        **(labels or {}),
+        splits={
+            s: SplitInfo(
+                rows=len(plan.rows[s]),
+                photos=len({r.source for r in plan.rows[s]}),
+                shards=len(shards[s]),
+                bytes=sum(shards[s]),
+            )
+            for s in written
+        },
+        # A split with no rows is not written: load_dataset refuses a split with no data.
+        empty_splits=[s for s in SPLITS if s not in written],
+        counts={s: dict(sorted(Counter(r.breed for r in plan.rows[s]).items())) for s in SPLITS},
+        photos={s: dict(sorted(plan.photos[s].items())) for s in PHOTO_SPLITS},
+        too_small=plan.too_small,
+        skipped=prepared.skipped,
+        duplicates=plan.duplicates,
+        conflicts=plan.conflicts,
+        near_duplicates=plan.near_duplicates,
+        capped=plan.capped,
+        # Breed folders with no photo left (none to begin with, or every file skipped): not labels.
+        empty_folders=prepared.empty_folders,
+    )
+
+
+def count_reasons(skipped: list[SkippedFile]) -> dict[str, int]:
+    """Skipped files counted by :attr:`SkipReason.name`, most common first (ties by name)."""
+    counts = Counter(item.reason.name for item in skipped)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def is_report_folder(folder: Path) -> bool:
+    """True when ``folder`` holds a ``build.json`` of ours (readable or not as a report)."""
+    return _load(folder) is not None
+
+
+def read_report(folder: Path, where: str | Path | None = None) -> BuildReport | None:
+    """The build report of a folder; None when it has no ``build.json`` of ours.
+
+    A report of ours that readers cannot use is refused with one line naming the key and
+    ``where`` it came from (default: the file's path).
+    """
+    data = _load(folder)
+    return None if data is None else BuildReport.from_json(data, where or Path(folder) / REPORT_NAME)
+
+
+def _load(folder: Path) -> dict[str, Any] | None:
+    """The JSON of ``folder/build.json`` when it is a report of ours, else None."""
+    try:
+        data = json.loads((Path(folder) / REPORT_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
+
+
+def _listed(records: list | None) -> list[dict[str, Any]] | None:
+    return None if records is None else [record.to_json() for record in records]
+
+
 _JSON_NAMES = {
     dict: "an object",
     list: "a list",
@@ -52,117 +482,24 @@ _JSON_NAMES = {
 }
 
 
-def make_report(
-    prepared: Prepared,
-    settings: dict,
-    shards: dict[str, list[int]],
-    command: str,
-    labels: dict | None = None,
-) -> dict:
-    """The build report of one build; ``shards`` maps each written split to its shard sizes.
-
-    ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
-    ``labels`` adds ``label_file`` and ``domain_file`` (the label and domain files the build
-    carries) and ``uncatalogued`` (labels in no catalogue, worded neutrally).
-    """
-    plan = prepared.plan
-    written = plan.written_splits
-    counts = {s: dict(sorted(Counter(r.breed for r in plan.rows[s]).items())) for s in SPLITS}
-    photos = {s: dict(sorted(plan.photos[s].items())) for s in PHOTO_SPLITS}
-    return {
-        "generator": GENERATOR,
-        "format": FORMAT_VERSION,
-        "package_version": __version__,
-        "command": command,
-        # The folder's name, not its path: a pushed build shows no local path, and the same
-        # photos built from another place give the same report.
-        "image_dir": prepared.image_dir.name,
-        "created_from_files": len(prepared.scanned.candidates),
-        "ignored_files": len(prepared.scanned.ignored),
-        "settings": settings,
-        "breeds": prepared.breeds,
-        **(labels or {}),
-        "splits": {
-            s: {
-                "rows": len(plan.rows[s]),
-                "photos": len({r.source for r in plan.rows[s]}),
-                "shards": len(shards[s]),
-                "bytes": sum(shards[s]),
-            }
-            for s in written
-        },
-        # A split with no rows is not written: load_dataset refuses a split with no data.
-        "empty_splits": [s for s in SPLITS if s not in written],
-        "counts": counts,
-        "photos": photos,
-        "too_small": plan.too_small,
-        "skipped": prepared.skipped,
-        "skipped_by_reason": count_reasons(prepared.skipped),
-        "duplicates": plan.duplicates,
-        "conflicts": plan.conflicts,
-        # groups of near-duplicate photos (one picture's copies), each kept in one split
-        "near_duplicates": plan.near_duplicates,
-        "capped": plan.capped,
-        # Breed folders with no photo left (none to begin with, or every file skipped): not labels.
-        "empty_folders": prepared.empty_folders,
-    }
-
-
-def reason_kind(reason: str) -> str:
-    """The kind of a skip reason: its text before the first colon ("too small: 1x1 px" -> "too small")."""
-    return reason.split(":", 1)[0].strip() or "unknown"
-
-
-def count_reasons(skipped: list[dict]) -> dict[str, int]:
-    """Skipped files counted by reason kind, most common first (ties by name)."""
-    counts = Counter(reason_kind(item["reason"]) for item in skipped)
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def dump_report(report: dict) -> str:
-    """The report as stable, readable JSON text."""
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-
-
-def read_report(folder: Path) -> dict | None:
-    """The build report of a folder, or None when it has no readable report of ours."""
-    try:
-        report = json.loads((Path(folder) / REPORT_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def _get(data: dict[str, Any], name: str, kind: type, key: str, where: str | Path, required: bool = True) -> Any:
+    """``data[name]`` checked to be of ``kind`` (None when absent and not ``required``)."""
+    path = f"{key}.{name}" if key else name
+    if name not in data:
+        if required:
+            raise UserError(f"{where}: key {path!r} is missing")
         return None
-    return report if isinstance(report, dict) and report.get("generator") == GENERATOR else None
-
-
-def check_report(report: dict, where: str | Path) -> dict:
-    """``report`` (read from ``where``) when readers can use it; else one line naming the key.
-
-    Core keys must be there in any format; the current format's other keys must be there in a
-    report of the current format, and may be missing from an older one (shown as not recorded).
-    """
-    version = report.get("format", 0)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise UserError(f"{where}: key 'format' should be a number, got {version!r}")
-    if version > FORMAT_VERSION:
-        raise UserError(
-            f"{where} has format {version}, newer than this cat_breeds_vlm reads"
-            f" ({FORMAT_VERSION}): upgrade the package (pip install -U cat_breeds_vlm)"
-        )
-    required = {**CORE_KEYS, **(RECORDED_KEYS if version >= 1 else {}), **(DOMAIN_KEYS if version >= 2 else {})}
-    for key, kind in {**CORE_KEYS, **RECORDED_KEYS, **DOMAIN_KEYS}.items():
-        if key not in report:
-            if key in required:
-                raise UserError(f"{where}: key {key!r} is missing")
-            continue
-        _check_type(report[key], kind, key, where)
-    for split, info in report["splits"].items():
-        _check_type(info, dict, f"splits.{split}", where)
-        if "rows" not in info:
-            raise UserError(f"{where}: key 'splits.{split}.rows' is missing")
-        _check_type(info["rows"], int, f"splits.{split}.rows", where)
-    return report
-
-
-def _check_type(value: object, kind: type, key: str, where: str | Path) -> None:
-    if not isinstance(value, kind) or isinstance(value, bool):
+    value = data[name]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         found = _JSON_NAMES.get(type(value), "null")
-        raise UserError(f"{where}: key {key!r} should be {_JSON_NAMES[kind]}, not {found}")
+        raise UserError(f"{where}: key {path!r} should be {_JSON_NAMES[kind]}, not {found}")
+    return value
+
+
+def _part(record: Any, value: Any, key: str, where: str | Path) -> Any:
+    """The ``record`` (a part of the report) read from ``value``, checked to be a JSON object."""
+    if not isinstance(value, dict):
+        raise UserError(f"{where}: key {key!r} should be an object, not {_JSON_NAMES.get(type(value), 'null')}")
+    return record.from_json(value, key, where)
