@@ -23,7 +23,7 @@ MODEL = "test-model"
 FAST = {"timeout": 2.0, "max_retries": 1}
 
 
-def run_cli(build: Path, out: Path, base_url: str, *extra: str) -> Result:
+def run_cli(build: Path | str, out: Path, base_url: str, *extra: str) -> Result:
     args = ["predict", str(build), "--base-url", base_url, "--model", MODEL, "-o", str(out),
             "--timeout", "2", "--max-retries", "1", *extra]  # fmt: skip
     return CliRunner().invoke(main, args)
@@ -157,3 +157,15 @@ def test_a_changed_build_report_is_another_version_of_the_dataset(small_build: P
         (copy / "build.json").write_text((copy / "build.json").read_text().replace('"seed": 42', '"seed": 43'))
         line = error_line(run_cli(copy, out, server.base_url, "--limit", "1"))
     assert "holds answers asked with dataset_version 'sha256 " in line
+
+
+def test_a_hub_dataset_is_recorded_by_its_id_and_commit(small_build: Path, tmp_path: Path) -> None:
+    from hub_fixtures import COMMIT, cache_snapshot
+    from huggingface_hub import constants
+
+    cache_snapshot(constants.HF_HUB_CACHE, "predict/cats", small_build)  # read offline from the cache
+    out = tmp_path / "p.jsonl"
+    with ChatServer() as server:
+        assert run_cli("predict/cats", out, server.base_url, "--limit", "2").exit_code == 0
+    record = json.loads(run_record_path(out).read_text())
+    assert (record["dataset"], record["dataset_version"]) == ("predict/cats", f"commit {COMMIT}")
