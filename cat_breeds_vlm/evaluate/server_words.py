@@ -31,7 +31,7 @@ def server_words(err: openai.APIError) -> str:
     if not words and response is not None:
         try:
             text = response.text
-        except Exception:  # noqa: BLE001 - a streamed or closed response has no text to give
+        except Exception:  # a response never read (streamed) has no text to give
             text = ""
         words = _words(_parsed(text))
     return words or err.message
