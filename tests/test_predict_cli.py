@@ -7,7 +7,6 @@ Against a real OpenAI-compatible server on 127.0.0.1 (tests/chat_server.py) and 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import signal
@@ -24,6 +23,7 @@ from click.testing import CliRunner, Result
 from conftest import interruptible
 
 from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.declare import declarations
 from cat_breeds_vlm.errors import SettingsError
 from cat_breeds_vlm.evaluate.answers import errors_path
 from cat_breeds_vlm.evaluate.predict_settings import PredictSettings
@@ -174,8 +174,9 @@ def test_dry_run_prints_the_first_request_and_sends_nothing(small_build: Path, t
 
 @pytest.mark.parametrize(
     ("name", "value", "words"),
-    [("concurrency", 0, "at least 1"), ("timeout", 0, "above 0"), ("max_retries", -1, "at least 0"),
-     ("max_tokens", 0, "at least 1"), ("max_side", 0, "at least 1"), ("temperature", -0.5, "at least 0")],
+    [("concurrency", 0, "an integer >= 1"), ("timeout", 0, "a number > 0"), ("max_retries", -1, "an integer >= 0"),
+     ("max_tokens", 0, "an integer >= 1"), ("max_side", 0, "an integer >= 1 or None"),
+     ("temperature", -0.5, "a number >= 0")],
 )  # fmt: skip
 def test_bad_values_are_refused_by_the_option_and_by_the_settings_alike(
     small_build: Path, tmp_path: Path, name: str, value: float, words: str
@@ -183,19 +184,21 @@ def test_bad_values_are_refused_by_the_option_and_by_the_settings_alike(
     option = f"--{name.replace('_', '-')}"
     result = run_cli(small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", option, str(value))
     assert result.exit_code == 2 and option in result.output  # click's usage error, from the one declaration
-    with pytest.raises(SettingsError, match=f"{name} must be {words}, got {value}"):
+    with pytest.raises(SettingsError) as refused:
         PredictSettings("http://x", MODEL, **{name: value})
+    assert str(refused.value) == f"{name} ({option}) must be {words}, got {value!r}"
 
 
 def test_every_setting_is_an_option_with_its_declared_default_and_help() -> None:
     command = main.get_command(None, "predict")
     options = {p.name: p for p in command.params}
-    for spec in dataclasses.fields(PredictSettings):
-        option = options[spec.name]
-        assert option.help == spec.metadata["help"]
-        assert option.required == (spec.default is dataclasses.MISSING)
+    for declared in declarations(PredictSettings):
+        option = options[declared.name]
+        assert (option.help, option.required, option.opts) == (declared.help, declared.required, [declared.option])
         if not option.required:
-            assert option.default == spec.default
+            assert option.default == declared.default
+    missing = CliRunner().invoke(main, ["predict", "some-build", "-o", "p.jsonl", "--model", MODEL])
+    assert missing.exit_code == 2 and "Missing option '--base-url'" in missing.output
 
 
 def test_export_prompts_can_write_the_images_beside_the_file(small_build: Path, tmp_path: Path) -> None:

@@ -7,11 +7,8 @@ start at once even on the full dataset or a Hub repo. Each checks DATASET first
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
-import typing
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +16,7 @@ import click
 
 from ..errors import UserError, friendly_errors
 from ..evaluate.predict_settings import PredictSettings
-from .options import labels_option, split_option, with_options
+from .options import declared_options, labels_option, split_option, with_options
 
 if TYPE_CHECKING:  # predict imports datasets and openai: loaded when a command runs
     from ..evaluate.predict import PredictSummary
@@ -67,31 +64,13 @@ def prompts(dataset: str, split: str, output: Path, write_images: bool) -> None:
     click.echo(f"Wrote {count} prompts of split {split!r} to {output}{extra}")
 
 
-def setting_option(spec: dataclasses.Field) -> Callable[[Any], Any]:
-    """The click option of one field of :class:`PredictSettings`: its name spelled
-    ``--max-tokens``, its type and range, default, metavar and help as the field declares."""
-    meta, required = spec.metadata, spec.default is dataclasses.MISSING
-    kind = typing.get_args(_HINTS[spec.name]) or (_HINTS[spec.name],)
-    low, param_type = meta["low"], str
-    if int in kind:
-        param_type = click.IntRange(min=low) if low is not None else int
-    elif float in kind:
-        param_type = click.FloatRange(min=low, min_open=meta["low_open"]) if low is not None else float
-    default = None if required else spec.default
-    return click.option(
-        f"--{spec.name.replace('_', '-')}", type=param_type, required=required, default=default,
-        show_default=default is not None, metavar=meta["metavar"], help=meta["help"],
-    )  # fmt: skip
-
-
-_HINTS = typing.get_type_hints(PredictSettings)
 _PREDICT_OPTIONS = [
     click.argument("dataset"),
     _SPLIT,
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
                  help="JSONL of {id, answer} to append to (what `score` reads); an earlier "
                  "run's file is resumed."),
-    *(setting_option(spec) for spec in dataclasses.fields(PredictSettings)),
+    *declared_options(PredictSettings),
     click.option("--limit", type=click.IntRange(min=1), metavar="N",
                  help="Ask the first N rows only."),
     click.option("--restart", is_flag=True,
