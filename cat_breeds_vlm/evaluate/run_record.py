@@ -20,6 +20,7 @@ from typing import Any
 
 from ..dataset.locate import Located
 from ..errors import UserError
+from ..report.record import REPORT_NAME
 from .predict_settings import ANSWER_SETTINGS, PredictSettings
 from .probe import Endpoint
 
@@ -61,7 +62,8 @@ def dataset_version(source: Located, split: str) -> str:
     from ..export.source import report_files, split_files
 
     files = report_files(source, split) or split_files(folder, split)
-    digest = hashlib.sha256(json.dumps(source.report, sort_keys=True).encode())
+    report = folder / REPORT_NAME
+    digest = hashlib.sha256(report.read_bytes() if report.is_file() else b"")
     for path in files:
         digest.update(f"\n{path.name} {path.stat().st_size}".encode())
     return f"sha256 {digest.hexdigest()[:16]}"
