@@ -40,6 +40,8 @@ class Setting:
     low: float | None = None  # the range, for INT and NUMBER: low <= value <= high (< high when high_open)
     high: float | None = None
     high_open: bool = False
+    low_open: bool = False  # low < value (a timeout: above 0)
+    required: bool = False  # no default: the command line must give it (the field has none either)
     choices: tuple[str, ...] = ()  # for CHOICE
     optional: bool = False  # None is a value too: "none given"
     flag: str = ""  # the command line's option; "" is ``--`` and the name with dashes
@@ -59,9 +61,10 @@ class Setting:
     def range_text(self) -> str:
         """The range in words: ``in [0, 1)``, ``>= 1``, or ``""`` for none."""
         if self.low is not None and self.high is not None:
-            return f"in [{_bound(self.low)}, {_bound(self.high)}{')' if self.high_open else ']'}"
+            opening = "(" if self.low_open else "["
+            return f"in {opening}{_bound(self.low)}, {_bound(self.high)}{')' if self.high_open else ']'}"
         if self.low is not None:
-            return f">= {_bound(self.low)}"
+            return f"{'>' if self.low_open else '>='} {_bound(self.low)}"
         return ""
 
     def problem(self, value: Any) -> str | None:
@@ -93,7 +96,7 @@ class Setting:
         return None
 
     def _in_range(self, value: float) -> bool:
-        if self.low is not None and value < self.low:
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False
         if self.high is not None and (value >= self.high if self.high_open else value > self.high):
             return False
@@ -121,8 +124,14 @@ def _bound(value: float) -> str:
 
 
 def setting(default: Any, help: str, kind: str, **declared: Any) -> Any:
-    """A dataclass field declaring a setting: its default, help text, kind and the rest of :class:`Setting`."""
-    return dataclasses.field(default=default, metadata={"setting": Setting(help, kind, **declared)})
+    """A dataclass field declaring a setting: its default, help text, kind and the rest of :class:`Setting`.
+
+    With ``required=True`` the field has no default (``default`` is ignored: pass None).
+    """
+    meta = {"setting": Setting(help, kind, **declared)}
+    if declared.get("required"):
+        return dataclasses.field(metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
 
 
 @functools.cache

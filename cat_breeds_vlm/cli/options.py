@@ -87,9 +87,11 @@ def _declared_option(declared: Setting) -> Callable[[F], F]:
     if declared.kind == FLAG:
         flag = f"{flag}/--no-{flag[2:]}"
     elif declared.kind == INT:
-        extra["type"] = click.IntRange(declared.low, declared.high)
+        extra["type"] = click.IntRange(declared.low, declared.high, min_open=declared.low_open)
     elif declared.kind == NUMBER:
-        extra["type"] = click.FloatRange(declared.low, declared.high, max_open=declared.high_open)
+        extra["type"] = click.FloatRange(
+            declared.low, declared.high, min_open=declared.low_open, max_open=declared.high_open
+        )
     elif declared.kind == CHOICE:
         extra["type"] = click.Choice(declared.choices)
     elif declared.kind == FILE:
@@ -100,6 +102,8 @@ def _declared_option(declared: Setting) -> Callable[[F], F]:
             extra["callback"] = _none_when_empty
     if declared.metavar:
         extra["metavar"] = declared.metavar
+    if declared.required:
+        return click.option(flag, declared.name, required=True, help=declared.help, **extra)
     shown = declared.default not in (None, "") and declared.kind != NAMES
     return click.option(flag, declared.name, default=declared.default, show_default=shown, help=declared.help, **extra)
 
