@@ -115,11 +115,7 @@ def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
     if by_reason:
         lines.append("Skipped files by reason (the list is in build.json):")
         lines += [f"  {count:>7}  {kind}" for kind, count in by_reason.items()]
-    if report.uncatalogued:
-        lines.append(
-            "In no label catalogue (answers name them, state no fact; describe them with --labels): "
-            + ", ".join(report.uncatalogued)
-        )
+    lines += _left_out_lines(report)
     empty = report.empty_folders or []
     if empty:
         listed = "; ".join(f"{e.folder} ({e.reason})" for e in empty[:5]) + ("; ..." if len(empty) > 5 else "")
@@ -128,6 +124,34 @@ def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
         look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o {shlex.quote(str(out.parent / 'review.html'))}"
         lines.append(f"Look at the photos, groups and skipped files (an HTML page): {look}")
     return "\n".join(lines)
+
+
+def _left_out_lines(report: BuildReport) -> list[str]:
+    """The summary's lines on what the build did not use: uncatalogued labels, label-file rows
+    that are no breed folder, photos in no breed folder, priority breeds not in the data."""
+    from ..report.explain import count
+    from ..report.leftout import absent_priority_text, listed, unmatched_text
+
+    settings = report.settings or {}
+    lines = []
+    if report.uncatalogued:
+        label_file = settings.get("labels")
+        where = f"add rows for them to {label_file}" if label_file else "describe them with --labels"
+        lines.append(
+            f"In no label catalogue (answers name them, state no fact; {where}): " + listed(report.uncatalogued)
+        )
+    if report.unmatched_labels:
+        rows = count(len(report.unmatched_labels), "label-file row", "label-file rows")
+        lines.append(f"{rows} matching no breed folder, not used: {unmatched_text(report.unmatched_labels)}")
+    if report.top_level_files:
+        files = count(len(report.top_level_files), "image file", "image files")
+        lines.append(
+            f"{files} directly in {report.image_dir}, in no breed folder, left out: {listed(report.top_level_files)}"
+        )
+    absent = absent_priority_text(report)
+    if absent:
+        lines.append(absent)
+    return lines
 
 
 @click.command(short_help="Build a dataset folder from IMAGE_DIR/{breed}/*.jpg.")

@@ -82,6 +82,7 @@ class TextSettings(Settings):
 
         try:  # read here, once: a bad label file fails at construction, naming the line
             self._catalog = load_catalog(self.labels)
+            self._file_labels = tuple(Catalog.from_file(self.labels)) if self.labels else ()
         except LabelFileError as err:
             raise self.refused("labels", problem=str(err), clause=True) from None
 
@@ -89,6 +90,11 @@ class TextSettings(Settings):
     def catalog(self) -> Catalog:
         """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
         return self._catalog
+
+    @property
+    def file_labels(self) -> tuple[str, ...]:
+        """The names of the label file's rows, sorted (none without ``labels``)."""
+        return self._file_labels
 
 
 def _aspect_problem(value: float) -> str | None:
