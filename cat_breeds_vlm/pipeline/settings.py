@@ -78,11 +78,12 @@ class TextSettings(Settings):
 
     def _check_together(self) -> None:
         super()._check_together()
-        from ..labels.labelfile import LabelFileError  # loaded by the catalogue anyway: not at start
+        from ..labels.labelfile import LabelFileError, read_label_file  # loaded by the catalogue anyway
 
         try:  # read here, once: a bad label file fails at construction, naming the line
-            self._catalog = load_catalog(self.labels)
-            self._file_labels = tuple(Catalog.from_file(self.labels)) if self.labels else ()
+            entries = read_label_file(self.labels) if self.labels else []
+            self._catalog = load_catalog().with_entries(entries, self.labels) if self.labels else load_catalog()
+            self._file_labels = tuple(sorted(info.label for _, info in entries))
         except LabelFileError as err:
             raise self.refused("labels", problem=str(err), clause=True) from None
 
