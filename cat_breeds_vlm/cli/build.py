@@ -154,6 +154,23 @@ def _left_out_lines(report: BuildReport) -> list[str]:
     return lines
 
 
+def _show_made_up_score(dataset: Path, predictions: Path) -> None:
+    """Write a made-up model's answers on the test split, score them and print the headline
+    figures (priority breeds, overall): what ``score`` shows of a real model's answers."""
+    from ..dataset.loading import open_split
+    from ..demo import MADE_UP_NOTE, write_made_up_predictions
+    from ..evaluate.score import catalog_for, format_report, priority_breeds_for, score
+
+    write_made_up_predictions(dataset, predictions, "test")
+    test, where = open_split(str(dataset), "test", streaming=True), str(dataset)
+    report = score(test, predictions, priority_breeds=priority_breeds_for(where), catalog=catalog_for(where))
+    headline = format_report(report).split("\nPer breed:", 1)[0].rstrip()
+    click.echo(
+        f"\nScore of MADE-UP predictions on the test split ({predictions}, {MADE_UP_NOTE}),"
+        f" as `score` shows a real model's:\n{headline}"
+    )
+
+
 @click.command(short_help="Build a dataset folder from IMAGE_DIR/{breed}/*.jpg.")
 @click.argument("image_dir", type=click.Path(path_type=Path))
 @click.option(
@@ -194,9 +211,10 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @build_options
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
-    """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits."""
-    from ..demo import make_tree, scaled_counts
-    from ..pipeline.output import check_demo_folder
+    """Make a synthetic 67-breed image tree with the real imbalance, build it, show the splits
+    and the score of a made-up model (written as OUTPUT/made_up_predictions.jsonl)."""
+    from ..demo import demo_counts, make_tree
+    from ..pipeline.output import DEMO_PREDICTIONS, check_demo_folder
 
     check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT
@@ -205,11 +223,14 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         partial = out / ".images.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        make_tree(partial, scaled_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
+        make_tree(partial, demo_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
     run_build(images, dataset, True, num_proc, **{**settings, "source": settings["source"] or DEMO_SOURCE})
+    predictions = out / DEMO_PREDICTIONS
+    _show_made_up_score(dataset, predictions)
     click.echo(
         "\nNext, try:\n"
+        f"  cat-breeds-vlm score {dataset} {predictions}   (the whole report)\n"
         f"  cat-breeds-vlm stats {dataset}\n"
         f"  cat-breeds-vlm review {dataset} -o {out}/review.html   (open it in a browser)\n"
         f"  python -c \"from datasets import load_dataset; print(load_dataset('{dataset}'))\"\n"
