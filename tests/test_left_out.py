@@ -66,7 +66,7 @@ def test_label_rows_matching_no_folder_are_listed_with_the_folder_meant(built) -
         UnmatchedLabel("beagle", "Beagle"),
     ]
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "3 rows of the label file match no breed folder" in card
+    assert "3 rows of the label file match no breed folder (not used):" in card
     assert "`Ural Rexx` (did you mean `Ural Rex`?)" in card
 
 

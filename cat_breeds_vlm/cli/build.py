@@ -58,7 +58,7 @@ def _command_line(image_dir: Path, out: Path, config: BuildSettings) -> str:
 
 def run_build(
     image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
-) -> dict:
+) -> BuildReport:
     """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``.
 
     The cheap checks come first (the settings, then the destination and the image folder, as the
@@ -138,7 +138,7 @@ def _left_out_lines(report: BuildReport) -> list[str]:
         label_file = settings.get("labels")
         where = f"add rows for them to {label_file}" if label_file else "describe them with --labels"
         lines.append(
-            f"In no label catalogue (answers name them, state no fact; {where}): " + listed(report.uncatalogued)
+            f"In no label catalogue (answers name them, state no fact; {where}): " + ", ".join(report.uncatalogued)
         )
     if report.unmatched_labels:
         rows = count(len(report.unmatched_labels), "label-file row", "label-file rows")
@@ -225,9 +225,10 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         partial.mkdir(parents=True)
         make_tree(partial, demo_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
-    run_build(images, dataset, True, num_proc, **{**settings, "source": settings["source"] or DEMO_SOURCE})
+    report = run_build(images, dataset, True, num_proc, **{**settings, "source": settings["source"] or DEMO_SOURCE})
     predictions = out / DEMO_PREDICTIONS
-    _show_made_up_score(dataset, predictions)
+    if "test" in report.splits:  # not with --test-ratio 0
+        _show_made_up_score(dataset, predictions)
     click.echo(
         "\nNext, try:\n"
         f"  cat-breeds-vlm score {dataset} {predictions}   (the whole report)\n"

@@ -66,8 +66,7 @@ def unused_inputs_note(report: BuildReport) -> list[str]:
         )
         rows = count(len(unmatched), "row of the label file matches", "rows of the label file match")
         lines += [
-            f"{rows} no breed folder, so they describe nothing here: {which}"
-            + (" ..." if len(unmatched) > MAX_LISTED else "."),
+            f"{rows} no breed folder (not used): {which}" + (" ..." if len(unmatched) > MAX_LISTED else "."),
             "",
         ]
     top = report.top_level_files or []
