@@ -95,7 +95,7 @@ def test_priority_breeds_absent_from_the_tree_are_never_claimed(built) -> None:
     report = read_report(out)
     assert len(report.absent_priority) == 7 and "York Chocolate" in report.absent_priority
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "appears 5 times" not in card
+    assert "appears 5 times" not in card and "priority-breed photos repeated" not in card
     assert "no priority breed is in the data" in card
     assert "None of the priority breeds is in the data (American Wirehair" in card
 
@@ -112,7 +112,7 @@ def test_some_priority_breeds_absent_are_named(tmp_path: Path) -> None:
     report = read_report(out)
     assert "Burmilla" not in report.absent_priority and len(report.absent_priority) == 6
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "each priority-breed photo appears 5 times" in card
+    assert "each priority-breed photo appears 5 times" in card and "priority-breed photos repeated" in card
     assert "Set as priority but not in the data: American Wirehair" in card
     for absent in ("top_level_files", "unmatched_labels"):
         assert json.loads((out / "build.json").read_text())[absent] == []
@@ -125,3 +125,9 @@ def test_an_older_report_without_the_new_keys_still_reads(built, tmp_path: Path)
         del data[key]
     report = BuildReport.from_json(data, tmp_path / "build.json")
     assert report.unmatched_labels is None and report.top_level_files is None and report.absent_priority is None
+
+
+def test_the_demo_without_a_test_split_builds_and_scores_nothing(tmp_path: Path) -> None:
+    result = run("demo", "-o", tmp_path / "demo", "--photos", "100", "--test-ratio", "0", "--num-proc", "1")
+    assert result.exit_code == 0, result.output
+    assert "MADE-UP" not in result.output and not (tmp_path / "demo" / "made_up_predictions.jsonl").exists()

@@ -195,13 +195,14 @@ def _fields_section() -> str:
 
 
 def _splits_section(report: BuildReport) -> str:
+    oversampled = any(b in report.breeds for b in report.priority_breeds)
     rows = [
         [
             f"`{name}`",
             num(info.rows),
             num(info.photos) if info.photos is not None else "",
             num(info.shards or 0),
-            _SPLIT_PURPOSE.get(name, ""),
+            _SPLIT_PURPOSE.get(name, "") if name != "train" or oversampled else "fine-tuning",
         ]
         for name, info in ((s, report.splits[s]) for s in split_names(report))
     ]
