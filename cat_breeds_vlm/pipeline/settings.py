@@ -78,10 +78,12 @@ class TextSettings(Settings):
 
     def _check_together(self) -> None:
         super()._check_together()
-        from ..labels.labelfile import LabelFileError  # loaded by the catalogue anyway: not at start
+        from ..labels.labelfile import LabelFileError, read_label_file  # loaded by the catalogue anyway
 
         try:  # read here, once: a bad label file fails at construction, naming the line
-            self._catalog = load_catalog(self.labels)
+            entries = read_label_file(self.labels) if self.labels else []
+            self._catalog = load_catalog().with_entries(entries, self.labels) if self.labels else load_catalog()
+            self._file_labels = tuple(sorted(info.label for _, info in entries))
         except LabelFileError as err:
             raise self.refused("labels", problem=str(err), clause=True) from None
 
@@ -89,6 +91,11 @@ class TextSettings(Settings):
     def catalog(self) -> Catalog:
         """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
         return self._catalog
+
+    @property
+    def file_labels(self) -> tuple[str, ...]:
+        """The names of the label file's rows, sorted (none without ``labels``)."""
+        return self._file_labels
 
 
 def _aspect_problem(value: float) -> str | None:
