@@ -16,7 +16,7 @@ from domain_fixtures import DOMAINS, domain_spec, relabel
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
 
-from cat_breeds_vlm.demo import make_tree, photo_paths, render_photo, scaled_counts
+from cat_breeds_vlm.demo import demo_counts, make_tree, photo_paths, render_photo
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.links import SUSPICIOUS_GROUP, NearPair
@@ -161,7 +161,7 @@ def _demo_signature(path: str) -> bytes:
 
 
 def test_no_two_photos_of_the_demo_tree_are_paired():
-    paths = photo_paths(scaled_counts(3000), seed=0)  # the demo tree, in memory
+    paths = photo_paths(demo_counts(3000), seed=0)  # the demo tree, in memory
     thumbs = list(parallel_map(_demo_signature, paths, 2, chunksize=64))
     assert find_near_duplicates(paths, thumbs, THRESHOLD, workers=2) == []
 

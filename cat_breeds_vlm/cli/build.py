@@ -58,7 +58,7 @@ def _command_line(image_dir: Path, out: Path, config: BuildSettings) -> str:
 
 def run_build(
     image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
-) -> dict:
+) -> BuildReport:
     """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``.
 
     The cheap checks come first (the settings, then the destination and the image folder, as the
@@ -115,11 +115,7 @@ def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
     if by_reason:
         lines.append("Skipped files by reason (the list is in build.json):")
         lines += [f"  {count:>7}  {kind}" for kind, count in by_reason.items()]
-    if report.uncatalogued:
-        lines.append(
-            "In no label catalogue (answers name them, state no fact; describe them with --labels): "
-            + ", ".join(report.uncatalogued)
-        )
+    lines += _left_out_lines(report)
     empty = report.empty_folders or []
     if empty:
         listed = "; ".join(f"{e.folder} ({e.reason})" for e in empty[:5]) + ("; ..." if len(empty) > 5 else "")
@@ -128,6 +124,57 @@ def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
         look = f"cat-breeds-vlm review {shlex.quote(str(out))} -o {shlex.quote(str(out.parent / 'review.html'))}"
         lines.append(f"Look at the photos, groups and skipped files (an HTML page): {look}")
     return "\n".join(lines)
+
+
+def _left_out_lines(report: BuildReport) -> list[str]:
+    """The summary's lines on what the build did not use: uncatalogued labels, label-file rows
+    that are no breed folder, photos in no breed folder, priority breeds not in the data."""
+    from ..report.explain import count
+    from ..report.leftout import absent_priority_text, listed, unmatched_text
+
+    settings = report.settings or {}
+    lines = []
+    if report.uncatalogued:
+        label_file = settings.get("labels")
+        where = f"add rows for them to {label_file}" if label_file else "describe them with --labels"
+        lines.append(
+            f"In no label catalogue (answers name them, state no fact; {where}): " + ", ".join(report.uncatalogued)
+        )
+    if report.unmatched_labels:
+        rows = count(len(report.unmatched_labels), "label-file row", "label-file rows")
+        lines.append(f"{rows} matching no breed folder, not used: {unmatched_text(report.unmatched_labels)}")
+    if report.top_level_files:
+        files = count(len(report.top_level_files), "image file", "image files")
+        lines.append(
+            f"{files} directly in {report.image_dir}, in no breed folder, left out: {listed(report.top_level_files)}"
+        )
+    absent = absent_priority_text(report)
+    if absent:
+        lines.append(absent)
+    return lines
+
+
+def _show_made_up_score(dataset: Path, predictions: Path) -> None:
+    """Write a made-up model's answers on the test split, score them and print the headline
+    figures (priority breeds, overall): what ``score`` shows of a real model's answers."""
+    from ..dataset.loading import open_split
+    from ..demo import MADE_UP_NOTE, write_made_up_predictions
+    from ..evaluate.score import catalog_for, domain_for, format_report, priority_breeds_for, score
+
+    write_made_up_predictions(dataset, predictions, "test")
+    test, where = open_split(str(dataset), "test", streaming=True), str(dataset)
+    report = score(
+        test,
+        predictions,
+        priority_breeds=priority_breeds_for(where),
+        catalog=catalog_for(where),
+        domain=domain_for(where),
+    )
+    headline = format_report(report).split("\nPer breed:", 1)[0].rstrip()
+    click.echo(
+        f"\nScore of MADE-UP predictions on the test split ({predictions}, {MADE_UP_NOTE}),"
+        f" as `score` shows a real model's:\n{headline}"
+    )
 
 
 @click.command(short_help="Build a dataset folder from IMAGE_DIR/{breed}/*.jpg.")
@@ -170,7 +217,8 @@ def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: 
 @build_options
 @friendly_errors
 def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
-    """Make a synthetic image tree, build it, show the splits.
+    """Make a synthetic image tree, build it, show the splits and the score of a made-up model
+    (written as OUTPUT/made_up_predictions.jsonl).
 
     The tree has the 67 cat breeds with the real imbalance, or with --domain the labels of that
     domain's catalogue (--domain dogs: the 25 dog breeds of Oxford-IIIT Pet, evenly).
@@ -179,8 +227,8 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
     from ..labels.domain import DEFAULT_DOMAIN
 
     domain = _settings(**settings).loaded_domain  # a bad setting or domain file: exit 2, nothing made
-    counts = demo_counts(domain, photos)
-    from ..pipeline.output import check_demo_folder
+    counts = demo_counts(photos, domain)
+    from ..pipeline.output import DEMO_PREDICTIONS, check_demo_folder
 
     check_demo_folder(out)
     images, dataset = out / "images", out / DEFAULT_OUT
@@ -194,10 +242,14 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         make_tree(partial, counts, seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
     source = settings["source"] or DEMO_SOURCE.format(plural=domain.plural)
-    run_build(images, dataset, True, num_proc, **{**settings, "source": source})
+    report = run_build(images, dataset, True, num_proc, **{**settings, "source": source})
     repo = "cat-breeds-vlm" if domain.name == DEFAULT_DOMAIN else f"{domain.name}-vlm"
+    predictions = out / DEMO_PREDICTIONS
+    if "test" in report.splits:  # not with --test-ratio 0
+        _show_made_up_score(dataset, predictions)
     click.echo(
         "\nNext, try:\n"
+        f"  cat-breeds-vlm score {dataset} {predictions}   (the whole report)\n"
         f"  cat-breeds-vlm stats {dataset}\n"
         f"  cat-breeds-vlm review {dataset} -o {out}/review.html   (open it in a browser)\n"
         f"  python -c \"from datasets import load_dataset; print(load_dataset('{dataset}'))\"\n"

@@ -23,15 +23,16 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..features import SPLITS, make_features, shard_name
+from ..hints import closest_name
 from ..labels.domain import DOMAIN_FILE, write_domain_file
 from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
-from ..report.record import REPORT_NAME, BuildReport, make_report
+from ..report.record import REPORT_NAME, BuildReport, UnmatchedLabel, make_report
 from .output import check_destination
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
-from .stages import prepare
+from .stages import Prepared, prepare
 
 PARTIAL_TAG = ".partial-"
 
@@ -90,7 +91,7 @@ def dry_run(
     pipeline without disk writes.
     """
     prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress)
-    return make_report(prepared, config.recorded(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds))
+    return make_report(prepared, config.recorded(), {s: [] for s in SPLITS}, command, _labels(config, prepared))
 
 
 def _load_writer() -> None:
@@ -99,12 +100,19 @@ def _load_writer() -> None:
     import datasets  # noqa: F401
 
 
-def _labels(config: BuildSettings, breeds: list[str]) -> dict:
-    """What the report says of the labels: the label and domain files the build carries, the uncatalogued ones."""
+def _labels(config: BuildSettings, prepared: Prepared) -> dict:
+    """What the report says of the labels: the label and domain files the build carries, the
+    uncatalogued ones, and the rows of ``--labels`` that are no breed folder (with the folder
+    meant, if close)."""
+    folders = prepared.scanned.breeds
+    unmatched = [
+        UnmatchedLabel(name, closest_name(name, folders)) for name in config.file_labels if name not in folders
+    ]
     return {
         "label_file": LABEL_FILE,
         "domain_file": DOMAIN_FILE,
-        "uncatalogued": config.catalog.uncatalogued(breeds),
+        "uncatalogued": config.catalog.uncatalogued(prepared.breeds),
+        "unmatched_labels": unmatched,
     }
 
 
@@ -144,7 +152,7 @@ def build_folder(
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))
-        report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared.breeds))
+        report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared))
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         write_domain_file(config.loaded_domain, staging / DOMAIN_FILE)
         (staging / REPORT_NAME).write_text(report.dumps(), encoding="utf-8")

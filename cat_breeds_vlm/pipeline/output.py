@@ -83,8 +83,10 @@ def _check_apart(out: Path, image_dir: Path | str) -> None:
         raise UserError(f"refusing to write {out}: it holds the image folder {image_dir}")
 
 
-#: What a demo folder holds: its photos, its build, and the photos being made.
-DEMO_ENTRIES = frozenset({"images", DEFAULT_OUT, ".images.partial"})
+#: The made-up predictions the demo writes beside its build, and scores.
+DEMO_PREDICTIONS = "made_up_predictions.jsonl"
+#: What a demo folder holds: its photos, its build, the photos being made, its made-up predictions.
+DEMO_ENTRIES = frozenset({"images", DEFAULT_OUT, ".images.partial", DEMO_PREDICTIONS})
 
 
 def check_demo_folder(out: Path) -> None:

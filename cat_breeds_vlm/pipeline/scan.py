@@ -1,12 +1,14 @@
 """Scan: find every candidate image below the image folder, in one sorted walk.
 
 A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
-is that breed's. Hidden files and folders are passed over; files with the extension of another
-still-image format (GIF, BMP, TIFF, AVIF, HEIC) are candidates too, so verification can say what
-they are; files with other extensions are listed as ignored; a file whose name is not valid
-UTF-8 (Parquet strings must be) is skipped with that reason, and so is a folder that cannot be
-read. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.pipeline.verify`, which a build
-hands each candidate to as the walk finds it (:class:`Walk`).
+is that breed's. A photo directly in the image folder has no breed: it is listed
+(:attr:`ScanResult.top_level`), never a candidate. Hidden files and folders are passed over;
+files with the extension of another still-image format (GIF, BMP, TIFF, AVIF, HEIC) are
+candidates too, so verification can say what they are; files with other extensions are listed
+as ignored; a file whose name is not valid UTF-8 (Parquet strings must be) is skipped with that
+reason, and so is a folder that cannot be read. Nothing here decodes an image: that is
+:mod:`cat_breeds_vlm.pipeline.verify`, which a build hands each candidate to as the walk finds
+it (:class:`Walk`).
 """
 
 from __future__ import annotations
@@ -54,12 +56,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """What the walk found: the breeds (sorted), the candidates (sorted), the files passed over."""
+    """What the walk found: the breeds (sorted), the candidates (sorted), the files passed over,
+    and the image files directly in the image folder, in no breed folder (sorted names)."""
 
     breeds: list[str]
     candidates: list[Candidate]
     ignored: list[str]
     skipped: list[SkippedFile] = field(default_factory=list)
+    top_level: list[str] = field(default_factory=list)
 
 
 def _is_hidden(name: str) -> bool:
@@ -140,6 +144,7 @@ class Walk:
         self.skipped = [
             SkippedFile(f"{_printable(b)}/", SkipReason(SkipKind.FOLDER_NAME)) for b in found if b not in self.breeds
         ]
+        self.top_level = top_level_images(self.image_dir)
         self._done = False
 
     def candidates(self) -> Iterator[Candidate]:
@@ -168,7 +173,7 @@ class Walk:
         """What the walk found (once :meth:`candidates` has been read to the end)."""
         if not self._done:
             raise RuntimeError("the walk has not been read to its end")
-        return ScanResult(self.breeds, self.found, self.ignored, self.skipped)
+        return ScanResult(self.breeds, self.found, self.ignored, self.skipped, self.top_level)
 
     def _walk(self) -> Iterator[Candidate]:
         """The candidates of every breed folder; ignored and skipped files noted on the way."""
@@ -191,6 +196,19 @@ class Walk:
             where = _printable(folder[cut:]) + "/"
             reason = SkipReason(SkipKind.UNREADABLE_FOLDER, str(err.strerror or err))
             self.skipped.append(SkippedFile(where, reason))
+
+
+def top_level_images(image_dir: Path) -> list[str]:
+    """The sorted names of the image files directly in ``image_dir``: in no breed folder, so
+    with no label (listed in the report, never taken)."""
+    try:
+        entries = list(os.scandir(image_dir))
+    except OSError:  # find_breeds has read it: only a race ends here
+        return []
+    names = [
+        e.name for e in entries if not _is_hidden(e.name) and e.is_file() and _suffix(e.name) in CANDIDATE_EXTENSIONS
+    ]
+    return sorted(_printable(name) for name in names)
 
 
 def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:

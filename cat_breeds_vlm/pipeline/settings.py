@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..declare import CHOICE, FILE, FLAG, INT, NAMES, NUMBER, TEXT, Settings, setting, short_number
-from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
+from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog
 from ..labels.conversations import STYLES
 from ..labels.domain import Domain, load_domain
 from ..report.licence import DEFAULT_LICENSE, license_problem
@@ -110,11 +110,13 @@ class TextSettings(Settings):
 
     def _check_together(self) -> None:
         super()._check_together()
-        from ..labels.labelfile import LabelFileError  # loaded by the catalogue anyway: not at start
+        from ..labels.labelfile import LabelFileError, read_label_file  # loaded by the catalogue anyway
 
         base = self._catalog_of_domain()  # a bad domain file (or its catalogue) fails here, naming the line
         try:  # read here, once: a bad label file fails at construction, naming the line
-            self._catalog = load_catalog(self.labels, base, self._domain)
+            entries = read_label_file(self.labels, self._domain) if self.labels else []
+            self._catalog = base.with_entries(entries, self.labels, self._domain) if self.labels else base
+            self._file_labels = tuple(sorted(info.label for _, info in entries))
         except LabelFileError as err:
             raise self.refused("labels", problem=str(err), clause=True) from None
 
@@ -142,6 +144,11 @@ class TextSettings(Settings):
     def loaded_domain(self) -> Domain:
         """The domain of this build (its words, sentence patterns and parser filler words)."""
         return self._domain
+
+    @property
+    def file_labels(self) -> tuple[str, ...]:
+        """The names of the label file's rows, sorted (none without ``labels``)."""
+        return self._file_labels
 
 
 def _aspect_problem(value: float) -> str | None:

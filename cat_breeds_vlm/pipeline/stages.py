@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..hints import did_you_mean
 from ..report.record import EmptyFolder, SkippedFile
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
@@ -120,13 +121,9 @@ def _check_priority(settings: BuildSettings, breeds: list[str], image_dir: Path)
     typo fails before any photo is verified."""
     if settings.is_default("priority_breeds"):
         return
-    import difflib
-
     for name in settings.priority_breeds:
         if name not in breeds:
-            close = difflib.get_close_matches(name, breeds, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problem = f"{name!r} is not a breed folder of {image_dir}{hint}"
+            problem = f"{name!r} is not a breed folder of {image_dir}{did_you_mean(name, breeds)}"
             raise settings.refused("priority_breeds", problem=problem, clause=True)
 
 

@@ -26,7 +26,7 @@ from .explain import (
     split_names,
     why_text,
 )
-from .leftout import left_out_section
+from .leftout import absent_priority, left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
 from .record import BuildReport
@@ -153,6 +153,10 @@ def _intro(report: BuildReport, domain: Domain) -> str:
         f"Labelled {domain.noun} photos as a vision-language fine-tuning set: each row is one photo and a\n"
         f"short conversation (`<image>` question, answer) that names the {domain.noun}'s {domain.label_word}."
     )
+    if any(b in report.breeds for b in report.priority_breeds):
+        extra = f"and in train only (each priority-breed photo appears {oversample} times); val and test"
+    else:  # claim no oversampling that did not happen
+        extra = "(here nothing is: no priority breed is in the data); val and test"
     return "\n".join(
         [
             f"# {domain.title_or_default}",
@@ -163,7 +167,7 @@ def _intro(report: BuildReport, domain: Domain) -> str:
             "The splits cannot leak: a photo (with its byte-identical copies, every photo of the same",
             "pet and, unless the near-duplicate search was turned off, its re-encoded, resized or",
             "re-saved copies) is in exactly one of train, val and test. Oversampling happens after the split",
-            f"and in train only (each priority-breed photo appears {oversample} times); val and test",
+            extra,
             "are never oversampled, so their scores are honest.",
         ]
     )
@@ -205,13 +209,14 @@ def _fields_section() -> str:
 
 
 def _splits_section(report: BuildReport) -> str:
+    oversampled = any(b in report.breeds for b in report.priority_breeds)
     rows = [
         [
             f"`{name}`",
             num(info.rows),
             num(info.photos) if info.photos is not None else "",
             num(info.shards or 0),
-            _SPLIT_PURPOSE.get(name, ""),
+            _SPLIT_PURPOSE.get(name, "") if name != "train" or oversampled else "fine-tuning",
         ]
         for name, info in ((s, report.splits[s]) for s in split_names(report))
     ]
@@ -244,11 +249,16 @@ def _breeds_section(report: BuildReport) -> str:
 
 def _priority_note(report: BuildReport, priority: set[str]) -> str:
     present = [b for b in report.breeds if b in priority]
-    absent = sorted(priority - set(present))
     if not priority:
         return "No priority breeds were set."
+    absent = absent_priority(report)
+    if not present:
+        return (
+            f"None of the priority breeds is in the data ({join(absent)}): nothing is oversampled and"
+            " there is no `priority` split."
+        )
     note = (
-        f"\\{PRIORITY_MARK} priority breed ({join(present) or 'none of them is in the data'}): each train photo"
+        f"\\{PRIORITY_MARK} priority breed ({join(present)}): each train photo"
         f" appears {(report.settings or {}).get('priority_oversample', 1)} times in train, and these"
         " rows form the `priority` split."
     )

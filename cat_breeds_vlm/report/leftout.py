@@ -1,11 +1,48 @@
-"""The dataset card's account of what a build left out: skipped files, empty folders, duplicate
-and near-duplicate groups, conflicts and capped breeds."""
+"""The dataset card's account of what a build left out: skipped files, empty folders, label-file
+rows and image files that no breed folder holds, priority breeds not in the data, duplicate and
+near-duplicate groups, conflicts and capped breeds; and the plain lines the build summary shares."""
 
 from __future__ import annotations
 
 from .explain import count
 from .markdown import MAX_LISTED, cell, code, join, more
-from .record import BuildReport, count_reasons
+from .record import BuildReport, UnmatchedLabel, count_reasons
+
+#: How many names a one-line list shows before "and N more".
+SHOWN = 5
+
+
+def listed(names: list[str], shown: int = SHOWN) -> str:
+    """``a, b, c`` for a few names; the first ``shown`` and ``and N more`` for many."""
+    rest = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")
+
+
+def unmatched_text(unmatched: list[UnmatchedLabel], shown: int = SHOWN) -> str:
+    """``'Ural Rexx' (did you mean 'Ural Rex'?), 'Foo'``: label-file rows with the folder meant."""
+    parts = [repr(u.name) + (f" (did you mean {u.did_you_mean!r}?)" if u.did_you_mean else "") for u in unmatched]
+    return listed(parts, shown)
+
+
+def absent_priority(report: BuildReport) -> list[str]:
+    """The priority breeds the build was given that are not labels of the data (computed for
+    reports that do not record it)."""
+    if report.absent_priority is not None:
+        return report.absent_priority
+    return [b for b in report.priority_breeds if b not in report.breeds]
+
+
+def absent_priority_text(report: BuildReport) -> str:
+    """One sentence naming the priority breeds not in the data, or "" when every one is."""
+    absent = absent_priority(report)
+    if not absent:
+        return ""
+    if len(absent) == len(report.priority_breeds):
+        return (
+            f"None of the priority breeds is in the data ({listed(absent, len(absent))}): nothing is"
+            " oversampled and there is no priority split."
+        )
+    return f"Priority breeds not in the data (no rows, nothing oversampled for them): {listed(absent, len(absent))}."
 
 
 def empty_folders_note(report: BuildReport) -> list[str]:
@@ -17,11 +54,34 @@ def empty_folders_note(report: BuildReport) -> list[str]:
     return [f"{count(len(empty), 'breed folder has', 'breed folders have')} no photo left, so no label: {which}.", ""]
 
 
+def unused_inputs_note(report: BuildReport) -> list[str]:
+    """The label-file rows that are no breed folder and the image files in no breed folder, as
+    paragraphs, or nothing."""
+    lines = []
+    unmatched = report.unmatched_labels or []
+    if unmatched:
+        which = "; ".join(
+            f"`{code(u.name)}`" + (f" (did you mean `{code(u.did_you_mean)}`?)" if u.did_you_mean else "")
+            for u in unmatched[:MAX_LISTED]
+        )
+        rows = count(len(unmatched), "row of the label file matches", "rows of the label file match")
+        lines += [
+            f"{rows} no breed folder (not used): {which}" + (" ..." if len(unmatched) > MAX_LISTED else "."),
+            "",
+        ]
+    top = report.top_level_files or []
+    if top:
+        files = count(len(top), "image file lies", "image files lie")
+        which = ", ".join(f"`{code(name)}`" for name in top[:MAX_LISTED]) + (" ..." if len(top) > MAX_LISTED else "")
+        lines += [f"{files} directly in the image folder, in no breed folder, so with no label: {which}.", ""]
+    return lines
+
+
 def left_out_section(report: BuildReport) -> str:
     skipped = report.skipped or []
     duplicates = report.duplicates or []
     conflicts = report.conflicts or []
-    lines = ["## Left out", "", *empty_folders_note(report)]
+    lines = ["## Left out", "", *empty_folders_note(report), *unused_inputs_note(report)]
     if skipped:
         reasons = count_reasons(skipped)
         lines.append(

@@ -249,6 +249,23 @@ class EmptyFolder:
         return cls(_get(data, "folder", str, key, where), _get(data, "reason", str, key, where))
 
 
+@dataclass(frozen=True)
+class UnmatchedLabel:
+    """A label-file row whose name is no breed folder, so not used; with the folder it most
+    likely meant (:func:`cat_breeds_vlm.hints.closest_name`), if any."""
+
+    name: str
+    did_you_mean: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        close = {} if self.did_you_mean is None else {"did_you_mean": self.did_you_mean}
+        return {"name": self.name, **close}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> UnmatchedLabel:
+        return cls(_get(data, "name", str, key, where), _get(data, "did_you_mean", str, key, where, required=False))
+
+
 #: A split's counts per breed: ``split -> breed -> n``.
 Counts = dict[str, dict[str, int]]
 
@@ -276,6 +293,9 @@ class BuildReport:
     label_file: str | None = None  # the label file the build carries
     domain_file: str | None = None  # the domain file the build carries (from format 2)
     uncatalogued: list[str] | None = None  # labels in no catalogue
+    unmatched_labels: list[UnmatchedLabel] | None = None  # label-file rows that are no breed folder
+    top_level_files: list[str] | None = None  # image files directly in the image folder: no breed
+    absent_priority: list[str] | None = None  # priority breeds with no photo in the data
     empty_splits: list[str] | None = None  # splits with no rows (not written)
     photos: Counts | None = None  # distinct photos per split and breed (train, val, test)
     too_small: list[str] | None = None  # breeds missing from val and/or test
@@ -312,6 +332,9 @@ class BuildReport:
             "label_file": self.label_file,
             "domain_file": self.domain_file,
             "uncatalogued": self.uncatalogued,
+            "unmatched_labels": _listed(self.unmatched_labels),
+            "top_level_files": self.top_level_files,
+            "absent_priority": self.absent_priority,
             "splits": {name: info.to_json() for name, info in self.splits.items()},
             "empty_splits": self.empty_splits,
             "counts": self.counts,
@@ -374,6 +397,10 @@ class BuildReport:
             label_file=get("label_file", str, False),
             domain_file=get("domain_file", str, version >= 2),
             uncatalogued=get("uncatalogued", list, False),
+            # came within format 1: missing from the reports of older builds
+            unmatched_labels=items("unmatched_labels", UnmatchedLabel, False),
+            top_level_files=get("top_level_files", list, False),
+            absent_priority=get("absent_priority", list, False),
             empty_splits=get("empty_splits", list),
             photos=get("photos", dict),
             too_small=get("too_small", list),
@@ -397,10 +424,12 @@ def make_report(
 
     ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
     ``labels`` gives ``label_file`` and ``domain_file`` (the label and domain files the build
-    carries) and ``uncatalogued`` (labels in no catalogue, worded neutrally).
+    carries), ``uncatalogued`` (labels in no catalogue, worded neutrally) and
+    ``unmatched_labels`` (label-file rows that are no breed folder).
     """
     plan = prepared.plan
     written = plan.written_splits
+    breeds = prepared.breeds
     return BuildReport(
         generator=GENERATOR,
         format=FORMAT_VERSION,
@@ -412,8 +441,10 @@ def make_report(
         created_from_files=len(prepared.scanned.candidates),
         ignored_files=len(prepared.scanned.ignored),
         settings=settings,
-        breeds=prepared.breeds,
+        breeds=breeds,
         **(labels or {}),
+        top_level_files=prepared.scanned.top_level,
+        absent_priority=[b for b in settings.get("priority_breeds") or [] if b not in breeds],
         splits={
             s: SplitInfo(
                 rows=len(plan.rows[s]),
