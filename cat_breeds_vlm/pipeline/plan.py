@@ -12,8 +12,10 @@ the README is testable in memory:
 - the optional cap samples photos with the seed; oversampling happens after splitting, in train
   only; ``priority`` is the priority breeds' rows of train.
 
-Randomness comes from one generator per breed, seeded from (seed, breed name), so adding or
-removing one breed never reshuffles another.
+Units are dealt in the order of a seeded hash of each unit's key (:func:`deal_order`), so
+adding photos moves only units near a split's boundary; the cap's sampling comes from one
+generator per breed, seeded from (seed, breed name), so adding or removing one breed never
+reshuffles another.
 """
 
 from __future__ import annotations
@@ -25,12 +27,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..features import SPLITS
 from .links import NearPair, UnionFind, drop_near_conflicts, near_groups, photo_links
+from .manifest import Entry
 from .settings import PlanSettings
+
+if TYPE_CHECKING:
+    from .keep import Earlier
 
 # np.random.RandomState(seed) is what sklearn's check_random_state returns for an int seed:
 # the same numbers, without importing sklearn (1.3 s) to plan a split or check a setting.
@@ -98,6 +105,9 @@ class Plan:
     conflicts: list[dict]
     capped: dict[str, dict[str, int]] = field(default_factory=dict)
     near_duplicates: list[dict] = field(default_factory=list)  # groups, see links.near_groups
+    # keep-split hook: every file's manifest line, and where the split came from (see keep.py)
+    manifest: list[Entry] = field(default_factory=list)
+    split_origin: dict = field(default_factory=dict)
 
     @property
     def written_splits(self) -> list[str]:
@@ -235,20 +245,36 @@ def eval_targets(n_photos: int, val_ratio: float, test_ratio: float) -> tuple[in
     return n_val, n_test
 
 
+def unit_key(unit: list[Photo]) -> str:
+    """A unit's name, stable as photos arrive: its smallest pet id (``pet:123``), else its
+    smallest source. A new photo of a known pet leaves its unit's name unchanged."""
+    pets = [pet for p in unit for pet in p.pet_ids]
+    return f"pet:{min(pets)}" if pets else min(p.source for p in unit)
+
+
+def deal_order(units: list[list[Photo]], seed: int) -> list[list[Photo]]:
+    """The units in the order they are dealt: by a seeded hash of each unit's key.
+
+    Each unit's place depends only on the seed and its own key, so adding or removing a unit
+    never reorders the others (a permutation of their count would reshuffle the whole breed).
+    """
+    salt = f"{seed}\0".encode()
+    return sorted(units, key=lambda unit: hashlib.sha256(salt + unit_key(unit).encode()).digest())
+
+
 def allocate(
-    units: list[list[Photo]], n_val: int, n_test: int, rng: np.random.RandomState
+    units: list[list[Photo]], n_val: int, n_test: int, *, fill_empty: bool = True
 ) -> dict[str, list[list[Photo]]]:
-    """Deal one breed's units (in seeded random order) to test, val and train by photo counts.
+    """Deal one breed's units, in the order given (:func:`deal_order`), to test, val and train.
 
     A unit goes to test, else val, while it fits the split's remaining target; everything else
-    is train. An eval split with a target that no unit fitted takes the smallest train unit, as
-    long as train keeps one.
+    is train. With ``fill_empty``, an eval split with a target that no unit fitted takes the
+    smallest train unit, as long as train keeps one.
     """
     targets = {"test": n_test, "val": n_val}
     dealt: dict[str, list[list[Photo]]] = {"train": [], "val": [], "test": []}
     filled = {"test": 0, "val": 0}
-    for index in rng.permutation(len(units)).tolist():
-        unit = units[index]
+    for unit in units:
         size = len(unit)
         if targets["test"] - filled["test"] >= size:
             split = "test"
@@ -259,7 +285,7 @@ def allocate(
         dealt[split].append(unit)
         if split != "train":
             filled[split] += size
-    for split in targets:
+    for split in targets if fill_empty else ():
         if targets[split] and not dealt[split] and len(dealt["train"]) > 1:
             smallest = min(dealt["train"], key=len)
             dealt["train"].remove(smallest)
@@ -269,13 +295,23 @@ def allocate(
 
 def split_photos(photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()) -> dict[str, list[Photo]]:
     """Assign every photo to train, val or test: grouped by pet, stratified by breed, seeded."""
+    return split_units(photos, settings, links)[0]
+
+
+def split_units(
+    photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()
+) -> tuple[dict[str, list[Photo]], dict[str, str]]:
+    """:func:`split_photos`, and each photo's unit key (:func:`unit_key`), by source."""
     units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
+    unit_of: dict[str, str] = {}
     for unit in group_by_pet(photos, links):
         units_by_stratum[stratum(unit)].append(unit)
+        key = unit_key(unit)
+        unit_of.update((p.source, key) for p in unit)
     split_of: dict[str, str] = {}  # source -> split
-    for breed, units in sorted(units_by_stratum.items()):
+    for units in units_by_stratum.values():
         n_val, n_test = eval_targets(sum(map(len, units)), settings.val_ratio, settings.test_ratio)
-        dealt = allocate(units, n_val, n_test, breed_rng(settings.seed, breed, "split"))
+        dealt = allocate(deal_order(units, settings.seed), n_val, n_test)
         for split, dealt_units in dealt.items():
             split_of.update((p.source, split) for unit in dealt_units for p in unit)
     # Each split in source order: one pass over the photos in that order, rather than a sort
@@ -283,7 +319,7 @@ def split_photos(photos: list[Photo], settings: PlanSettings, links: Iterable[Ne
     splits: dict[str, list[Photo]] = {"train": [], "val": [], "test": []}
     for p in sorted(photos, key=_source):
         splits[split_of[p.source]].append(p)
-    return splits
+    return splits, unit_of
 
 
 def copy_id(source: str, copy: int) -> str:
@@ -313,17 +349,26 @@ def make_rows(splits: Mapping[str, list[Photo]], settings: PlanSettings) -> dict
 
 
 def plan(
-    files: Iterable[ImageFile], breeds: list[str], settings: PlanSettings, near_pairs: Iterable[NearPair] = ()
+    files: Iterable[ImageFile],
+    breeds: list[str],
+    settings: PlanSettings,
+    near_pairs: Iterable[NearPair] = (),
+    earlier: Earlier | None = None,
 ) -> Plan:
     """The whole planning stage: dedupe, drop conflicts, cap, group, split, oversample; with
-    what the report needs. ``near_pairs`` are near-duplicate files (see ``neardup``)."""
+    what the report needs. ``near_pairs`` are near-duplicate files (see ``neardup``);
+    ``earlier`` is an earlier build's split to keep (see :mod:`~cat_breeds_vlm.pipeline.keep`)."""
     near_pairs = list(near_pairs)
     photos, duplicates, conflicts = dedupe(files)
     photos, near_conflicts = drop_near_conflicts(photos, near_pairs)
     conflicts = sorted(conflicts + near_conflicts, key=lambda c: c["sources"])
     photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
+    from . import keep  # keep-split hook (imported here: keep builds on this module)
+
+    if earlier is not None and earlier.keep:
+        photos = keep.prefer_earlier_sources(photos, earlier)
     links = photo_links(photos, near_pairs)
-    splits = split_photos(photos, settings, links)
+    splits, unit_of, origin, carried = keep.split(photos, settings, links, earlier)
     counts = {split: Counter(map(_breed, members)) for split, members in splits.items()}
     present = {p.breed for p in photos}
     too_small = sorted(
@@ -333,4 +378,10 @@ def plan(
         and ((settings.val_ratio and not counts["val"][b]) or (settings.test_ratio and not counts["test"][b]))
     )
     rows = make_rows(splits, settings)
-    return Plan(rows, counts, too_small, duplicates, conflicts, capped, near_groups(links))
+    manifest = [
+        Entry(f, p.sha256, split, unit_of[p.source])
+        for split, members in splits.items()
+        for p in members
+        for f in (p.source, *p.twins)
+    ] + carried
+    return Plan(rows, counts, too_small, duplicates, conflicts, capped, near_groups(links), manifest, origin)

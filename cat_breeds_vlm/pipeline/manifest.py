@@ -1,0 +1,121 @@
+"""The split manifest: every photo a build placed, and every photo of its earlier versions.
+
+A build carries its split as ``split_manifest.csv.gz`` beside ``build.json`` (outside ``data/``,
+so ``load_dataset`` never reads it as a split; the card's ``configs`` name only ``data/``). One
+line per file: its source, its content hash (SHA-256), its split, its unit (the key the split
+was dealt by: ``pet:{id}`` or a source) and its state:
+
+- ``in``: in that split in this build;
+- ``left out``: seen before, in that split, and left out of this build (it would have linked
+  two splits); a later build still knows where it belongs;
+- ``gone``: a photo of an earlier version that is not in the tree any more (a tombstone), so
+  that a photo removed in one version and back in a later one returns to its first split.
+
+The file is gzip-compressed CSV with no timestamp in it: the same plan gives the same bytes.
+Reading an earlier build needs only this file (a few MB for 100,000s of photos), never a
+Parquet shard; builds made before the manifest existed are read from their shards' ``source``
+column instead (no hashes then: photos are known by name only).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import UserError
+
+MANIFEST_NAME = "split_manifest.csv.gz"
+COLUMNS = ("source", "sha256", "split", "unit", "state")
+IN, LEFT_OUT, GONE = "in", "left out", "gone"
+STATES = (IN, LEFT_OUT, GONE)
+#: The splits a photo can be dealt to (``priority`` is rows of train, never a photo's split).
+PHOTO_SPLITS = ("train", "val", "test")
+
+
+class Entry(NamedTuple):
+    """One file of the manifest (a named tuple: one is made per file, 100,000s of times)."""
+
+    source: str
+    sha256: str  # "" when not recorded (read from a build made before the manifest)
+    split: str
+    unit: str
+    state: str = IN
+
+    @property
+    def breed(self) -> str:
+        """The breed folder the file lies in (its label)."""
+        return self.source.split("/", 1)[0]
+
+
+def dump_manifest(entries: Iterable[Entry]) -> bytes:
+    """The manifest file's bytes: CSV with a header, sorted by source then state, gzip without a date."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(sorted(entries, key=_order))
+    return gzip.compress(text.getvalue().encode("utf-8"), compresslevel=6, mtime=0)
+
+
+def _order(entry: Entry) -> tuple[str, int]:
+    return entry.source, STATES.index(entry.state)
+
+
+def fingerprint(data: bytes) -> str:
+    """A short hash of a manifest's bytes: what a build names the split it kept by."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def write_manifest(path: Path, entries: Iterable[Entry]) -> str:
+    """Write the manifest to ``path``; returns its fingerprint."""
+    data = dump_manifest(entries)
+    Path(path).write_bytes(data)
+    return fingerprint(data)
+
+
+def parse_manifest(data: bytes, where: str) -> list[Entry]:
+    """The entries of a manifest file's bytes; one clear line when it is not one of ours."""
+    try:
+        lines = gzip.decompress(data).decode("utf-8").splitlines()
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        raise UserError(f"{where} is not a readable split manifest: {err}") from None
+    reader = csv.reader(lines)
+    if next(reader, None) != list(COLUMNS):
+        raise UserError(f"{where} is not a split manifest: its header is not {','.join(COLUMNS)}")
+    entries = []
+    for number, fields in enumerate(reader, start=2):
+        if len(fields) != len(COLUMNS) or fields[2] not in PHOTO_SPLITS or fields[4] not in STATES:
+            raise UserError(f"{where}, line {number}: not a manifest line: {','.join(fields)[:120]}")
+        entries.append(Entry(*fields))
+    return entries
+
+
+def read_manifest(path: Path) -> tuple[list[Entry], str]:
+    """The entries of a manifest file and its fingerprint."""
+    data = Path(path).read_bytes()
+    return parse_manifest(data, str(path)), fingerprint(data)
+
+
+def entries_from_shards(folder: Path, splits: Iterable[str]) -> list[Entry]:
+    """The photos of a build made before the manifest existed, from its shards' ``source`` column.
+
+    Only that column is read (no image bytes); photos are known by name, without a hash, and
+    each is its own unit.
+    """
+    import pyarrow.parquet as pq
+
+    entries: dict[str, Entry] = {}
+    for split in splits:
+        if split not in PHOTO_SPLITS:
+            continue
+        for shard in sorted((Path(folder) / "data").glob(f"{split}-*.parquet")):
+            try:
+                sources = pq.read_table(shard, columns=["source"]).column("source").to_pylist()
+            except (OSError, ValueError, KeyError) as err:
+                raise UserError(f"cannot read the split of {shard}: {err}") from None
+            entries.update((s, Entry(s, "", split, s)) for s in sources)
+    return list(entries.values())
