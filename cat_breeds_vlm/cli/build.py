@@ -238,12 +238,20 @@ def _check_priority(image_dir: Path, breeds: list[str], config, explicit: bool) 
 
 
 def run_build(
-    image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
+    image_dir: Path,
+    out: Path,
+    overwrite: bool,
+    num_proc: int | None,
+    dry_run: bool = False,
+    keep_split_of: str | None = None,
+    fresh_split: bool = False,
+    **settings,
 ) -> dict:
     """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``.
 
     The cheap checks come first (options, destination, image folder), before the build's
-    heavy modules load: a mistake is answered at once.
+    heavy modules load: a mistake is answered at once. The split of the earlier build in
+    ``out`` (or of ``keep_split_of``) is kept unless ``fresh_split``.
     """
     from ..pipeline.output import check_destination
     from ..pipeline.scan import find_breeds
@@ -259,6 +267,14 @@ def run_build(
     config = _settings(**settings)
     _check_priority(image_dir, breeds, config, explicit=bool(settings["priority_breeds"]))
     options = {"num_proc": num_proc or _num_proc_default(), "command": _command_line(image_dir, out, config)}
+    # keep-split hook: the earlier split, read (only its manifest) before the long scan
+    from ..dataset.earlier import earlier_for_build
+
+    options["earlier"] = earlier_for_build(out, keep_split_of, fresh_split)
+    if keep_split_of:
+        options["command"] += f" --keep-split-of {shlex.quote(keep_split_of)}"
+    if fresh_split:
+        options["command"] += " --fresh-split"
     if dry_run:
         report = folder.dry_run(image_dir, config, **options)
         click.echo(format_summary(report, out, written=False))
@@ -296,6 +312,9 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
     for split in report.get("empty_splits", []):
         lines.append(f"{split:<10}{0:>8}  (no rows: not written, so load_dataset has no {split!r} split)")
     lines.append("; ".join(_counts_line(report)))
+    from ..report.split import summary_lines  # keep-split hook
+
+    lines += summary_lines(report)
     by_reason = report.get("skipped_by_reason") or {}
     if by_reason:
         lines.append("Skipped files by reason (the list is in build.json):")
@@ -328,11 +347,36 @@ def format_summary(report: dict, out: Path, written: bool = True) -> str:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an earlier build in OUTPUT (never any other folder).")
 @click.option("--dry-run", is_flag=True, help="Scan, verify and plan, print the split table, write nothing.")
+@click.option(
+    "--keep-split-of",
+    metavar="DATASET",
+    default=None,
+    help="Keep the split of this earlier build (a folder, or a Hub repo id[@revision]); read: its"
+    " split manifest only. Default: the earlier build in OUTPUT, which --overwrite replaces.",
+)
+@click.option(
+    "--fresh-split",
+    is_flag=True,
+    help="Deal every photo afresh, ignoring the earlier build's split (says how many photos cross).",
+)
 @build_options
 @friendly_errors
-def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: int | None, **settings) -> None:
-    """Build a Hub-ready dataset folder from IMAGE_DIR/{breed}/*.jpg."""
-    run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
+def build(
+    image_dir: Path,
+    out: Path,
+    overwrite: bool,
+    dry_run: bool,
+    keep_split_of: str | None,
+    fresh_split: bool,
+    num_proc: int | None,
+    **settings,
+) -> None:
+    """Build a Hub-ready dataset folder from IMAGE_DIR/{breed}/*.jpg.
+
+    Over an earlier build (--overwrite), every earlier photo keeps its split; new photos are
+    dealt around them. --fresh-split deals every photo afresh.
+    """
+    run_build(image_dir, out, overwrite, num_proc, dry_run, keep_split_of, fresh_split, **settings)
 
 
 @click.command(short_help="Make a synthetic 67-breed photo tree and build it.")
@@ -368,7 +412,8 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         partial.mkdir(parents=True)
         make_tree(partial, scaled_counts(photos), seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
-    run_build(images, dataset, True, num_proc, **{**settings, "source": settings["source"] or DEMO_SOURCE})
+    settings = {**settings, "source": settings["source"] or DEMO_SOURCE}
+    run_build(images, dataset, True, num_proc, fresh_split=True, **settings)  # a fresh tree: a fresh split
     click.echo(
         "\nNext, try:\n"
         f"  cat-breeds-vlm stats {dataset}\n"

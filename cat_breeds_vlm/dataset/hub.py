@@ -118,6 +118,8 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
         raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
     # The label file the build carries (builds before it existed name none): score reads it.
     expected = [*BUILD_FILES, *([report["label_file"]] if report.get("label_file") else [])]
+    if report.get("split_manifest"):  # keep-split hook: the split, which a later build keeps
+        expected.append(report["split_manifest"])
     missing = [name for name in expected if name not in found]
     if missing:
         raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")

@@ -6,6 +6,7 @@ Layout (the Hub's own, read by ``load_dataset(folder)`` with none of our code in
     OUT/build.json                 build report
     OUT/class_distribution.png     chart shown in the card
     OUT/labels.csv                 the label catalogue entries of the build's labels (``score`` reads it)
+    OUT/split_manifest.parquet     every photo's split, and earlier versions' (see ``manifest``)
     OUT/data/{split}-00000-of-0000N.parquet
 
 Everything is written into a hidden sibling folder, then renamed into place: an interrupted
@@ -26,6 +27,9 @@ from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
 from ..report.record import REPORT_NAME, dump_report, make_report
+from ..report.split import split_keys
+from .keep import Earlier
+from .manifest import MANIFEST_NAME, write_manifest
 from .output import check_destination
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
@@ -80,7 +84,13 @@ def _swap_into_place(staging: Path, out: Path) -> None:
 
 
 def dry_run(
-    image_dir: Path, config: BuildSettings, *, num_proc: int = 1, progress: bool = True, command: str = ""
+    image_dir: Path,
+    config: BuildSettings,
+    *,
+    num_proc: int = 1,
+    progress: bool = True,
+    command: str = "",
+    earlier: Earlier | None = None,
 ) -> dict:
     """Scan, verify and plan as a build would, and return its report: nothing is written.
 
@@ -94,8 +104,12 @@ def dry_run(
         near=config.near_settings,
         num_proc=num_proc,
         progress=progress,
+        earlier=earlier,
     )
-    return make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command, _labels(config, prepared.breeds))
+    labels = _labels(config, prepared.breeds)
+    report = make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command, labels)
+    report.update(split_keys(prepared.plan.split_origin, None))  # keep-split hook
+    return report
 
 
 def _load_writer() -> None:
@@ -118,8 +132,12 @@ def build_folder(
     overwrite: bool = False,
     progress: bool = True,
     command: str = "",
+    earlier: Earlier | None = None,
 ) -> dict:
-    """Build the dataset folder ``out`` from ``image_dir``; returns the build report."""
+    """Build the dataset folder ``out`` from ``image_dir``; returns the build report.
+
+    ``earlier`` is an earlier build's split to keep, or to compare a fresh one with
+    (:mod:`~cat_breeds_vlm.pipeline.keep`)."""
     out = Path(out).absolute()
     check_destination(out, overwrite, image_dir)
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
@@ -132,6 +150,7 @@ def build_folder(
             num_proc=num_proc,
             progress=progress,
             meanwhile=_load_writer,
+            earlier=earlier,
         )
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:
@@ -153,6 +172,8 @@ def build_folder(
         for task in tasks:
             shards[task.split].append(next(sizes))
         report = make_report(prepared, config.settings(), shards, command, _labels(config, prepared.breeds))
+        manifest = write_manifest(staging / MANIFEST_NAME, prepared.plan.manifest)  # keep-split hook
+        report.update(split_keys(prepared.plan.split_origin, manifest))
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)

@@ -1,9 +1,9 @@
 """The split manifest: every photo a build placed, and every photo of its earlier versions.
 
-A build carries its split as ``split_manifest.csv.gz`` beside ``build.json`` (outside ``data/``,
-so ``load_dataset`` never reads it as a split; the card's ``configs`` name only ``data/``). One
-line per file: its source, its content hash (SHA-256), its split, its unit (the key the split
-was dealt by: ``pet:{id}`` or a source) and its state:
+A build carries its split as ``split_manifest.parquet`` beside ``build.json``, outside
+``data/``: the card's ``configs`` name only ``data/{split}-*.parquet``, so ``load_dataset`` never
+reads it as a split. One row per file: its source, its content hash (SHA-256, hex), its split,
+its unit (the key the split was dealt by: ``pet:{id}`` or a source) and its state:
 
 - ``in``: in that split in this build;
 - ``left out``: seen before, in that split, and left out of this build (it would have linked
@@ -11,16 +11,14 @@ was dealt by: ``pet:{id}`` or a source) and its state:
 - ``gone``: a photo of an earlier version that is not in the tree any more (a tombstone), so
   that a photo removed in one version and back in a later one returns to its first split.
 
-The file is gzip-compressed CSV with no timestamp in it: the same plan gives the same bytes.
-Reading an earlier build needs only this file (a few MB for 100,000s of photos), never a
-Parquet shard; builds made before the manifest existed are read from their shards' ``source``
-column instead (no hashes then: photos are known by name only).
+Parquet (zstd), rows sorted by source then state, no timestamp: the same plan gives the same
+bytes, and ``pandas.read_parquet`` reads it. Reading an earlier build needs only this file,
+never a shard of images; builds made before the manifest existed are read from their shards'
+``source`` column instead (no hashes then: photos are known by name only).
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
 import io
 from collections.abc import Iterable
@@ -29,7 +27,7 @@ from typing import NamedTuple
 
 from ..errors import UserError
 
-MANIFEST_NAME = "split_manifest.csv.gz"
+MANIFEST_NAME = "split_manifest.parquet"
 COLUMNS = ("source", "sha256", "split", "unit", "state")
 IN, LEFT_OUT, GONE = "in", "left out", "gone"
 STATES = (IN, LEFT_OUT, GONE)
@@ -53,12 +51,15 @@ class Entry(NamedTuple):
 
 
 def dump_manifest(entries: Iterable[Entry]) -> bytes:
-    """The manifest file's bytes: CSV with a header, sorted by source then state, gzip without a date."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(sorted(entries, key=_order))
-    return gzip.compress(text.getvalue().encode("utf-8"), compresslevel=6, mtime=0)
+    """The manifest file's bytes: one row per entry, sorted by source then state."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = list(zip(*sorted(entries, key=_order))) or [[] for _ in COLUMNS]
+    table = pa.table({name: pa.array(values, pa.string()) for name, values in zip(COLUMNS, columns)})
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
 
 
 def _order(entry: Entry) -> tuple[str, int]:
@@ -79,18 +80,20 @@ def write_manifest(path: Path, entries: Iterable[Entry]) -> str:
 
 def parse_manifest(data: bytes, where: str) -> list[Entry]:
     """The entries of a manifest file's bytes; one clear line when it is not one of ours."""
+    import pyarrow.parquet as pq
+
     try:
-        lines = gzip.decompress(data).decode("utf-8").splitlines()
-    except (OSError, EOFError, UnicodeDecodeError) as err:
+        table = pq.read_table(io.BytesIO(data))
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise UserError(f"{where} is not a readable split manifest: {err}") from None
-    reader = csv.reader(lines)
-    if next(reader, None) != list(COLUMNS):
-        raise UserError(f"{where} is not a split manifest: its header is not {','.join(COLUMNS)}")
-    entries = []
-    for number, fields in enumerate(reader, start=2):
-        if len(fields) != len(COLUMNS) or fields[2] not in PHOTO_SPLITS or fields[4] not in STATES:
-            raise UserError(f"{where}, line {number}: not a manifest line: {','.join(fields)[:120]}")
-        entries.append(Entry(*fields))
+    if table.column_names != list(COLUMNS):
+        raise UserError(f"{where} is not a split manifest: its columns are not {', '.join(COLUMNS)}")
+    entries = [Entry(*row) for row in zip(*(table.column(name).to_pylist() for name in COLUMNS))]
+    for number, entry in enumerate(entries):
+        if entry.split not in PHOTO_SPLITS or entry.state not in STATES:
+            raise UserError(
+                f"{where}, row {number}: split {entry.split!r} or state {entry.state!r} is not one we write"
+            )
     return entries
 
 

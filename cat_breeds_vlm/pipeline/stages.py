@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .keep import Earlier
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
 from .plan import ImageFile, Plan, PlanSettings, plan
@@ -79,12 +80,14 @@ def prepare(
     gate: GateSettings = GateSettings(),
     near: NearDupSettings = NearDupSettings(),
     meanwhile: Callable[[], object] | None = None,
+    earlier: Earlier | None = None,
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits.
 
     ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`);
-    with the near-duplicate search on, loading its index's library is done then too."""
+    with the near-duplicate search on, loading its index's library is done then too.
+    ``earlier`` is an earlier build's split, kept (see :mod:`~cat_breeds_vlm.pipeline.keep`)."""
     image_dir = Path(image_dir).resolve()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
@@ -105,7 +108,7 @@ def prepare(
             unique = list({f.sha256: f.source for f in reversed(good)}.values())
             thumbs = [verdicts[source].measured.thumb for source in unique]
             near_pairs = find_near_duplicates(unique, thumbs, near.near_dup_threshold, workers=num_proc)
-        planned = plan(good, scanned.breeds, settings, near_pairs)
+        planned = plan(good, scanned.breeds, settings, near_pairs, earlier)
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"

@@ -28,6 +28,7 @@ from .explain import (
 from .leftout import left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
+from .split import card_section as split_card_section
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets
@@ -115,6 +116,7 @@ def render_card(report: dict[str, Any], features: datasets.Features) -> str:
         _load_section(),
         _fields_section(),
         _splits_section(report),
+        *filter(None, [split_card_section(report)]),  # keep-split hook (none for a report without it)
         _breeds_section(report),
         _chart_section(),
         _build_section(report),

@@ -1,0 +1,266 @@
+"""Splits that hold across versions: real builds of small synthetic trees, one over the other.
+
+Version 1 is a seeded 90 % of a tree; version 2 is all of it (+ ~10 % per breed) with files
+removed, renamed, relabelled (moved to another breed folder) and re-rendered (same name, other
+bytes), built over version 1 (``--overwrite``); version 3 brings back a removed photo.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from cat_breeds_vlm.cli import main
+from cat_breeds_vlm.demo import make_tree, render_photo
+from cat_breeds_vlm.pipeline.manifest import GONE, IN, LEFT_OUT, MANIFEST_NAME, read_manifest
+from cat_breeds_vlm.report.record import read_report
+
+COUNTS = {"Abyssinian": 24, "Bengal": 44, "Calico": 30, "Persian": 36, "Siamese": 5}
+SPLITS = ("train", "val", "test")
+
+
+def invoke(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def build(images: Path, out: Path, *options: object) -> dict:
+    code, output = invoke("build", images, "-o", out, "--num-proc", "1", *options)
+    assert code == 0, output
+    report = read_report(out)
+    report["_output"] = output
+    return report
+
+
+def manifest(out: Path) -> dict[str, dict[str, str]]:
+    """state -> {sha256: split} of a build's manifest ("in" and "left out" lines by hash)."""
+    entries, _ = read_manifest(out / MANIFEST_NAME)
+    by_state: dict[str, dict[str, str]] = defaultdict(dict)
+    for e in entries:
+        by_state[e.state][e.sha256] = e.split
+    return by_state
+
+
+def rows(out: Path) -> dict[str, set[str]]:
+    """split -> row ids of a build, read from its shards."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for shard in (out / "data").glob("*.parquet"):
+        found[shard.name.split("-", 1)[0]] |= set(pq.read_table(shard, columns=["id"]).column("id").to_pylist())
+    return found
+
+
+def sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory) -> dict:
+    """Trees and builds of versions 1 and 2 (2 built over 1), and what changed between them."""
+    base = tmp_path_factory.mktemp("versions")
+    pool = base / "pool"
+    make_tree(pool, COUNTS, seed=3)
+    files = sorted(p.relative_to(pool).as_posix() for p in pool.rglob("*.jpg"))
+    held = set(random.Random(5).sample(files, len(files) // 10))
+    v1 = base / "v1"
+    for f in files:
+        if f not in held:
+            (v1 / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(pool / f, v1 / f)
+    out = base / "cats"
+    report1 = build(v1, out)
+    shutil.copytree(out, base / "cats-v1")  # kept, to build over it again
+    split1 = manifest(out)[IN]
+    old = sorted(f for f in files if f not in held)
+    by_split = defaultdict(list)
+    for f in old:
+        by_split[split1[sha(v1 / f)]].append(f)
+    # version 2: all of the pool, with changes
+    v2 = base / "v2"
+    shutil.copytree(v1, v2)
+    for f in held:
+        shutil.copyfile(pool / f, v2 / f)
+    removed = by_split["test"][0]
+    (v2 / removed).unlink()
+    renamed = (by_split["val"][0], by_split["val"][0].replace(".jpg", "_renamed.jpg"))
+    (v2 / renamed[0]).rename(v2 / renamed[1])
+    relabel_from = by_split["test"][1]
+    target_breed = "Persian" if not relabel_from.startswith("Persian/") else "Calico"
+    relabelled = (relabel_from, f"{target_breed}/moved_{relabel_from.split('/')[1]}")
+    (v2 / relabelled[0]).rename(v2 / relabelled[1])
+    rerendered = by_split["train"][0]
+    render_photo("another picture", seed=9).save(v2 / rerendered, "JPEG", quality=85)
+    report2 = build(v2, out, "--overwrite")
+    return {
+        "base": base,
+        "pool": pool,
+        "v1": v1,
+        "v2": v2,
+        "out": out,
+        "out1": base / "cats-v1",
+        "report1": report1,
+        "report2": report2,
+        "old": old,
+        "held": held,
+        "removed": removed,
+        "renamed": renamed,
+        "relabelled": relabelled,
+        "rerendered": rerendered,
+    }
+
+
+def test_no_old_photo_changes_split_and_old_row_ids_stay(versions):
+    before, after = manifest(versions["out1"])[IN], manifest(versions["out"])[IN]
+    common = set(before) & set(after)
+    assert len(common) >= len(versions["old"]) - 3  # all but the removed and the re-rendered one
+    assert [h for h in common if before[h] != after[h]] == []
+    rows1, rows2 = rows(versions["out1"]), rows(versions["out"])
+    for split in SPLITS:  # every row id of an old photo still there is in the same split
+        unchanged = {r for r in rows1[split] if r.split("#")[0] not in {versions["removed"], *versions["renamed"],
+                     versions["relabelled"][0]}}  # fmt: skip
+        assert unchanged <= rows2[split], split
+
+
+def test_new_photos_are_dealt_toward_the_targets(versions):
+    origin = versions["report2"]["split_origin"]
+    assert origin["kind"] == "kept" and origin["from"] == "the earlier build in the output folder"
+    assert origin["from_manifest"] == versions["report1"]["split_origin"]["manifest_fingerprint"]
+    photos = origin["photos"]
+    assert photos["new"] == len(versions["held"])
+    assert photos["gone"] == 1  # the removed file (renamed and relabelled ones are known by their bytes)
+    assert photos["kept"] == len(versions["old"]) - 1
+    for split, t in origin["targets"].items():
+        assert abs(t["photos"] - t["target"]) <= 4, (split, t)
+    after = manifest(versions["out"])[IN]
+    new_splits = {after[sha(versions["v2"] / f)] for f in versions["held"]}
+    assert new_splits == {"train", "val", "test"}
+    assert "Split kept from an earlier build" in versions["report2"]["_output"]
+    assert "Photos against the targets" in versions["report2"]["_output"]
+
+
+def test_renamed_relabelled_and_rerendered_files_keep_their_split_and_are_listed(versions):
+    before, after = manifest(versions["out1"])[IN], manifest(versions["out"])[IN]
+    origin = versions["report2"]["split_origin"]
+    old_name, new_name = versions["renamed"]
+    assert origin["renamed"] == [{"from": old_name, "to": new_name}]
+    assert after[sha(versions["v2"] / new_name)] == before[sha(versions["v1"] / old_name)] == "val"
+    old_name, new_name = versions["relabelled"]
+    [relabel] = origin["relabelled"]
+    assert relabel["source"] == new_name and relabel["to"] == new_name.split("/")[0] and relabel["split"] == "test"
+    assert after[sha(versions["v2"] / new_name)] == "test"
+    assert origin["changed"] == [versions["rerendered"]]
+    assert after[sha(versions["v2"] / versions["rerendered"])] == "train"
+    card = (versions["out"] / "README.md").read_text()
+    assert "## The split across versions" in card and "renamed photo kept its split" in card
+
+
+def test_a_removed_photo_is_a_tombstone_and_returns_to_its_first_split(versions, tmp_path):
+    removed = versions["removed"]
+    digest = sha(versions["v1"] / removed)
+    assert manifest(versions["out"])[GONE] == {digest: "test"}
+    v3 = tmp_path / "v3"
+    shutil.copytree(versions["v2"], v3)
+    shutil.copyfile(versions["v1"] / removed, v3 / removed)
+    out = tmp_path / "cats"
+    shutil.copytree(versions["out"], out)
+    report = build(v3, out, "--overwrite")
+    assert manifest(out)[IN][digest] == "test"
+    assert report["split_origin"]["photos"]["gone"] == 0 and report["split_origin"]["photos"]["new"] == 0
+    assert removed in rows(out)["test"]
+
+
+def test_the_same_inputs_and_earlier_build_give_byte_identical_output(versions, tmp_path):
+    out = tmp_path / "cats"  # the same -o both times: the card quotes the command
+    shutil.copytree(versions["out1"], out)
+    build(versions["v2"], out, "--overwrite")
+    first = out.rename(tmp_path / "first")
+    shutil.copytree(versions["out1"], out)
+    build(versions["v2"], out, "--overwrite")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert MANIFEST_NAME in map(str, files)
+    for relative in files:
+        assert (out / relative).read_bytes() == (first / relative).read_bytes(), relative
+
+
+def test_the_manifest_is_never_read_as_a_split(versions):
+    import datasets
+
+    loaded = datasets.load_dataset(str(versions["out"]))
+    report = versions["report2"]
+    assert sorted(loaded) == sorted(report["splits"])
+    assert {s: loaded[s].num_rows for s in loaded} == {s: i["rows"] for s, i in report["splits"].items()}
+    assert report["split_manifest"] == MANIFEST_NAME
+
+
+def test_fresh_split_says_how_many_photos_crossed(versions, tmp_path):
+    out = tmp_path / "cats"
+    shutil.copytree(versions["out1"], out)
+    report = build(versions["v2"], out, "--overwrite", "--fresh-split")
+    origin = report["split_origin"]
+    assert origin["kind"] == "fresh" and set(origin["crossed"]) == {"train_to_eval", "eval_to_train"}
+    line = [line for line in report["_output"].splitlines() if line.startswith("Split made afresh")]
+    assert len(line) == 1 and "crossed from train to val/test" in line[0]
+    # the fresh split is today's dealing: the same as a build into an empty folder
+    alone = build(versions["v2"], tmp_path / "alone")
+    assert alone["splits"] == report["splits"] and "crossed" not in alone["split_origin"]
+    assert sum(origin["crossed"].values()) > 0  # dealt afresh, some old photos do move
+
+
+def test_other_ratios_keep_old_photos_and_move_new_ones_toward_the_targets(versions, tmp_path):
+    out = tmp_path / "cats"
+    shutil.copytree(versions["out1"], out)
+    report = build(versions["v2"], out, "--overwrite", "--val-ratio", "0.2", "--seed", "7")
+    before, after = manifest(versions["out1"])[IN], manifest(out)[IN]
+    assert all(after[h] == before[h] for h in set(before) & set(after))
+    targets = report["split_origin"]["targets"]
+    assert targets["val"]["target"] > versions["report2"]["split_origin"]["targets"]["val"]["target"]
+    new = [after[sha(versions["v2"] / f)] for f in versions["held"]]
+    assert new.count("val") > new.count("test")  # the new photos fill val toward its larger target
+    assert "val" in report["_output"] and "target" in report["_output"]
+
+
+def test_bridges_are_left_out_and_listed_and_nothing_old_moves(versions, tmp_path):
+    """A new photo linking old photos of two splits (a near-duplicate of a test photo named with
+    a train pet's id) is left out; an old val photo renamed into a train pet is left out (train
+    kept); both are listed, and every other old photo keeps its split."""
+    from cat_breeds_vlm.pipeline.plan import pet_id
+
+    v1, before = versions["v1"], manifest(versions["out1"])[IN]
+    split_of = {f: before[sha(v1 / f)] for f in versions["old"]}
+    breed = max(COUNTS, key=COUNTS.get)
+    mine = [f for f in versions["old"] if f.startswith(breed + "/")]
+    test_photo = next(f for f in mine if split_of[f] == "test")
+    train_pets = [pet_id(f) for f in mine if split_of[f] == "train"]
+    val_photo = next(f for f in mine if split_of[f] == "val")
+    tree = tmp_path / "tree"
+    shutil.copytree(v1, tree)
+    bridge = f"{breed}/{train_pets[0]}_9.jpg"
+    Image.open(v1 / test_photo).save(tree / bridge, "JPEG", quality=60)  # a near-duplicate
+    linked = f"{breed}/{train_pets[1]}_8.jpg"
+    (tree / val_photo).rename(tree / linked)
+    out = tmp_path / "cats"
+    shutil.copytree(versions["out1"], out)
+    report = build(tree, out, "--overwrite")
+    origin = report["split_origin"]
+    left = {item["source"]: item["reason"] for item in origin["left_out"]}
+    assert left == {
+        bridge: "new, links photos of train and test",
+        linked: "was in val, now linked to photos kept in train",
+    }
+    assert origin["photos"]["left_out"] == 2 and origin["photos"]["gone"] == 0
+    after = manifest(out)
+    assert after[LEFT_OUT] == {sha(tree / linked): "val"}  # a later build still knows its split
+    assert all(after[IN][h] == s for h, s in before.items() if h in after[IN])
+    assert len(after[IN]) == len(before) - 1
+    sources = {r for ids in rows(out).values() for r in ids}
+    assert bridge not in sources and linked not in sources
+    assert "Left out to keep the earlier split leak-free:" in report["_output"]
