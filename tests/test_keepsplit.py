@@ -264,3 +264,57 @@ def test_bridges_are_left_out_and_listed_and_nothing_old_moves(versions, tmp_pat
     sources = {r for ids in rows(out).values() for r in ids}
     assert bridge not in sources and linked not in sources
     assert "Left out to keep the earlier split leak-free:" in report["_output"]
+
+
+def run_cli(*args: object, endpoint: str) -> tuple[int, str]:
+    """The real CLI in a subprocess, online at the loopback ``endpoint``, with a Hub cache of its own."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    environment = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    environment["HF_ENDPOINT"] = endpoint
+    with tempfile.TemporaryDirectory(prefix="cat-breeds-vlm-keep-") as home:
+        environment["HF_HOME"] = home
+        environment.pop("HF_DATASETS_CACHE", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "cat_breeds_vlm", *map(str, args)],
+            env=environment, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    return done.returncode, done.stderr + done.stdout
+
+
+def test_keep_split_of_a_folder_keeps_the_same_split_as_a_build_over_it(versions, tmp_path):
+    out = tmp_path / "elsewhere"
+    report = build(versions["v2"], out, "--keep-split-of", versions["out1"])
+    assert manifest(out)[IN] == manifest(versions["out"])[IN]
+    assert report["split_origin"]["from"] == "cats-v1"  # the folder's name, never its path
+    assert report["command"].endswith(f"--keep-split-of {versions['out1']}")
+
+
+def test_keep_split_of_a_hub_repo_at_a_revision_reads_only_its_manifest(versions, tmp_path):
+    from hub_fixtures import FakeHub
+
+    pushed = {
+        p.relative_to(versions["out1"]).as_posix(): p.read_bytes() for p in versions["out1"].rglob("*") if p.is_file()
+    }
+    assert any(name.startswith("data/") for name in pushed)
+    out = tmp_path / "from-hub"
+    with FakeHub({"team/cats": pushed}) as hub:
+        code, output = run_cli(
+            "build", versions["v2"], "-o", out, "--num-proc", "1", "--keep-split-of", "team/cats@v1", endpoint=hub.url
+        )
+        assert code == 0, output
+        fetched = [r for r in hub.requests if "/resolve/" in r]
+        assert sorted({r.split("/resolve/v1/", 1)[1] for r in fetched}) == ["build.json", MANIFEST_NAME], fetched
+        assert manifest(out)[IN] == manifest(versions["out"])[IN]
+        assert read_report(out)["split_origin"]["from"] == "team/cats@v1"
+        del pushed[MANIFEST_NAME]  # a build pushed before builds carried their split
+        code, output = run_cli(
+            "build", versions["v2"], "-o", tmp_path / "x", "--keep-split-of", "team/cats", endpoint=hub.url
+        )
+    line = output.strip()
+    assert code == 1 and line.startswith("Error: ") and "\n" not in line, output
+    assert f"team/cats has no {MANIFEST_NAME}" in line and "--fresh-split" in line
+    assert not (tmp_path / "x").exists()
