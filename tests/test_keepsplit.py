@@ -310,6 +310,8 @@ def test_keep_split_of_a_hub_repo_at_a_revision_reads_only_its_manifest(versions
         assert sorted({r.split("/resolve/v1/", 1)[1] for r in fetched}) == ["build.json", MANIFEST_NAME], fetched
         assert manifest(out)[IN] == manifest(versions["out"])[IN]
         assert read_report(out)["split_origin"]["from"] == "team/cats@v1"
+        code, output = run_cli("compare", "team/cats@v1", versions["out"], endpoint=hub.url)
+        assert code == 0 and "New test photos that were in the old train: 0" in output, output
         del pushed[MANIFEST_NAME]  # a build pushed before builds carried their split
         code, output = run_cli(
             "build", versions["v2"], "-o", tmp_path / "x", "--keep-split-of", "team/cats", endpoint=hub.url
@@ -318,3 +320,39 @@ def test_keep_split_of_a_hub_repo_at_a_revision_reads_only_its_manifest(versions
     assert code == 1 and line.startswith("Error: ") and "\n" not in line, output
     assert f"team/cats has no {MANIFEST_NAME}" in line and "--fresh-split" in line
     assert not (tmp_path / "x").exists()
+
+
+def old_dealing(units, seed):
+    """The dealing of the code before splits held across versions: a seeded permutation of the
+    breed's unit count (one more unit reorders the whole breed)."""
+    from cat_breeds_vlm.pipeline.plan import breed_rng, stratum
+
+    order = breed_rng(seed, stratum(units[0]), "split").permutation(len(units)) if units else []
+    return [units[i] for i in order]
+
+
+def test_compare_reports_the_leak_of_the_old_dealing_and_none_of_a_kept_split(versions, tmp_path, monkeypatch):
+    code, output = invoke("compare", versions["out1"], versions["out"])
+    assert code == 0, output
+    assert "New test photos that were in the old train: 0" in output
+    assert "Old test photos now in the new train:       0" in output
+    assert "matched by content hash" in output
+    added = next(line for line in output.splitlines() if line.strip().startswith("added"))
+    assert int(added.split()[1]) == len(versions["held"]) + 1  # by content: the re-rendered file is new
+    relabelled = next(line for line in output.splitlines() if line.strip().startswith("relabelled"))
+    assert int(relabelled.split()[1]) == 1
+
+    monkeypatch.setattr("cat_breeds_vlm.pipeline.plan.deal_order", old_dealing)
+    before, after = tmp_path / "before", tmp_path / "after"
+    build(versions["v1"], before)
+    build(versions["pool"], after)  # version 1 + 10 %, dealt afresh as the old code did
+    code, output = invoke("compare", before, after)
+    assert code == 1, output
+    leaks = [int(line.rsplit(":", 1)[1]) for line in output.splitlines() if line.startswith(("New test", "Old test"))]
+    assert len(leaks) == 2 and all(n > 0 for n in leaks), output
+    assert "Leak:" in output
+    for folder in (before, after):  # builds made before the manifest: read from their shards
+        (folder / MANIFEST_NAME).unlink()
+    code, by_source = invoke("compare", before, after)
+    assert code == 1 and "matched by source" in by_source
+    assert by_source.splitlines()[-3:] == output.splitlines()[-3:]  # the same leaks
