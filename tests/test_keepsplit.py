@@ -356,3 +356,22 @@ def test_compare_reports_the_leak_of_the_old_dealing_and_none_of_a_kept_split(ve
     code, by_source = invoke("compare", before, after)
     assert code == 1 and "matched by source" in by_source
     assert by_source.splitlines()[-3:] == output.splitlines()[-3:]  # the same leaks
+
+
+def test_a_build_over_one_made_before_the_manifest_keeps_its_split_by_name(versions, tmp_path, monkeypatch):
+    """The upgrade: a build of the earlier code (its dealing, no manifest), then this code over it."""
+    out = tmp_path / "cats"
+    with monkeypatch.context() as patch:
+        patch.setattr("cat_breeds_vlm.pipeline.plan.deal_order", old_dealing)
+        build(versions["v1"], out)
+    (out / MANIFEST_NAME).unlink()
+    earlier = {s: {r for r in ids if "#" not in r} for s, ids in rows(out).items() if s != "priority"}
+    shutil.copytree(out, tmp_path / "before")
+    report = build(versions["pool"], out, "--overwrite")
+    assert report["split_origin"]["from_manifest"] is None
+    assert "read from its shards" in report["_output"]
+    now = rows(out)
+    for split, ids in earlier.items():
+        assert ids <= now[split], split
+    code, output = invoke("compare", tmp_path / "before", out)
+    assert code == 0 and "matched by source" in output, output
