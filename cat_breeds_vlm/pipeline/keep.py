@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .links import NearPair
 from .manifest import GONE, IN, LEFT_OUT, PHOTO_SPLITS, Entry
-from .plan import Photo, allocate, deal_order, eval_targets, group_by_pet, split_units, stratum, unit_key
+from .plan import Photo, allocate, deal_order, eval_targets, group_by_pet, pet_id, split_units, stratum, unit_key
 from .settings import PlanSettings
 
 #: The order in which a split is kept when old photos of several splits are linked: train
@@ -46,6 +47,7 @@ class Earlier:
     settings: dict = field(default_factory=dict)  # the earlier build's settings, if known
     keep: bool = True  # False: deal afresh, and only count what crossed (``--fresh-split``)
 
+    @cached_property
     def index(self) -> tuple[dict[str, Entry], dict[str, Entry]]:
         """The entries by content hash and by source; an entry in a split wins over a tombstone."""
         by_hash: dict[str, Entry] = {}
@@ -112,7 +114,7 @@ def split(
 def prefer_earlier_sources(photos: list[Photo], earlier: Earlier) -> list[Photo]:
     """Byte-identical files are one photo kept under its first name; when that name is new and
     a twin's is the earlier build's, keep the earlier name, so the photo's row id stays."""
-    _, by_source = earlier.index()
+    _, by_source = earlier.index
     out = []
     for p in photos:
         if p.twins and p.source not in by_source:
@@ -133,7 +135,7 @@ def split_keeping(
     Returns the splits (each in source order), each placed photo's unit key, and what was kept.
     """
     links = list(links)
-    by_hash, by_source = earlier.index()
+    by_hash, by_source = earlier.index
     kept = Kept(earlier.origin, earlier.fingerprint)
     old_split: dict[str, str] = {}  # kept source -> its earlier split
     matched: dict[Entry, str] = {}  # earlier entry -> the source its photo has now
@@ -144,7 +146,7 @@ def split_keeping(
             matched[entry] = p.source
     photos = _leave_out_old_crossings(photos, links, old_split, kept)
     photos = _leave_out_bridges(photos, links, old_split, kept)
-    splits, unit_of = _deal_new(photos, links, old_split, settings)
+    splits, unit_of = _deal_new(photos, links, old_split, settings, kept)
     for p in (p for members in splits.values() for p in members):
         files = 1 + len(p.twins)
         if p.source in old_split:
@@ -173,13 +175,37 @@ def _identify(p: Photo, by_hash: dict[str, Entry], by_source: dict[str, Entry], 
     return None
 
 
+def _pets(p: Photo) -> Iterable[str]:
+    """A photo's pet ids (most photos have no twins: one name to read)."""
+    if p.twins:
+        return p.pet_ids
+    pet = pet_id(p.source)
+    return () if pet is None else (pet,)
+
+
 def _leave_out_old_crossings(
     photos: list[Photo], links: list[NearPair], old_split: dict[str, str], kept: Kept
 ) -> list[Photo]:
     """Old photos now linked across splits: keep the train ones (else the first split), leave
-    out the others, so nothing old moves and nothing crosses."""
+    out the others, so nothing old moves and nothing crosses.
+
+    A unit spans two splits only if some edge does (a pet id in two splits, a link between
+    two splits): the units of the old photos are made only when one does.
+    """
     old = [p for p in photos if p.source in old_split]
     old_links = [link for link in links if link.a in old_split and link.b in old_split]
+    pet_splits: dict[str, str] = {}
+    crossing = any(old_split[link.a] != old_split[link.b] for link in old_links)
+    for p in old if not crossing else ():
+        split = old_split[p.source]
+        for pet in _pets(p):
+            if pet_splits.setdefault(pet, split) != split:
+                crossing = True
+                break
+        if crossing:
+            break
+    if not crossing:
+        return photos
     out: set[str] = set()
     for unit in group_by_pet(old, old_links):
         splits = {old_split[p.source] for p in unit}
@@ -197,17 +223,18 @@ def _leave_out_old_crossings(
 def _leave_out_bridges(
     photos: list[Photo], links: list[NearPair], old_split: dict[str, str], kept: Kept
 ) -> list[Photo]:
-    """New photos that would link old photos of two splits: left out.
-
-    First each new photo linked directly (a pet id, a twin's name, a near-duplicate) to old
-    photos of two splits; then, where new photos still chain two splits together, every new
-    photo of that chain.
-    """
+    """New photos linked directly (a pet id, a twin's name, a near-duplicate) to old photos of
+    two splits: left out. (New photos that link two splits only together, in a chain, are
+    left out when the units are dealt: :func:`_deal_new`.)"""
     pet_splits: dict[str, set[str]] = defaultdict(set)
+    new = []
     for p in photos:
-        if p.source in old_split:
-            for pet in p.pet_ids:
-                pet_splits[pet].add(old_split[p.source])
+        split = old_split.get(p.source)
+        if split is None:
+            new.append(p)
+        else:
+            for pet in _pets(p):
+                pet_splits[pet].add(split)
     near: dict[str, set[str]] = defaultdict(set)
     for link in links:
         if link.a in old_split and link.b not in old_split:
@@ -215,23 +242,19 @@ def _leave_out_bridges(
         elif link.b in old_split and link.a not in old_split:
             near[link.a].add(old_split[link.b])
     out: dict[str, set[str]] = {}
-    for p in photos:
-        if p.source in old_split:
-            continue
+    for p in new:
         reach = set(near.get(p.source, ()))
-        for pet in p.pet_ids:
+        for pet in _pets(p):
             reach |= pet_splits.get(pet, set())
         if len(reach) > 1:
             out[p.source] = reach
-    photos = [p for p in photos if p.source not in out]
-    present = {p.source for p in photos}
-    for unit in group_by_pet(photos, [link for link in links if link.a in present and link.b in present]):
-        splits = {old_split[p.source] for p in unit if p.source in old_split}
-        if len(splits) > 1:
-            out.update((p.source, splits) for p in unit if p.source not in old_split)
+    _list_bridges(out, kept)
+    return [p for p in photos if p.source not in out] if out else photos
+
+
+def _list_bridges(out: dict[str, set[str]], kept: Kept) -> None:
     for source, splits in sorted(out.items()):
         kept.left_out.append({"source": source, "reason": f"new, links photos of {' and '.join(_ordered(splits))}"})
-    return [p for p in photos if p.source not in out]
 
 
 def _ordered(splits: Iterable[str]) -> list[str]:
@@ -239,9 +262,13 @@ def _ordered(splits: Iterable[str]) -> list[str]:
 
 
 def _deal_new(
-    photos: list[Photo], links: list[NearPair], old_split: dict[str, str], settings: PlanSettings
+    photos: list[Photo], links: list[NearPair], old_split: dict[str, str], settings: PlanSettings, kept: Kept
 ) -> tuple[dict[str, list[Photo]], dict[str, str]]:
-    """Units with old photos stay in their split; new units are dealt per breed toward the targets."""
+    """Units with old photos stay in their split; new units are dealt per breed toward the targets.
+
+    A unit whose old photos are in two splits is held together by a chain of new photos: those
+    are left out, and each old photo stays in its split.
+    """
     present = {p.source for p in photos}
     units = group_by_pet(photos, [link for link in links if link.a in present and link.b in present])
     split_of: dict[str, str] = {}
@@ -249,17 +276,28 @@ def _deal_new(
     have: dict[str, Counter] = defaultdict(Counter)  # breed -> split -> photos kept there
     total: Counter = Counter()  # breed -> photos
     fresh: dict[str, list[list[Photo]]] = defaultdict(list)
+    chains: dict[str, set[str]] = {}
     for unit in units:
+        splits = {old_split[p.source] for p in unit if p.source in old_split}
+        if len(splits) > 1:
+            chains.update((p.source, splits) for p in unit if p.source not in old_split)
+            unit = [p for p in unit if p.source in old_split]
+            for p in unit:
+                split_of[p.source] = old_split[p.source]
+                unit_of[p.source] = unit_key([p])
+                have[p.breed][old_split[p.source]] += 1
+                total[p.breed] += 1
+            continue
         key, breed = unit_key(unit), stratum(unit)
         unit_of.update((p.source, key) for p in unit)
         total[breed] += len(unit)
-        splits = {old_split[p.source] for p in unit if p.source in old_split}
-        if splits:  # one split: crossings and bridges are left out already
+        if splits:
             (split,) = splits
             split_of.update((p.source, split) for p in unit)
             have[breed][split] += len(unit)
         else:
             fresh[breed].append(unit)
+    _list_bridges(chains, kept)
     for breed, new_units in sorted(fresh.items()):
         n_val, n_test = eval_targets(total[breed], settings.val_ratio, settings.test_ratio)
         need_val, need_test = max(0, n_val - have[breed]["val"]), max(0, n_test - have[breed]["test"])
@@ -268,7 +306,9 @@ def _deal_new(
             split_of.update((p.source, split) for unit in dealt_units for p in unit)
     splits: dict[str, list[Photo]] = {s: [] for s in PHOTO_SPLITS}
     for p in sorted(photos, key=lambda p: p.source):
-        splits[split_of[p.source]].append(p)
+        split = split_of.get(p.source)
+        if split is not None:  # None: a new photo of a chain, left out
+            splits[split].append(p)
     return splits, unit_of
 
 
@@ -306,7 +346,7 @@ def distances(splits: dict[str, list[Photo]], settings: PlanSettings) -> dict[st
 def crossed(splits: dict[str, list[Photo]], earlier: Earlier) -> dict[str, int]:
     """For a fresh split where an earlier build is known: photos that crossed between train and
     val/test, each way (known by content hash, else by name)."""
-    by_hash, by_source = earlier.index()
+    by_hash, by_source = earlier.index
     counts = {"train_to_eval": 0, "eval_to_train": 0}
     for split, members in splits.items():
         for p in members:

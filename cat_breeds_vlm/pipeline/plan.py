@@ -248,6 +248,9 @@ def eval_targets(n_photos: int, val_ratio: float, test_ratio: float) -> tuple[in
 def unit_key(unit: list[Photo]) -> str:
     """A unit's name, stable as photos arrive: its smallest pet id (``pet:123``), else its
     smallest source. A new photo of a known pet leaves its unit's name unchanged."""
+    if len(unit) == 1 and not unit[0].twins:  # nearly every unit: one name to read
+        pet = pet_id(unit[0].source)
+        return unit[0].source if pet is None else f"pet:{pet}"
     pets = [pet for p in unit for pet in p.pet_ids]
     return f"pet:{min(pets)}" if pets else min(p.source for p in unit)
 
