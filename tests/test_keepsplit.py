@@ -375,3 +375,24 @@ def test_a_build_over_one_made_before_the_manifest_keeps_its_split_by_name(versi
         assert ids <= now[split], split
     code, output = invoke("compare", tmp_path / "before", out)
     assert code == 0 and "matched by source" in output, output
+
+
+def test_a_new_copy_of_an_old_photo_leaves_its_row_id_and_the_push_carries_the_manifest(versions, tmp_path):
+    """Byte-identical files are one photo under its first name: a new copy whose name sorts first
+    does not take the row id of the earlier photo."""
+    from cat_breeds_vlm.dataset.hub import check_build
+
+    old_photo = versions["old"][0]
+    breed = old_photo.split("/")[0]
+    tree = tmp_path / "tree"
+    shutil.copytree(versions["v1"], tree)
+    copy = f"{breed}/0_copy.jpg"
+    assert copy < old_photo
+    shutil.copyfile(tree / old_photo, tree / copy)
+    out = tmp_path / "cats"
+    shutil.copytree(versions["out1"], out)
+    build(tree, out, "--overwrite")
+    assert {s: ids for s, ids in rows(out).items()} == {s: ids for s, ids in rows(versions["out1"]).items()}
+    assert MANIFEST_NAME in check_build(out).files  # push uploads it
+    entries, _ = read_manifest(out / MANIFEST_NAME)
+    assert {e.source for e in entries if e.sha256 == sha(tree / copy)} == {copy, old_photo}
