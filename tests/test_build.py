@@ -405,7 +405,10 @@ def test_shards_store_image_bytes_plain_and_the_rest_compressed(small_build):
 def test_verdicts_are_cached_where_the_readme_says(small_build):
     cache = Path(os.environ["HF_HOME"]) / "assets" / "cat_breeds_vlm" / "default" / "verify"
     assert [p.suffix for p in cache.iterdir()] == [".sqlite"]
-    assert "`$HF_HOME/assets/cat_breeds_vlm/default/verify/`" in (Path(__file__).parents[1] / "README.md").read_text()
+    assert (
+        "`$HF_HOME/assets/cat_breeds_vlm/default/verify/`"
+        in (Path(__file__).parents[1] / "docs" / "guarantees.md").read_text()
+    )
 
 
 def test_verification_takes_the_walk_as_it_goes(small_tree, tmp_path):

@@ -1,4 +1,4 @@
-"""The package's layout: what the README's "Layout" section says, and the names that moved."""
+"""The package's layout: what docs/development.md's "Layout" section says, and the names that moved."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ PACKAGE = ROOT / "cat_breeds_vlm"
 
 
 def layout_sections() -> dict[str, str]:
-    """The README's layout block, cut into ``{folder: its text}`` ('' for the top level)."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("### Layout", 1)[1].split("```", 2)[1]
+    """The layout block of docs/development.md, cut into ``{folder: its text}`` ('' for the top level)."""
+    page = (ROOT / "docs" / "development.md").read_text()
+    block = page.split("## Layout", 1)[1].split("```", 2)[1]
     sections: dict[str, str] = {"": ""}
     current = ""
     for line in block.splitlines():
