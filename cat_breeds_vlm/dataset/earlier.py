@@ -10,11 +10,12 @@ what to do instead.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from ..errors import UserError, one_line
 from ..pipeline.keep import Earlier
-from ..pipeline.manifest import MANIFEST_NAME, entries_from_shards, read_manifest
+from ..pipeline.manifest import MANIFEST_NAME, entries_from_shards, open_manifest
 from ..report.record import REPORT_NAME, check_report, read_report
 
 
@@ -50,9 +51,9 @@ def read_folder(folder: Path, *, keep: bool = True, origin: str) -> Earlier:
     settings = report.get("settings") or {}
     manifest = folder / MANIFEST_NAME
     if manifest.is_file():
-        entries, fingerprint = read_manifest(manifest)
-        return Earlier(entries, origin, fingerprint, settings, keep)
-    return Earlier(entries_from_shards(folder, report["splits"]), origin, "", settings, keep)
+        read, fingerprint = open_manifest(manifest)
+        return Earlier(read, origin, fingerprint, settings, keep)
+    return Earlier(partial(entries_from_shards, folder, list(report["splits"])), origin, "", settings, keep)
 
 
 def read_hub(repo_id: str, revision: str | None, *, keep: bool = True, token: str | None, origin: str) -> Earlier:
@@ -68,8 +69,8 @@ def read_hub(repo_id: str, revision: str | None, *, keep: bool = True, token: st
             f"{repo_id} has no {MANIFEST_NAME} (it was built before builds carried their split): give"
             " the local build folder it was pushed from instead, or make a new split with --fresh-split"
         ) from None
-    entries, fingerprint = read_manifest(manifest)
-    return Earlier(entries, origin, fingerprint, report.get("settings") or {}, keep)
+    read, fingerprint = open_manifest(manifest)
+    return Earlier(read, origin, fingerprint, report.get("settings") or {}, keep)
 
 
 #: How a report names the earlier build a rebuild replaces (no path: the report stays reproducible).

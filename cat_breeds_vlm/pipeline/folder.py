@@ -152,6 +152,9 @@ def build_folder(
             meanwhile=_load_writer,
             earlier=earlier,
         )
+        # keep-split hook: the manifest written, and its entries freed, before the writers fork
+        manifest = write_manifest(staging / MANIFEST_NAME, prepared.plan.manifest)
+        prepared.plan.manifest = []
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])
@@ -172,8 +175,7 @@ def build_folder(
         for task in tasks:
             shards[task.split].append(next(sizes))
         report = make_report(prepared, config.settings(), shards, command, _labels(config, prepared.breeds))
-        manifest = write_manifest(staging / MANIFEST_NAME, prepared.plan.manifest)  # keep-split hook
-        report.update(split_keys(prepared.plan.split_origin, manifest))
+        report.update(split_keys(prepared.plan.split_origin, manifest))  # keep-split hook
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)

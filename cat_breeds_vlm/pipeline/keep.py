@@ -23,7 +23,7 @@ Pure functions over plain records, like :mod:`cat_breeds_vlm.pipeline.plan`, whi
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -39,13 +39,24 @@ KEEP_ORDER = {"train": 0, "val": 1, "test": 2}
 
 @dataclass(frozen=True)
 class Earlier:
-    """An earlier build's split: its manifest entries, and what the report names it by."""
+    """An earlier build's split: how to read its manifest entries, and what the report names it by.
 
-    entries: list[Entry]
+    The entries are read when the plan first needs them (:attr:`entries`), inside the build's
+    paused garbage collection, not while the photos are verified: 100,000s of small objects
+    held from the start would be walked by every collection of the build and its workers.
+    The planner works on a copy (``dataclasses.replace``), so they are freed with the plan.
+    """
+
+    read: Callable[[], list[Entry]]
     origin: str  # where it came from, as the report says it: "output folder", a repo id ...
     fingerprint: str = ""  # of the manifest file ("" when read from a build's shards)
     settings: dict = field(default_factory=dict)  # the earlier build's settings, if known
     keep: bool = True  # False: deal afresh, and only count what crossed (``--fresh-split``)
+
+    @cached_property
+    def entries(self) -> list[Entry]:
+        """The manifest entries (read once per copy)."""
+        return self.read()
 
     @cached_property
     def index(self) -> tuple[dict[str, Entry], dict[str, Entry]]:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -101,6 +102,21 @@ def read_manifest(path: Path) -> tuple[list[Entry], str]:
     """The entries of a manifest file and its fingerprint."""
     data = Path(path).read_bytes()
     return parse_manifest(data, str(path)), fingerprint(data)
+
+
+def open_manifest(path: Path) -> tuple[Callable[[], list[Entry]], str]:
+    """A manifest file read and checked (its columns) now, its entries parsed later: the reader
+    of its entries, and its fingerprint."""
+    import pyarrow.parquet as pq
+
+    data = Path(path).read_bytes()
+    try:
+        columns = pq.read_schema(io.BytesIO(data)).names
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise UserError(f"{path} is not a readable split manifest: {err}") from None
+    if columns != list(COLUMNS):
+        raise UserError(f"{path} is not a split manifest: its columns are not {', '.join(COLUMNS)}")
+    return partial(parse_manifest, data, str(path)), fingerprint(data)
 
 
 def entries_from_shards(folder: Path, splits: Iterable[str]) -> list[Entry]:

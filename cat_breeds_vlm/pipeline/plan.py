@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -368,6 +368,8 @@ def plan(
     photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
     from . import keep  # keep-split hook (imported here: keep builds on this module)
 
+    if earlier is not None:
+        earlier = replace(earlier)  # its entries are read here, and freed with this copy
     if earlier is not None and earlier.keep:
         photos = keep.prefer_earlier_sources(photos, earlier)
     links = photo_links(photos, near_pairs)
