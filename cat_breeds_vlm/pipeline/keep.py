@@ -63,7 +63,10 @@ class Earlier:
         """The entries by content hash and by source; an entry in a split wins over a tombstone."""
         by_hash: dict[str, Entry] = {}
         by_source: dict[str, Entry] = {}
-        for entry in sorted(self.entries, key=_state_rank):
+        entries = self.entries
+        if any(entry.state != IN for entry in entries):  # tombstones: entries in a split win
+            entries = sorted(entries, key=_state_rank)
+        for entry in entries:
             if entry.sha256:
                 by_hash.setdefault(entry.sha256, entry)
             by_source.setdefault(entry.source, entry)

@@ -89,13 +89,11 @@ def parse_manifest(data: bytes, where: str) -> list[Entry]:
         raise UserError(f"{where} is not a readable split manifest: {err}") from None
     if table.column_names != list(COLUMNS):
         raise UserError(f"{where} is not a split manifest: its columns are not {', '.join(COLUMNS)}")
-    entries = [Entry(*row) for row in zip(*(table.column(name).to_pylist() for name in COLUMNS))]
-    for number, entry in enumerate(entries):
-        if entry.split not in PHOTO_SPLITS or entry.state not in STATES:
-            raise UserError(
-                f"{where}, row {number}: split {entry.split!r} or state {entry.state!r} is not one we write"
-            )
-    return entries
+    for name, known in (("split", PHOTO_SPLITS), ("state", STATES)):
+        unknown = set(table.column(name).unique().to_pylist()) - set(known)
+        if unknown:
+            raise UserError(f"{where}: unknown {name} {sorted(map(str, unknown))[0]!r}")
+    return list(map(Entry._make, zip(*(table.column(name).to_pylist() for name in COLUMNS))))
 
 
 def read_manifest(path: Path) -> tuple[list[Entry], str]:
