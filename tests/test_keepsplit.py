@@ -322,7 +322,7 @@ def test_keep_split_of_a_hub_repo_at_a_revision_reads_only_its_manifest(versions
     assert not (tmp_path / "x").exists()
 
 
-def old_dealing(units, seed):
+def old_dealing(units, seed, keys=None):
     """The dealing of the code before splits held across versions: a seeded permutation of the
     breed's unit count (one more unit reorders the whole breed)."""
     from cat_breeds_vlm.pipeline.plan import breed_rng, stratum

@@ -29,7 +29,18 @@ from functools import cached_property
 
 from .links import NearPair
 from .manifest import GONE, IN, LEFT_OUT, PHOTO_SPLITS, Entry
-from .plan import Photo, allocate, deal_order, eval_targets, group_by_pet, pet_id, split_units, stratum, unit_key
+from .plan import (
+    Photo,
+    allocate,
+    deal_order,
+    eval_targets,
+    group_by_pet,
+    keyed_units,
+    pet_id,
+    split_units,
+    stratum,
+    unit_key,
+)
 from .settings import PlanSettings
 
 #: The order in which a split is kept when old photos of several splits are linked: train
@@ -284,14 +295,15 @@ def _deal_new(
     are left out, and each old photo stays in its split.
     """
     present = {p.source for p in photos}
-    units = group_by_pet(photos, [link for link in links if link.a in present and link.b in present])
+    units = keyed_units(photos, [link for link in links if link.a in present and link.b in present])
     split_of: dict[str, str] = {}
     unit_of: dict[str, str] = {}
     have: dict[str, Counter] = defaultdict(Counter)  # breed -> split -> photos kept there
     total: Counter = Counter()  # breed -> photos
     fresh: dict[str, list[list[Photo]]] = defaultdict(list)
+    fresh_keys: dict[str, list[str]] = defaultdict(list)
     chains: dict[str, set[str]] = {}
-    for unit in units:
+    for key, unit in units:
         splits = {old_split[p.source] for p in unit if p.source in old_split}
         if len(splits) > 1:
             chains.update((p.source, splits) for p in unit if p.source not in old_split)
@@ -302,7 +314,7 @@ def _deal_new(
                 have[p.breed][old_split[p.source]] += 1
                 total[p.breed] += 1
             continue
-        key, breed = unit_key(unit), stratum(unit)
+        breed = stratum(unit)
         unit_of.update((p.source, key) for p in unit)
         total[breed] += len(unit)
         if splits:
@@ -311,11 +323,12 @@ def _deal_new(
             have[breed][split] += len(unit)
         else:
             fresh[breed].append(unit)
+            fresh_keys[breed].append(key)
     _list_bridges(chains, kept)
     for breed, new_units in sorted(fresh.items()):
         n_val, n_test = eval_targets(total[breed], settings.val_ratio, settings.test_ratio)
         need_val, need_test = max(0, n_val - have[breed]["val"]), max(0, n_test - have[breed]["test"])
-        dealt = allocate(deal_order(new_units, settings.seed), need_val, need_test)
+        dealt = allocate(deal_order(new_units, settings.seed, fresh_keys[breed]), need_val, need_test)
         for split, dealt_units in dealt.items():
             split_of.update((p.source, split) for unit in dealt_units for p in unit)
     splits: dict[str, list[Photo]] = {s: [] for s in PHOTO_SPLITS}

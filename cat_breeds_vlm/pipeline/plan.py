@@ -190,6 +190,11 @@ def group_by_pet(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[li
     A photo carries the pet ids of all its files (twins included), so two pets whose photos
     share bytes become one unit (union-find over the ids and the links).
     """
+    return [unit for _, unit in keyed_units(photos, links)]
+
+
+def keyed_units(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[tuple[str, list[Photo]]]:
+    """:func:`group_by_pet`'s units, each with its :func:`unit_key` (read from the names once)."""
     sets = UnionFind()
     keys = []  # each photo's key in the sets: its (first) pet id, else its own source
     for p in photos:
@@ -205,18 +210,29 @@ def group_by_pet(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[li
         for link in links:
             sets.union(key_of.get(link.a, link.a), key_of.get(link.b, link.b))
     units: dict[str, list[Photo]] = {}
+    names: dict[str, str] = {}  # root -> the unit's key: its smallest pet key, else smallest source
     for p, key in zip(photos, keys):
         root = sets.find(key)
         unit = units.get(root)
         if unit is None:
             units[root] = [p]
+            names[root] = key
         else:
             unit.append(p)
-    return sorted(units.values(), key=_first_source)
+            names[root] = _better_key(names[root], key)
+    return sorted(((names[root], unit) for root, unit in units.items()), key=_first_source)
 
 
-def _first_source(unit: list[Photo]) -> str:
-    return unit[0].source
+def _better_key(first: str, second: str) -> str:
+    """The unit key of two members' keys: a pet key before any source, else the smaller."""
+    first_pet, second_pet = first.startswith("pet:"), second.startswith("pet:")
+    if first_pet != second_pet:
+        return first if first_pet else second
+    return min(first, second)
+
+
+def _first_source(keyed: tuple[str, list[Photo]]) -> str:
+    return keyed[1][0].source
 
 
 def stratum(group: list[Photo]) -> str:
@@ -255,14 +271,17 @@ def unit_key(unit: list[Photo]) -> str:
     return f"pet:{min(pets)}" if pets else min(p.source for p in unit)
 
 
-def deal_order(units: list[list[Photo]], seed: int) -> list[list[Photo]]:
-    """The units in the order they are dealt: by a seeded hash of each unit's key.
+def deal_order(units: list[list[Photo]], seed: int, keys: list[str] | None = None) -> list[list[Photo]]:
+    """The units in the order they are dealt: by a seeded hash of each unit's key (``keys``,
+    the units' :func:`unit_key` in order, when the caller has them).
 
     Each unit's place depends only on the seed and its own key, so adding or removing a unit
     never reorders the others (a permutation of their count would reshuffle the whole breed).
     """
     salt = f"{seed}\0".encode()
-    return sorted(units, key=lambda unit: hashlib.sha256(salt + unit_key(unit).encode()).digest())
+    keys = [unit_key(unit) for unit in units] if keys is None else keys
+    hashes = [hashlib.sha256(salt + key.encode()).digest() for key in keys]
+    return [units[i] for i in sorted(range(len(units)), key=hashes.__getitem__)]
 
 
 def allocate(
@@ -306,15 +325,18 @@ def split_units(
 ) -> tuple[dict[str, list[Photo]], dict[str, str]]:
     """:func:`split_photos`, and each photo's unit key (:func:`unit_key`), by source."""
     units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
+    keys_by_stratum: dict[str, list[str]] = defaultdict(list)
     unit_of: dict[str, str] = {}
-    for unit in group_by_pet(photos, links):
-        units_by_stratum[stratum(unit)].append(unit)
-        key = unit_key(unit)
-        unit_of.update((p.source, key) for p in unit)
+    for key, unit in keyed_units(photos, links):
+        breed = stratum(unit)
+        units_by_stratum[breed].append(unit)
+        keys_by_stratum[breed].append(key)
+        for p in unit:
+            unit_of[p.source] = key
     split_of: dict[str, str] = {}  # source -> split
-    for units in units_by_stratum.values():
+    for breed, units in units_by_stratum.items():
         n_val, n_test = eval_targets(sum(map(len, units)), settings.val_ratio, settings.test_ratio)
-        dealt = allocate(deal_order(units, settings.seed), n_val, n_test)
+        dealt = allocate(deal_order(units, settings.seed, keys_by_stratum[breed]), n_val, n_test)
         for split, dealt_units in dealt.items():
             split_of.update((p.source, split) for unit in dealt_units for p in unit)
     # Each split in source order: one pass over the photos in that order, rather than a sort
