@@ -116,8 +116,7 @@ def main() -> None:
 
     stages.plan = capture
     try:
-        stages.prepare(tree, config.plan_settings, gate=config.gate_settings, near=config.near_settings,
-                       num_proc=args.num_proc, progress=False)  # fmt: skip
+        stages.prepare(tree, config, num_proc=args.num_proc, progress=False)
     finally:
         stages.plan = planner
     files_, breeds, settings, pairs = captured["call"][:4]

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bundled_photos import bundled_photos  # noqa: E402
 from variant_fixtures import all_copies, encode  # noqa: E402
 
-from cat_breeds_vlm.demo import photo_paths, render_photo, scaled_counts  # noqa: E402
+from cat_breeds_vlm.demo import demo_counts, photo_paths, render_photo  # noqa: E402
 from cat_breeds_vlm.pipeline.measure import (  # noqa: E402
     THUMB_SIDE,
     judge,  # noqa: E402
@@ -140,7 +140,7 @@ def main() -> None:
     files = sorted(str(p) for p in args.images.rglob("*.jpg"))
     sources = [str(Path(f).relative_to(args.images)) for f in files]
     thumbs, reasons = zip(*parallel_map(thumb_of_file, files, 2, chunksize=256))
-    demo = photo_paths(scaled_counts(3000), seed=0)
+    demo = photo_paths(demo_counts(3000), seed=0)
     demo_thumbs, demo_reasons = zip(*parallel_map(thumb_of_demo, demo, 2, chunksize=64))
     print(
         f"\nQuality gate (defaults): {sum(r is not None for r in reasons)} of {len(files):,} photos of the"

@@ -41,13 +41,14 @@ CHILD = """
 import json, resource, sys
 sys.path.insert(0, sys.argv[1])
 from cat_breeds_vlm.evaluate.predict import predict
+from cat_breeds_vlm.evaluate.predict_settings import PredictSettings
 def waited():
     with open("/proc/self/schedstat") as stat:
         return int(stat.read().split()[1]) / 1e9
 dataset, out, url, split, rows, concurrency = sys.argv[2:8]
 before = waited()
-summary = predict(dataset, out, base_url=url, model="bench", split=split,
-                  limit=int(rows) or None, concurrency=int(concurrency), progress=False)
+summary = predict(dataset, out, PredictSettings(url, "bench", concurrency=int(concurrency)), split=split,
+                  limit=int(rows) or None, progress=False)
 wait = waited() - before
 with open("/proc/self/status") as status:
     peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))

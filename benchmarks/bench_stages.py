@@ -68,14 +68,7 @@ def main() -> None:
 
     stages.plan = capture
     try:
-        prepared = stages.prepare(
-            args.images,
-            config.plan_settings,
-            gate=config.gate_settings,
-            near=config.near_settings,
-            num_proc=args.num_proc,
-            progress=False,
-        )
+        prepared = stages.prepare(args.images, config, num_proc=args.num_proc, progress=False)
     finally:
         stages.plan = planner
 
@@ -89,7 +82,7 @@ def main() -> None:
 
     def tail() -> None:
         with tempfile.TemporaryDirectory() as out:
-            report = make_report(prepared, config.settings(), shards, "bench")
+            report = make_report(prepared, config.recorded(), shards, "bench")
             write_chart(Path(out) / CHART_NAME, report)
             write_card(Path(out), report, make_features(prepared.breeds))
 

@@ -76,6 +76,7 @@ for name in ("verify_all", "_judge_all", "find_near_duplicates", "plan"):  # the
 start = time.perf_counter()
 report = build_folder(images, out, CatBreedsVLMConfig(), num_proc=num_proc, progress=False)
 total = time.perf_counter() - start
+report = report.to_json() if hasattr(report, "to_json") else report  # typed since 0.3.0
 for name, seconds in clock.items():
     print(f"{name}\\t{seconds:.2f}")
 print(f"write (rows, Parquet shards, report, card)\\t{total - sum(clock.values()):.2f}")

@@ -5,8 +5,11 @@ The real data set (Kaggle "Cat Breeds Dataset", Petfinder photos) is ``{breed}/{
 module writes trees of the same shape without any download:
 
 - :func:`scaled_counts` shrinks the real per-breed distribution to any size;
+- :func:`demo_counts` is the demo's: the real imbalance, but every default priority breed with
+  enough photos of enough pets to reach val and test, so its metrics can be shown;
 - :func:`make_tree` writes one synthetic JPEG per photo (a gradient background, a few shapes and
   a cat silhouette, plus seeded noise so the file size matches the real ones), deterministically;
+- :func:`write_made_up_predictions` writes the answers of a made-up model for ``score`` to read;
 
 Every picture depends only on the seed and the file's relative path, so the output is the same
 whatever the number of worker processes.
@@ -27,7 +30,7 @@ from tqdm.auto import tqdm
 
 from .atomic import write_bytes_atomic
 from .errors import UserError
-from .labels.catalog import REAL_IMAGE_COUNTS
+from .labels.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
 from .workers import parallel_map
 
 #: Photos in the real data set (126,607).
@@ -47,6 +50,18 @@ PHOTOS_PER_PET: tuple[float, float, float] = (0.85, 0.10, 0.05)
 FIRST_PET_ID: int = 30_000_000
 MAX_PET_ID_GAP: int = 400
 
+#: Photos of each default priority breed in the demo tree (at least). A pet has at most 3
+#: photos, so 12 photos are at least 4 pets: enough for one in val, one in test, the rest in train.
+DEMO_PRIORITY_PHOTOS: int = 12
+
+#: The made-up model of :func:`write_made_up_predictions` is wrong on every this-many-th row.
+MADE_UP_WRONG_EVERY: int = 4
+#: The note on every line of the made-up predictions: no model gave these answers.
+MADE_UP_NOTE: str = (
+    f"made up by cat-breeds-vlm demo, right on {MADE_UP_WRONG_EVERY - 1} rows of {MADE_UP_WRONG_EVERY}"
+    " by construction: no model answered these"
+)
+
 #: Tasks handed to a worker process at a time by :func:`make_tree` (at most).
 _CHUNK_SIZE: int = 256
 
@@ -54,29 +69,40 @@ _CHUNK_SIZE: int = 256
 _Task = tuple[str, str, int, tuple[int, int], int]
 
 
-def scaled_counts(total: int | None, counts: Mapping[str, int] = REAL_IMAGE_COUNTS) -> dict[str, int]:
+def scaled_counts(
+    total: int | None, counts: Mapping[str, int] = REAL_IMAGE_COUNTS, *, at_least: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """Scale a per-breed distribution to ``total`` photos, keeping every breed and the order.
 
-    Every breed keeps at least 1 photo; the others share the rest of ``total`` in proportion
-    (largest remainders round up), so the sum is exactly ``total`` unless ``total`` is below
-    the number of breeds. A larger breed never gets fewer photos than a smaller one.
-    ``total=None``, or a total at or above the real sum, gives the counts unchanged.
+    Every breed keeps at least 1 photo (a breed of ``at_least``: at least that many); the others
+    share the rest of ``total`` in proportion (largest remainders round up), so the sum is exactly
+    ``total`` unless the floors alone exceed it. Apart from the breeds of ``at_least``, a larger
+    breed never gets fewer photos than a smaller one. ``total=None``, or a total at or above the
+    real sum, gives the counts unchanged (each raised to its floor).
     """
+    floor = {breed: max(1, (at_least or {}).get(breed, 1)) for breed in counts}
     real_total = sum(counts.values())
     if total is None or total >= real_total:
-        return dict(counts)
+        return {breed: max(n, floor[breed]) if at_least else n for breed, n in counts.items()}
     if total < 1:
         raise UserError(f"the number of demo photos must be at least 1, got {total!r}")
     shares: dict[str, float] = {}
     budget, rest = float(total), real_total
-    for breed in sorted(counts, key=counts.__getitem__):  # smallest first: they are lifted to 1
-        shares[breed] = max(1.0, counts[breed] * budget / rest if rest else 0.0)
+    # Smallest first, as a share of what is left: they are the ones lifted to their floor.
+    for breed in sorted(counts, key=lambda b: counts[b] / floor[b]):
+        shares[breed] = max(float(floor[breed]), counts[breed] * budget / rest if rest else 0.0)
         budget, rest = budget - shares[breed], rest - counts[breed]
     scaled = {breed: int(shares[breed]) for breed in counts}
     by_remainder = sorted(counts, key=lambda breed: (int(shares[breed]) - shares[breed], -counts[breed], breed))
     for breed in by_remainder[: max(0, total - sum(scaled.values()))]:
         scaled[breed] += 1
     return scaled
+
+
+def demo_counts(total: int | None) -> dict[str, int]:
+    """The demo tree's counts: :func:`scaled_counts` with each default priority breed given at
+    least :data:`DEMO_PRIORITY_PHOTOS` photos, so each has rows in val and test."""
+    return scaled_counts(total, at_least=dict.fromkeys(DEFAULT_PRIORITY_BREEDS, DEMO_PRIORITY_PHOTOS))
 
 
 def photo_paths(counts: Mapping[str, int], *, seed: int = 0) -> list[str]:
@@ -251,3 +277,28 @@ def _write_photo(task: _Task) -> None:
     root, relative, seed, size, quality = task
     image = render_photo(relative, seed=seed, size=size)
     write_bytes_atomic(Path(root) / relative, _jpeg_bytes(image, quality))
+
+
+def write_made_up_predictions(dataset: Path, path: Path, split: str = "test") -> int:
+    """Write made-up predictions for ``split`` of the built ``dataset`` to ``path``; return the rows.
+
+    One JSONL line per row, ``{"id", "answer", "note"}``: the answer names the row's own label,
+    except on every :data:`MADE_UP_WRONG_EVERY`-th row, where it names the next label; ``note``
+    (:data:`MADE_UP_NOTE`) says on every line that no model answered. For the demo's ``score``.
+    """
+    import json
+
+    from .atomic import atomic_output
+    from .dataset.loading import open_split
+
+    rows = open_split(str(dataset), split, streaming=True).select_columns(["id", "breed"])
+    names = rows.features["breed"].names
+    written = 0
+    with atomic_output(path) as stream:
+        for index, row in enumerate(rows):
+            wrong = index % MADE_UP_WRONG_EVERY == MADE_UP_WRONG_EVERY - 1
+            label = names[(row["breed"] + wrong) % len(names)]
+            record = {"id": row["id"], "answer": f"It is {label}.", "note": MADE_UP_NOTE}
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+    return written

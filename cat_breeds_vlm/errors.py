@@ -33,7 +33,32 @@ def one_line(err: BaseException) -> str:
 
 
 class SettingsError(UserError, ValueError):
-    """A setting out of its range; the message names the setting and the value."""
+    """A bad setting. Given the settings' names and flags, the message names both and the value
+    (``val_ratio (--val-ratio) must be in [0, 1), got 1.2``); :meth:`on_command_line` words it
+    with the flags only, as click words its own errors.
+
+    ``problem`` reads after the names (``must be ...``), or, as a ``clause``, says itself what
+    is wrong (``'cc-by' is not a licence identifier ...``).
+    """
+
+    def __init__(
+        self, problem: str, *, names: tuple[str, ...] = (), flags: tuple[str, ...] = (), clause: bool = False
+    ) -> None:
+        self.problem, self.names, self.flags, self.clause = problem, names, flags, clause
+        who = " + ".join(names) + (f" ({' + '.join(flags)})" if flags else "")
+        super().__init__(self._worded(who) if names else problem)
+
+    def _worded(self, who: str) -> str:
+        return f"{who}: {self.problem}" if self.clause else f"{who} {self.problem}"
+
+    def on_command_line(self) -> str:
+        """The message naming the flags typed: ``--val-ratio + --test-ratio must be below 1, ...``,
+        ``Invalid value for '--license': ...``."""
+        if not self.flags:
+            return str(self)
+        if self.clause and len(self.flags) == 1:
+            return f"Invalid value for '{self.flags[0]}': {self.problem}"
+        return self._worded(" + ".join(self.flags))
 
 
 def friendly_errors(func: F) -> F:

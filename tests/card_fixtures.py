@@ -19,6 +19,7 @@ from PIL import Image
 from cat_breeds_vlm.features import SPLITS, make_features
 from cat_breeds_vlm.report.card import CHART_NAME, write_card
 from cat_breeds_vlm.report.chart import write_chart
+from cat_breeds_vlm.report.record import BuildReport
 
 BREEDS = ["Abyssinian", "Burmilla", "York Chocolate"]
 PRIORITY = ["Burmilla", "York Chocolate"]
@@ -86,7 +87,8 @@ def _write_split(folder: Path, split: str, rows: list[dict[str, Any]], shards: i
 
 
 def make_build(folder: Path) -> dict[str, Any]:
-    """Write a complete built folder at ``folder``; return its build report."""
+    """Write a complete built folder at ``folder``; return its build report as written (an older
+    format: no ``format`` key, no near-duplicate search, reasons of an earlier version)."""
     (folder / "data").mkdir(parents=True)
     rows = _split_rows()
     splits: dict[str, Any] = {}
@@ -128,6 +130,7 @@ def make_build(folder: Path) -> dict[str, Any]:
         "capped": {},
     }
     (folder / "build.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    write_card(folder, report, make_features(BREEDS))
-    write_chart(folder / CHART_NAME, report)
+    typed = BuildReport.from_json(report, folder / "build.json")
+    write_card(folder, typed, make_features(BREEDS))
+    write_chart(folder / CHART_NAME, typed)
     return report

@@ -4,7 +4,8 @@ It speaks just enough HTTP/1.1 (keep-alive, ``Content-Length`` bodies) for the `
 client: ``GET /v1/models`` and ``POST /v1/chat/completions``. What it does with each chat
 request is decided by ``behave(request) -> Action``, so a test can make it answer, answer
 slowly, return 429 with ``Retry-After``, return 500, stall past the client's timeout or drop
-the connection, and then look at what it received (:attr:`ChatServer.requests`) and at the
+the connection, answer errors in the body shape of a given real server
+(:data:`ERROR_SHAPES`), and then look at what it received (:attr:`ChatServer.requests`) and at the
 most requests it had in flight at once (:attr:`ChatServer.max_in_flight`).
 
 Run as a script it serves in its own process (the benchmark's server): it prints its port,
@@ -22,14 +23,32 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cat_breeds_vlm.evaluate.predict import PredictSummary
 
 REASONS = {
     200: "OK",
+    400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
+    422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+#: The error body shapes of real servers, by who answers so (``words`` is their message):
+#: OpenAI (and LiteLLM, llama.cpp, newer vLLM), older vLLM, FastAPI (``transformers serve``),
+#: FastAPI's validation errors, TGI and Ollama, and a proxy's plain text.
+ERROR_SHAPES: dict[str, Callable[[str, int], Any]] = {
+    "openai": lambda words, status: {"error": {"message": words, "type": "invalid_request_error", "code": status}},
+    "vllm": lambda words, status: {"object": "error", "message": words, "type": "BadRequestError", "code": status},
+    "fastapi": lambda words, status: {"detail": words},
+    "fastapi-list": lambda words, status: {"detail": [{"loc": ["body", "model"], "msg": words, "type": "value_error"}]},
+    "tgi": lambda words, status: {"error": words, "error_type": "validation"},
+    "text": lambda words, status: words,
 }
 
 
@@ -43,8 +62,9 @@ class Action:
     text: str = "This is a cat."
     delay: float = 0.0
     status: int = 200
-    #: The error message of a "status" action.
+    #: The error message of a "status" action, and the shape of its body (:data:`ERROR_SHAPES`).
     message: str = "server error"
+    shape: str = "openai"
     headers: dict[str, str] = field(default_factory=dict)
     usage: bool = True
 
@@ -77,8 +97,14 @@ class ChatServer:
         list_models: bool = True,
         api_key: str | None = None,
         record: bool = True,
+        prefix: str = "/v1",
+        wrong_model: Action | None = None,
     ) -> None:
         self.behave = behave
+        #: Where the routes are (``/v1``, or "" for a server whose routes are at the root).
+        self.prefix = prefix
+        #: The answer to a request for a model not in ``models`` (default: OpenAI's 404).
+        self.wrong_model = wrong_model
         #: The models served (None: any name is served).
         self.models = models
         #: Whether ``GET /v1/models`` lists them (else it is a 404, as on some servers).
@@ -97,7 +123,7 @@ class ChatServer:
     @property
     def base_url(self) -> str:
         """The URL to give the client (``/v1`` included, like every hosted endpoint)."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://127.0.0.1:{self.port}{self.prefix}"
 
     def __enter__(self) -> ChatServer:
         started = threading.Event()
@@ -148,10 +174,10 @@ class ChatServer:
             error = {"message": "Incorrect API key provided.", "code": "invalid_api_key"}
             return await _respond(writer, 401, {"error": error})
         listing = self.list_models and self.models is not None
-        if method == "GET" and path.rstrip("/").endswith("/models") and listing:
+        if method == "GET" and path.rstrip("/") == f"{self.prefix}/models" and listing:
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]
             return await _respond(writer, 200, {"object": "list", "data": data})
-        if method == "POST" and path.endswith("/chat/completions"):
+        if method == "POST" and path == f"{self.prefix}/chat/completions":
             return await self._chat(body, headers, writer)
         return await _respond(writer, 404, {"error": {"message": f"no route {path}"}})
 
@@ -160,6 +186,8 @@ class ChatServer:
         # the bottleneck on a shared machine.
         body = json.loads(raw) if self.record or self.models is not None else {}
         if self.models is not None and body.get("model") not in self.models:
+            if self.wrong_model is not None:
+                return await _respond_error(writer, self.wrong_model)
             error = {"message": f"The model `{body.get('model')}` does not exist.", "code": 404}
             return await _respond(writer, 404, {"error": error})
         attempt = 0
@@ -179,8 +207,7 @@ class ChatServer:
                 writer.transport.abort()
                 return False
             if action.kind == "status":
-                error = {"message": action.message, "code": action.status}
-                return await _respond(writer, action.status, {"error": error}, action.headers)
+                return await _respond_error(writer, action)
             return await _respond(writer, 200, _completion(body, action), action.headers)
         finally:
             self.in_flight -= 1
@@ -201,19 +228,37 @@ def _completion(body: dict[str, Any], action: Action) -> dict[str, Any]:
     return completion
 
 
+async def _respond_error(writer: asyncio.StreamWriter, action: Action) -> bool:
+    """A "status" action's answer: its message in the body shape it names."""
+    payload = ERROR_SHAPES[action.shape](action.message, action.status)
+    return await _respond(writer, action.status, payload, action.headers)
+
+
 async def _respond(
     writer: asyncio.StreamWriter, status: int, payload: Any, headers: dict[str, str] | None = None
 ) -> bool:
-    data = json.dumps(payload).encode()
+    text = isinstance(payload, str)
+    data = payload.encode() if text else json.dumps(payload).encode()
     head = [
         f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
-        "Content-Type: application/json",
+        f"Content-Type: {'text/plain' if text else 'application/json'}",
         f"Content-Length: {len(data)}",
     ]
     head += [f"{name}: {value}" for name, value in (headers or {}).items()]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
     await writer.drain()
     return True
+
+
+def ask(build: Path, out: Path, base_url: str, *, limit: int | None = None, restart: bool = False,
+        model: str = "test-model", **settings: Any) -> PredictSummary:  # fmt: skip
+    """``predict`` of ``build``'s test split into ``out``, asking ``model`` at ``base_url``
+    (``settings``: the other fields of :class:`PredictSettings`), no progress bar."""
+    from cat_breeds_vlm.evaluate.predict import predict
+    from cat_breeds_vlm.evaluate.predict_settings import PredictSettings
+
+    chosen = PredictSettings(base_url, model, **settings)
+    return predict(str(build), out, chosen, limit=limit, restart=restart, progress=False)
 
 
 def main() -> None:

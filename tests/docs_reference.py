@@ -31,7 +31,11 @@ def walk(command: click.Command, ctx: click.Context) -> Iterator[tuple[click.Con
 
 def render() -> str:
     """The whole reference page."""
-    root = click.Context(main, info_name="cat-breeds-vlm", max_content_width=WIDTH, terminal_width=WIDTH)
+    # The group's context settings (``-h`` beside ``--help``), as the real command line applies
+    # them: click caches each command's help option, so a context without them would render
+    # differently after an earlier real run in the same process.
+    settings = {"max_content_width": WIDTH, "terminal_width": WIDTH, **main.context_settings}
+    root = click.Context(main, info_name="cat-breeds-vlm", **settings)
     parts = [
         "# Every command and option\n",
         "Generated from the commands' own `--help` (`python tests/docs_reference.py`); a test keeps it",

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.scan import Walk, scan
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.pipeline.verify import VerdictCache, verify_all
+from cat_breeds_vlm.report.record import CappedBreed, SkipKind, SkippedFile, SkipReason
 
 SPLITS = ("train", "val", "test", "priority")
 
@@ -182,6 +184,64 @@ def test_builder_gives_the_same_rows_as_the_folder(small_tree, loaded, tmp_path)
     assert ds["train"].features == loaded["train"].features
 
 
+def test_constructing_the_builder_decodes_nothing_and_is_a_small_part_of_a_build(tmp_path, monkeypatch):
+    from cat_breeds_vlm import CatBreedsVLM
+    from cat_breeds_vlm.demo import make_tree
+    from cat_breeds_vlm.pipeline import builder as builder_module
+
+    root = tmp_path / "images"
+    make_tree(root, {"Bengal": 40, "Persian": 40, "Sphynx - Hairless Cat": 40})
+    calls: list[int] = []
+    real = builder_module.prepare
+    monkeypatch.setattr(builder_module, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k))
+    builder = CatBreedsVLM(data_dir=str(root), cache_dir=str(tmp_path / "cache"))
+    assert calls == [] and builder.info.features is None
+    assert VerdictCache().entries(under=root.resolve()) == {}  # no photo was measured
+    start = time.perf_counter()  # a second one: the first in a process also sets up datasets
+    CatBreedsVLM(data_dir=str(root), cache_dir=str(tmp_path / "other"))
+    constructed = time.perf_counter() - start
+    assert calls == []
+    start = time.perf_counter()
+    builder.download_and_prepare()
+    built = time.perf_counter() - start
+    assert calls == [1] and len(VerdictCache().entries(under=root.resolve())) == 120
+    assert builder.info.features["breed"].names == ["Bengal", "Persian", "Sphynx - Hairless Cat"]
+    # A ratio of two durations measured side by side, with a wide margin: construction is a
+    # listing of the tree, a build also decodes, plans and writes every photo.
+    assert constructed < 0.2 * built, (constructed, built)
+
+
+def test_a_second_process_reuses_the_builder_cache_with_its_labels(small_tree, tmp_path):
+    from cat_breeds_vlm import CatBreedsVLM
+
+    cache = tmp_path / "cache"
+    builder = CatBreedsVLM(data_dir=str(small_tree[0]), cache_dir=str(cache), seed=3)
+    builder.download_and_prepare()
+    ds = builder.as_dataset()
+    code = textwrap.dedent(
+        f"""
+        import json
+        from cat_breeds_vlm.pipeline import builder
+
+        def rebuilt(*args, **kwargs):
+            raise AssertionError("the cache was not reused")
+
+        builder.prepare = rebuilt
+        again = builder.CatBreedsVLM(data_dir={str(small_tree[0])!r}, cache_dir={str(cache)!r}, seed=3)
+        again.download_and_prepare()
+        ds = again.as_dataset()
+        print(json.dumps({{"names": again.info.features["breed"].names, "ids": {{s: list(ds[s]["id"]) for s in ds}}}}))
+        """
+    )
+    checkout = str(Path(__file__).resolve().parents[1])  # this code, whatever the venv installed
+    env = {**os.environ, "PYTHONPATH": checkout}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["names"] == builder.info.features["breed"].names
+    assert found["ids"] == {s: list(ds[s]["id"]) for s in ds}
+
+
 def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tmp_path):
     again = tmp_path / "again"
     build_folder(small_tree[0], again, CatBreedsVLMConfig(), num_proc=2, progress=False, command="test build")
@@ -195,7 +255,7 @@ def test_same_seed_same_bytes_other_seed_other_split(small_tree, small_build, tm
     other = tmp_path / "other"
     report = build_folder(small_tree[0], other, CatBreedsVLMConfig(seed=7), progress=False)
     first = json.loads((small_build / "build.json").read_text())
-    assert report["photos"]["test"] != first["photos"]["test"] or (
+    assert report.photos["test"] != first["photos"]["test"] or (
         (other / "data" / "test-00000-of-00001.parquet").read_bytes()
         != (small_build / "data" / "test-00000-of-00001.parquet").read_bytes()
     )
@@ -210,13 +270,13 @@ def copied_tree(small_tree, tmp_path: Path) -> Path:
 
 def test_rebuild_decodes_nothing_again(small_tree, tmp_path):
     root = copied_tree(small_tree, tmp_path)
-    first = prepare(root, CatBreedsVLMConfig(seed=1).plan_settings, progress=False)
+    first = prepare(root, CatBreedsVLMConfig(seed=1), progress=False)
     candidates = scan(root).candidates
     cache = VerdictCache()
     assert len(cache.lookup(candidates)) == len(candidates)
     for candidate in candidates:  # every photo now garbage: a decode would skip them all
         garble(candidate.path)
-    again = prepare(root, CatBreedsVLMConfig(seed=9).plan_settings, progress=False)
+    again = prepare(root, CatBreedsVLMConfig(seed=9), progress=False)
     assert len(again.skipped) == len(first.skipped)  # the cached verdicts were used
     touched = candidates[0]
     os.utime(touched.path, ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
@@ -274,8 +334,8 @@ def test_a_build_failing_midway_leaves_the_old_one_intact(small_tree, tmp_path):
 
 def test_cap_is_sampled_and_reported(small_tree, tmp_path):
     report = build_folder(small_tree[0], tmp_path / "capped", CatBreedsVLMConfig(max_per_class=10), progress=False)
-    assert report["capped"]["Domestic Short Hair"] == {"photos": 40, "kept": 10}
-    assert sum(report["photos"][s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
+    assert report.capped["Domestic Short Hair"] == CappedBreed(photos=40, kept=10)
+    assert sum(report.photos[s].get("Domestic Short Hair", 0) for s in ("train", "val", "test")) == 10
 
 
 @pytest.mark.parametrize(
@@ -301,7 +361,7 @@ def test_bad_settings_fail_at_construction(settings, word, small_tree):
 def test_detailed_style_adds_a_second_exchange(tmp_path):
     root = tmp_path / "images"
     make_small_tree(root, seed=3)
-    prepared = prepare(root, CatBreedsVLMConfig(style="detailed").plan_settings, progress=False)
+    prepared = prepare(root, CatBreedsVLMConfig(style="detailed"), progress=False)
     assert prepared.plan.rows["train"]
     out = tmp_path / "detailed"
     build_folder(root, out, CatBreedsVLMConfig(style="detailed"), progress=False)
@@ -318,7 +378,7 @@ def test_an_empty_split_is_left_out_and_said(tmp_path):
     root = tmp_path / "images"
     make_tree(root, {"Bengal": 6, "Persian": 6})
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
-    assert report["empty_splits"] == ["priority"] and "priority" not in report["splits"]
+    assert report.empty_splits == ["priority"] and "priority" not in report.splits
     assert "Not in this dataset: `priority`" in (tmp_path / "out" / "README.md").read_text()
     ds = datasets.load_dataset(str(tmp_path / "out"))
     assert sorted(ds) == ["test", "train", "val"]
@@ -363,8 +423,9 @@ def test_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path):
     with open(bad, "wb") as f:
         f.write(good.read_bytes()[:-10] + b"extra12345")  # another picture's bytes, still a JPEG name
     report = build_folder(root, tmp_path / "out", CatBreedsVLMConfig(), progress=False)
-    assert {"source": "Bengal/caf\\xe9_1.jpg", "reason": "file name is not valid UTF-8"} in report["skipped"]
-    assert sum(report["splits"][s]["photos"] for s in ("train", "val", "test")) == 8
+    assert SkippedFile("Bengal/caf\\xe9_1.jpg", SkipReason(SkipKind.FILE_NAME)) in report.skipped
+    assert report.skipped[0].reason.text == "file name is not valid UTF-8"
+    assert sum(report.splits[s].photos for s in ("train", "val", "test")) == 8
 
 
 def test_stale_staging_is_removed_but_a_live_one_is_kept(small_tree, tmp_path):
@@ -448,6 +509,11 @@ def test_meanwhile_runs_once_while_the_workers_still_have_files(small_tree, tmp_
     assert again == [1]
 
 
+def _here() -> dict[str, str]:
+    """The environment of a subprocess that imports this checkout's package, wherever it runs."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
 def test_a_build_verifies_before_it_loads_datasets(tmp_path):
     # Loading datasets takes most of a second: the command line and the folder writer leave it
     # until verification runs (the builder config, a datasets.BuilderConfig, is not on that path).
@@ -458,7 +524,9 @@ def test_a_build_verifies_before_it_loads_datasets(tmp_path):
         "from cat_breeds_vlm.cli.build import _settings\n"
         "print(sorted(m for m in ('datasets', 'pandas', 'scipy') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=_here()
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -468,16 +536,17 @@ def test_the_search_index_is_loaded_while_the_workers_verify(small_tree, tmp_pat
     code = (
         "import sys\n"
         "from cat_breeds_vlm.pipeline import stages\n"
-        "from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings\n"
+        "from cat_breeds_vlm.pipeline.settings import BuildSettings\n"
         "def spy(*args, **kwargs):\n"
         "    verdicts = verify_all(*args, **kwargs)\n"
         "    print('scipy.spatial' in sys.modules)\n"
         "    return verdicts\n"
         "verify_all, stages.verify_all = stages.verify_all, spy\n"
-        f"stages.prepare({str(small_tree[0])!r}, PlanSettings(), near=NearDupSettings(near_dups={near_dups}),"
-        " progress=False, cache=None)\n"
+        f"stages.prepare({str(small_tree[0])!r}, BuildSettings(near_dups={near_dups}), progress=False, cache=None)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=_here()
+    )
     assert out.stdout.strip() == str(near_dups)
 
 
@@ -487,6 +556,6 @@ def test_build_settings_are_the_builder_configs_own(tmp_path):
     assert issubclass(CatBreedsVLMConfig, BuildSettings)
     ours = {f.name for f in dataclasses.fields(BuildSettings)}
     assert ours < {f.name for f in dataclasses.fields(CatBreedsVLMConfig)}
-    with pytest.raises(SettingsError, match="seed must be"):
+    with pytest.raises(SettingsError, match=r"seed \(--seed\) must be"):
         BuildSettings(seed=-1)
-    assert BuildSettings(seed=7).settings() == CatBreedsVLMConfig(seed=7).settings()
+    assert BuildSettings(seed=7).recorded() == CatBreedsVLMConfig(seed=7).recorded()

@@ -154,7 +154,7 @@ def test_a_push_uploads_the_label_file(built, tmp_path: Path) -> None:
         (tmp_path / "moved.csv").rename(built[0] / "labels.csv")
 
 
-def test_the_builder_reads_the_label_file_and_its_cache_follows_the_files_bytes(built, tmp_path: Path) -> None:
+def test_the_builder_reads_the_label_file_and_its_cache_follows_the_files_entries(built, tmp_path: Path) -> None:
     from cat_breeds_vlm import CatBreedsVLM
 
     images = built[0].parent / "images"

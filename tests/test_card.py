@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -26,6 +26,7 @@ from cat_breeds_vlm.report.chart import (
     chart_rows,
     render_chart,
 )
+from cat_breeds_vlm.report.record import BuildReport, SkipKind, SkippedFile, SkipReason, SplitInfo, read_report
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report(build: Path) -> dict:
-    return json.loads((build / "build.json").read_text())
+def report(build: Path) -> BuildReport:
+    return read_report(build)
 
 
 def test_card_metadata_reads_back_with_huggingface_hub(build, report):
@@ -56,9 +57,9 @@ def test_card_metadata_reads_back_with_huggingface_hub(build, report):
     info = data["dataset_info"]
     assert datasets.Features._from_yaml_list(info["features"]) == make_features(BREEDS)
     assert {s["name"]: s["num_examples"] for s in info["splits"]} == {
-        name: split["rows"] for name, split in report["splits"].items()
+        name: split.rows for name, split in report.splits.items()
     }
-    assert info["dataset_size"] == sum(split["bytes"] for split in report["splits"].values())
+    assert info["dataset_size"] == sum(split.bytes for split in report.splits.values())
 
 
 def test_load_dataset_reads_the_folder_with_the_cards_features(build, report):
@@ -66,7 +67,7 @@ def test_load_dataset_reads_the_folder_with_the_cards_features(build, report):
     assert list(loaded) == list(SPLITS)
     for split in SPLITS:
         assert loaded[split].features == make_features(BREEDS)
-        assert loaded[split].num_rows == report["splits"][split]["rows"]
+        assert loaded[split].num_rows == report.splits[split].rows
 
 
 def test_card_body_says_what_a_reader_needs(build, report):
@@ -77,7 +78,7 @@ def test_card_body_says_what_a_reader_needs(build, report):
     assert "| York Chocolate * † | 1 | 2 | 0 | 0 | 2 |" in body
     assert "York Chocolate: no val and no test photo (only 1 distinct photo)" in body
     assert "\\* priority breed (Burmilla, York Chocolate)" in body  # escaped: not a list item
-    assert report["command"] in body
+    assert report.command in body
     assert "| `--seed` | 42 |" in body  # settings as typed on the command line
     assert "| `--max-per-class` | none |" in body and "| `--style` | single |" in body
     assert "| `--priority` | Burmilla, York Chocolate |" in body
@@ -93,8 +94,9 @@ def test_card_body_says_what_a_reader_needs(build, report):
 
 
 def test_card_says_plainly_when_nothing_was_left_out(report):
-    clean = copy.deepcopy(report) | {"skipped": [], "duplicates": [], "conflicts": [], "too_small": []}
-    clean["breeds"] = ["Abyssinian", "Burmilla"]  # both in val and test
+    clean = dataclasses.replace(
+        report, skipped=[], duplicates=[], conflicts=[], too_small=[], breeds=["Abyssinian", "Burmilla"]
+    )  # both breeds in val and test
     text = render_card(clean, make_features(BREEDS))
     assert "No file was skipped" in text
     assert "No byte-identical duplicates" in text
@@ -103,8 +105,9 @@ def test_card_says_plainly_when_nothing_was_left_out(report):
 
 
 def test_long_lists_are_cut_with_a_count_of_the_rest(report):
-    many = copy.deepcopy(report)
-    many["skipped"] = [{"source": f"Abyssinian/{i}.jpg", "reason": "empty file"} for i in range(25)]
+    many = dataclasses.replace(
+        report, skipped=[SkippedFile(f"Abyssinian/{i}.jpg", SkipReason(SkipKind.EMPTY)) for i in range(25)]
+    )
     text = render_card(many, make_features(BREEDS))
     assert "`Abyssinian/9.jpg`" in text and "`Abyssinian/10.jpg`" not in text
     assert "... and 15 more" in text
@@ -125,16 +128,17 @@ def test_size_category(rows, label):
     assert size_category(rows) == label
 
 
-def _real_report() -> dict:
+def _real_report() -> BuildReport:
     """A report shaped like a build of the real data: 80% of each breed's photos in train."""
     photos = {b: max(1, n * 8 // 10) for b, n in REAL_IMAGE_COUNTS.items()}
     rows = {b: n * 5 if b in DEFAULT_PRIORITY_BREEDS else n for b, n in photos.items()}
-    return {
-        "settings": {"priority_breeds": list(DEFAULT_PRIORITY_BREEDS)},
-        "breeds": sorted(REAL_IMAGE_COUNTS),
-        "photos": {"train": photos},
-        "counts": {"train": rows},
-    }
+    return BuildReport(
+        breeds=sorted(REAL_IMAGE_COUNTS),
+        splits={"train": SplitInfo(rows=sum(rows.values()))},
+        counts={"train": rows},
+        settings={"priority_breeds": list(DEFAULT_PRIORITY_BREEDS)},
+        photos={"train": photos},
+    )
 
 
 def test_chart_rows_run_from_most_photos_to_fewest_with_priority_marked():

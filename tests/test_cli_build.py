@@ -95,7 +95,9 @@ def test_bad_settings_are_usage_errors_naming_the_option(small_tree, tmp_path, a
 
 def test_a_priority_breed_that_is_no_folder_is_a_usage_error(small_tree, tmp_path):
     result = run("build", small_tree[0], "-o", tmp_path / "out", "--priority", "Burmila")
-    assert_usage_error(result, "--priority 'Burmila' is not a breed folder", "did you mean 'Burmilla'")
+    assert_usage_error(
+        result, "Invalid value for '--priority': 'Burmila' is not a breed folder", "did you mean 'Burmilla'"
+    )
 
 
 def test_root_script_delegates_to_the_cli(small_tree, tmp_path):
@@ -127,9 +129,35 @@ def test_demo_runs_twice_and_prints_next_steps(tmp_path):
     assert "cat-breeds-vlm stats" in first.output
     images = sorted(p.relative_to(tmp_path) for p in (tmp_path / "demo" / "images").rglob("*.jpg"))
     assert len({p.parts[2] for p in images}) == 67
+    _check_the_demo_shows_the_priority_metrics(tmp_path / "demo", first.output)
     second = run("demo", "-o", tmp_path / "demo", "--photos", "150", "--num-proc", "1")
     assert second.exit_code == 0, second.output
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "demo" / "images").rglob("*.jpg")) == images
+
+
+def _check_the_demo_shows_the_priority_metrics(demo: Path, output: str) -> None:
+    """Every priority breed has photos in val and test, and the demo's closing lines score its
+    made-up predictions (marked as made up on every line) with the priority block, as ``score`` does."""
+    report = json.loads((demo / "cat_breeds_vlm" / "build.json").read_text())
+    priority = report["settings"]["priority_breeds"]
+    assert len(priority) == 7 and not report["absent_priority"]
+    for split in ("val", "test"):
+        assert all(report["photos"][split].get(breed, 0) >= 1 for breed in priority), (split, report["photos"][split])
+    predictions = demo / "made_up_predictions.jsonl"
+    lines = [json.loads(line) for line in predictions.read_text().splitlines()]
+    assert len(lines) == report["splits"]["test"]["rows"]
+    assert all("made up" in line["note"] and "no model answered" in line["note"] for line in lines)
+    assert "Score of MADE-UP predictions on the test split" in output
+    assert "Priority breeds: macro-F1" in output and "(7 of 7 with rows in this split)" in output
+    assert "no rows of them in this split" not in output and "Per breed:" not in output
+    headline = output.split("Score of MADE-UP predictions", 1)[1].split("\nNext, try:", 1)[0]
+    scored = run("score", demo / "cat_breeds_vlm", predictions)
+    assert scored.exit_code == 0, scored.output
+    for line in headline.strip().splitlines()[1:]:  # the figures are the score command's own
+        assert line in scored.output, line
+    rows = len(lines)
+    right = rows - rows // 4
+    assert f"Overall: accuracy {right / rows:.1%} ({right}/{rows})" in output
 
 
 def test_dry_run_plans_like_a_build_and_writes_nothing(small_tree, small_build, tmp_path):

@@ -117,3 +117,64 @@ def test_resizing_by_default_in_workers_writes_the_bytes_of_one_process(export_f
     assert auto[0] == one[0] == 0, auto[1] + one[1]
     assert (tmp_path / "auto.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
     assert sorted(tmp_path.iterdir()) == [tmp_path / "auto.jsonl", tmp_path / "one.jsonl"]
+
+
+def _one_usage_line(output: str) -> str:
+    lines = output.strip().splitlines()
+    assert "Traceback" not in output and lines[-1].startswith("Error: "), output
+    return lines[-1]
+
+
+def test_an_output_named_for_another_format_is_refused_in_one_line(export_folder: Path, tmp_path: Path) -> None:
+    code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "out" / "train.json")
+    assert code == 2
+    line = _one_usage_line(output)
+    assert f"-o {tmp_path / 'out' / 'train.json'}: this format writes .jsonl files" in line
+    assert f"name it {tmp_path / 'out' / 'train.jsonl'}" in line
+    assert not (tmp_path / "out").exists()  # no folder train.json/ made
+    code, output = run("export", "trl", export_folder, "-o", tmp_path / "out" / "train.json")
+    assert code == 2 and "this format writes .jsonl files" in _one_usage_line(output)
+    code, output = run("export", "llava", export_folder, "-s", "val", "-o", tmp_path / "val.json")
+    assert code == 0 and (tmp_path / "val.json").is_file()  # LLaVA's own suffix: the file typed
+
+
+def test_an_existing_folder_named_as_a_file_is_refused(export_folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "train.jsonl").mkdir()
+    code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "train.jsonl")
+    assert code == 2
+    assert f"-o {tmp_path / 'train.jsonl'} is an existing folder, not a file" in _one_usage_line(output)
+    assert list((tmp_path / "train.jsonl").iterdir()) == []
+
+
+def test_validate_finds_the_pieces_of_the_name_typed(export_folder: Path, tmp_path: Path) -> None:
+    code, output = run("export", "fireworks", export_folder, "-o", tmp_path / "train.jsonl", "--max-file-mb", "1")
+    assert code == 0, output
+    parts = sorted(tmp_path.glob("train-*.jsonl"))
+    assert len(parts) > 1 and not (tmp_path / "train.jsonl").exists()
+    code, output = run("validate", "fireworks", tmp_path / "train.jsonl")  # the name typed at export
+    assert code == 0, output
+    assert [line.split(":")[0] for line in output.splitlines()] == [f"OK fireworks {p}" for p in parts]
+    rows = sum(int(line.split(": ")[1].split()[0]) for line in output.splitlines())
+    assert rows == len(datasets.load_dataset(str(export_folder), split="train"))
+    from cat_breeds_vlm.errors import UserError
+    from cat_breeds_vlm.export import validate
+
+    try:
+        validate("fireworks", tmp_path / "train.jsonl")
+    except UserError as err:
+        assert f"it was written in {len(parts)} pieces: {parts[0]}" in str(err)
+    else:
+        raise AssertionError("validate() of a split name must name its pieces")
+
+
+def test_validate_of_a_folder_names_the_files_in_it(export_folder: Path, tmp_path: Path) -> None:
+    code, output = run("export", "trl", export_folder, "-s", "train", "-s", "val", "-o", tmp_path / "trl")
+    assert code == 0, output
+    code, output = run("validate", "trl", tmp_path / "trl")
+    assert code == 1
+    line = output.strip()
+    assert "\n" not in line and line.startswith(f"Error: {tmp_path / 'trl'} is a folder, not an exported file")
+    suggested = line.split("`")[1].split()[1:]
+    assert suggested == ["validate", "trl", str(tmp_path / "trl" / "train.jsonl"), str(tmp_path / "trl" / "val.jsonl")]
+    code, output = run(*suggested)
+    assert code == 0 and output.count("OK trl") == 2

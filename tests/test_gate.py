@@ -23,7 +23,7 @@ from cat_breeds_vlm.pipeline.measure import jpeg_warning_kind, judge, measure, s
 from cat_breeds_vlm.pipeline.settings import GateSettings
 from cat_breeds_vlm.pipeline.stages import prepare
 from cat_breeds_vlm.pipeline.verify import VerdictCache
-from cat_breeds_vlm.report.record import count_reasons
+from cat_breeds_vlm.report.record import BuildReport, SkipKind, count_reasons
 
 GATES_OFF = {"strict_jpeg": False, "min_side": 0, "max_aspect": 0, "min_spread": 0}
 
@@ -39,7 +39,7 @@ def gate_tree(tmp_path_factory) -> tuple[Path, dict, dict]:
 
 
 @pytest.fixture(scope="module")
-def gate_build(gate_tree, tmp_path_factory) -> tuple[Path, dict]:
+def gate_build(gate_tree, tmp_path_factory) -> tuple[Path, BuildReport]:
     out = tmp_path_factory.mktemp("gate_build") / "ds"
     report = build_folder(gate_tree[0], out, CatBreedsVLMConfig(), progress=False, command="test")
     return out, report
@@ -48,13 +48,15 @@ def gate_build(gate_tree, tmp_path_factory) -> tuple[Path, dict]:
 def test_each_unusable_file_is_skipped_with_its_own_reason(gate_tree, gate_build):
     _, unusable, _ = gate_tree
     _, report = gate_build
-    reasons = {item["source"]: item["reason"] for item in report["skipped"]}
+    reasons = {item.source: item.reason for item in report.skipped}
     assert set(reasons) == set(unusable)
     for source, kind in unusable.items():
-        assert reasons[source].split(":")[0] == UNUSABLE_REASONS[kind], (kind, reasons[source])
+        assert reasons[source].name == UNUSABLE_REASONS[kind], (kind, reasons[source])
+        assert reasons[source].kind is not SkipKind.OTHER
     for source, kind in unusable.items():
         if kind in ("gif", "tiff", "heic") or kind.endswith("_named_jpg"):
-            assert "convert it to JPEG or PNG to keep it" in reasons[source]
+            assert reasons[source].kind is SkipKind.CONVERTIBLE
+            assert reasons[source].text.endswith(": convert it to JPEG or PNG to keep it")
 
 
 def test_the_corrupt_jpegs_are_ones_pillow_loads_without_complaint(gate_tree):
@@ -76,8 +78,9 @@ def test_every_keeper_reaches_a_split(gate_tree, gate_build):
 
 def test_skip_reasons_are_counted_in_the_report_the_summary_and_the_card(gate_tree, gate_build):
     out, report = gate_build
-    counts = report["skipped_by_reason"]
-    assert counts == count_reasons(report["skipped"])
+    counts = report.skipped_by_reason
+    assert counts == count_reasons(report.skipped)
+    assert json.loads((out / "build.json").read_text())["skipped_by_reason"] == counts
     assert counts["too small"] == 3 and counts["near-blank"] == 2 and counts["corrupt JPEG data"] == 2
     assert counts["unsupported format GIF"] == 2
     summary = format_summary(report, out)
@@ -89,7 +92,7 @@ def test_skip_reasons_are_counted_in_the_report_the_summary_and_the_card(gate_tr
 
 def test_gate_settings_are_in_build_json_and_the_card(gate_build):
     out, report = gate_build
-    settings = report["settings"]
+    settings = report.settings
     assert settings["strict_jpeg"] is True and settings["min_side"] == 32
     assert settings["max_aspect"] == 8.0 and settings["min_spread"] == 2.0
     card = (out / "README.md").read_text()
@@ -101,19 +104,19 @@ def test_each_gate_turns_off_and_a_changed_threshold_decodes_nothing(gate_tree, 
 
     _, unusable, _ = gate_tree
     root = Path(shutil.copytree(gate_tree[0], tmp_path / "images"))  # mtimes kept
-    prepare(root, CatBreedsVLMConfig().plan_settings, progress=False)  # measures, fills the cache
+    prepare(root, CatBreedsVLMConfig(), progress=False)  # measures, fills the cache
     for path in root.rglob("*.*"):  # new bytes, same size and mtime: a decode would fail them all
         garble(path)
     config = CatBreedsVLMConfig(**GATES_OFF)
-    prepared = prepare(root, config.plan_settings, gate=config.gate_settings, progress=False)
-    skipped = {item["source"] for item in prepared.skipped}
+    prepared = prepare(root, config, progress=False)
+    skipped = {item.source for item in prepared.skipped}
     other_formats = {s for s, kind in unusable.items() if UNUSABLE_REASONS[kind].startswith("unsupported")}
     assert skipped == other_formats  # the rest decodes: with every gate off, it is kept
     one_off = CatBreedsVLMConfig(min_spread=0)
-    prepared = prepare(root, one_off.plan_settings, gate=one_off.gate_settings, progress=False)
+    prepared = prepare(root, one_off, progress=False)
     blank = {s for s, kind in unusable.items() if UNUSABLE_REASONS[kind] == "near-blank"}
-    assert not blank & {item["source"] for item in prepared.skipped}
-    assert {s for s, k in unusable.items() if k == "one_pixel"} <= {i["source"] for i in prepared.skipped}
+    assert not blank & {item.source for item in prepared.skipped}
+    assert {s for s, k in unusable.items() if k == "one_pixel"} <= {i.source for i in prepared.skipped}
 
 
 def test_the_cache_keeps_measurements_not_verdicts(gate_tree, gate_build):
@@ -125,7 +128,7 @@ def test_the_cache_keeps_measurements_not_verdicts(gate_tree, gate_build):
     tiny = cached["Abyssinian/unusable_one_pixel.jpg"].measured
     assert (tiny.width, tiny.height, tiny.error) == (1, 1, None)
     assert judge(tiny, GateSettings(min_side=1, min_spread=0)) is None
-    assert judge(tiny, GateSettings()).startswith("too small")
+    assert judge(tiny, GateSettings()).kind is SkipKind.TOO_SMALL
     assert cached["Abyssinian/unusable_corrupt_baseline.jpg"].measured.corrupt
 
 

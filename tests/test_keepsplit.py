@@ -20,7 +20,7 @@ from PIL import Image
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.demo import make_tree, render_photo
 from cat_breeds_vlm.pipeline.manifest import GONE, IN, LEFT_OUT, MANIFEST_NAME, read_manifest
-from cat_breeds_vlm.report.record import read_report
+from cat_breeds_vlm.report.record import BuildReport, RelabelledPhoto, RenamedPhoto, SplitOrigin, read_report
 
 COUNTS = {"Abyssinian": 24, "Bengal": 44, "Calico": 30, "Persian": 36, "Siamese": 5}
 SPLITS = ("train", "val", "test")
@@ -32,12 +32,23 @@ def invoke(*args: object) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def build(images: Path, out: Path, *options: object) -> dict:
+class Built:
+    """A build's report, read back from its ``build.json``, and the summary it printed."""
+
+    def __init__(self, out: Path, output: str) -> None:
+        self.report: BuildReport = read_report(out)
+        self.output = output
+
+    @property
+    def origin(self) -> SplitOrigin:
+        assert self.report.split_origin is not None
+        return self.report.split_origin
+
+
+def build(images: Path, out: Path, *options: object) -> Built:
     code, output = invoke("build", images, "-o", out, "--num-proc", "1", *options)
     assert code == 0, output
-    report = read_report(out)
-    report["_output"] = output
-    return report
+    return Built(out, output)
 
 
 def manifest(out: Path) -> dict[str, dict[str, str]]:
@@ -131,33 +142,33 @@ def test_no_old_photo_changes_split_and_old_row_ids_stay(versions):
 
 
 def test_new_photos_are_dealt_toward_the_targets(versions):
-    origin = versions["report2"]["split_origin"]
-    assert origin["kind"] == "kept" and origin["from"] == "the earlier build in the output folder"
-    assert origin["from_manifest"] == versions["report1"]["split_origin"]["manifest_fingerprint"]
-    photos = origin["photos"]
-    assert photos["new"] == len(versions["held"])
-    assert photos["gone"] == 1  # the removed file (renamed and relabelled ones are known by their bytes)
-    assert photos["kept"] == len(versions["old"]) - 1
-    for split, t in origin["targets"].items():
-        assert abs(t["photos"] - t["target"]) <= 4, (split, t)
+    origin = versions["report2"].origin
+    assert origin.kind == "kept" and origin.kept_from == "the earlier build in the output folder"
+    assert origin.from_manifest == versions["report1"].origin.manifest_fingerprint
+    photos = origin.photos
+    assert photos.new == len(versions["held"])
+    assert photos.gone == 1  # the removed file (renamed and relabelled ones are known by their bytes)
+    assert photos.kept == len(versions["old"]) - 1
+    for split, t in origin.targets.items():
+        assert abs(t.photos - t.target) <= 4, (split, t)
     after = manifest(versions["out"])[IN]
     new_splits = {after[sha(versions["v2"] / f)] for f in versions["held"]}
     assert new_splits == {"train", "val", "test"}
-    assert "Split kept from an earlier build" in versions["report2"]["_output"]
-    assert "Photos against the targets" in versions["report2"]["_output"]
+    assert "Split kept from an earlier build" in versions["report2"].output
+    assert "Photos against the targets" in versions["report2"].output
 
 
 def test_renamed_relabelled_and_rerendered_files_keep_their_split_and_are_listed(versions):
     before, after = manifest(versions["out1"])[IN], manifest(versions["out"])[IN]
-    origin = versions["report2"]["split_origin"]
+    origin = versions["report2"].origin
     old_name, new_name = versions["renamed"]
-    assert origin["renamed"] == [{"from": old_name, "to": new_name}]
+    assert origin.renamed == [RenamedPhoto(old_name, new_name)]
     assert after[sha(versions["v2"] / new_name)] == before[sha(versions["v1"] / old_name)] == "val"
     old_name, new_name = versions["relabelled"]
-    [relabel] = origin["relabelled"]
-    assert relabel["source"] == new_name and relabel["to"] == new_name.split("/")[0] and relabel["split"] == "test"
+    [relabel] = origin.relabelled
+    assert relabel == RelabelledPhoto(new_name, old_name.split("/")[0], new_name.split("/")[0], "test")
     assert after[sha(versions["v2"] / new_name)] == "test"
-    assert origin["changed"] == [versions["rerendered"]]
+    assert origin.changed == [versions["rerendered"]]
     assert after[sha(versions["v2"] / versions["rerendered"])] == "train"
     card = (versions["out"] / "README.md").read_text()
     assert "## The split across versions" in card and "renamed photo kept its split" in card
@@ -174,7 +185,7 @@ def test_a_removed_photo_is_a_tombstone_and_returns_to_its_first_split(versions,
     shutil.copytree(versions["out"], out)
     report = build(v3, out, "--overwrite")
     assert manifest(out)[IN][digest] == "test"
-    assert report["split_origin"]["photos"]["gone"] == 0 and report["split_origin"]["photos"]["new"] == 0
+    assert report.origin.photos.gone == 0 and report.origin.photos.new == 0
     assert removed in rows(out)["test"]
 
 
@@ -195,24 +206,25 @@ def test_the_manifest_is_never_read_as_a_split(versions):
     import datasets
 
     loaded = datasets.load_dataset(str(versions["out"]))
-    report = versions["report2"]
-    assert sorted(loaded) == sorted(report["splits"])
-    assert {s: loaded[s].num_rows for s in loaded} == {s: i["rows"] for s, i in report["splits"].items()}
-    assert report["split_manifest"] == MANIFEST_NAME
+    report = versions["report2"].report
+    assert sorted(loaded) == sorted(report.splits)
+    assert {s: loaded[s].num_rows for s in loaded} == {s: i.rows for s, i in report.splits.items()}
+    assert report.split_manifest == MANIFEST_NAME
 
 
 def test_fresh_split_says_how_many_photos_crossed(versions, tmp_path):
     out = tmp_path / "cats"
     shutil.copytree(versions["out1"], out)
     report = build(versions["v2"], out, "--overwrite", "--fresh-split")
-    origin = report["split_origin"]
-    assert origin["kind"] == "fresh" and set(origin["crossed"]) == {"train_to_eval", "eval_to_train"}
-    line = [line for line in report["_output"].splitlines() if line.startswith("Split made afresh")]
+    origin = report.origin
+    assert origin.kind == "fresh" and origin.crossed is not None
+    line = [line for line in report.output.splitlines() if line.startswith("Split made afresh")]
     assert len(line) == 1 and "crossed from train to val/test" in line[0]
+    assert report.report.command.endswith(" --fresh-split")
     # the fresh split is today's dealing: the same as a build into an empty folder
     alone = build(versions["v2"], tmp_path / "alone")
-    assert alone["splits"] == report["splits"] and "crossed" not in alone["split_origin"]
-    assert sum(origin["crossed"].values()) > 0  # dealt afresh, some old photos do move
+    assert alone.report.splits == report.report.splits and alone.origin.crossed is None
+    assert origin.crossed.train_to_eval + origin.crossed.eval_to_train > 0  # dealt afresh, some old photos move
 
 
 def test_other_ratios_keep_old_photos_and_move_new_ones_toward_the_targets(versions, tmp_path):
@@ -221,11 +233,11 @@ def test_other_ratios_keep_old_photos_and_move_new_ones_toward_the_targets(versi
     report = build(versions["v2"], out, "--overwrite", "--val-ratio", "0.2", "--seed", "7")
     before, after = manifest(versions["out1"])[IN], manifest(out)[IN]
     assert all(after[h] == before[h] for h in set(before) & set(after))
-    targets = report["split_origin"]["targets"]
-    assert targets["val"]["target"] > versions["report2"]["split_origin"]["targets"]["val"]["target"]
+    targets = report.origin.targets
+    assert targets["val"].target > versions["report2"].origin.targets["val"].target
     new = [after[sha(versions["v2"] / f)] for f in versions["held"]]
     assert new.count("val") > new.count("test")  # the new photos fill val toward its larger target
-    assert "val" in report["_output"] and "target" in report["_output"]
+    assert "val" in report.output and "target" in report.output
 
 
 def test_bridges_are_left_out_and_listed_and_nothing_old_moves(versions, tmp_path):
@@ -250,20 +262,20 @@ def test_bridges_are_left_out_and_listed_and_nothing_old_moves(versions, tmp_pat
     out = tmp_path / "cats"
     shutil.copytree(versions["out1"], out)
     report = build(tree, out, "--overwrite")
-    origin = report["split_origin"]
-    left = {item["source"]: item["reason"] for item in origin["left_out"]}
+    origin = report.origin
+    left = {item.source: item.reason for item in origin.left_out}
     assert left == {
         bridge: "new, links photos of train and test",
         linked: "was in val, now linked to photos kept in train",
     }
-    assert origin["photos"]["left_out"] == 2 and origin["photos"]["gone"] == 0
+    assert origin.photos.left_out == 2 and origin.photos.gone == 0
     after = manifest(out)
     assert after[LEFT_OUT] == {sha(tree / linked): "val"}  # a later build still knows its split
     assert all(after[IN][h] == s for h, s in before.items() if h in after[IN])
     assert len(after[IN]) == len(before) - 1
     sources = {r for ids in rows(out).values() for r in ids}
     assert bridge not in sources and linked not in sources
-    assert "Left out to keep the earlier split leak-free:" in report["_output"]
+    assert "Left out to keep the earlier split leak-free:" in report.output
 
 
 def run_cli(*args: object, endpoint: str) -> tuple[int, str]:
@@ -289,8 +301,8 @@ def test_keep_split_of_a_folder_keeps_the_same_split_as_a_build_over_it(versions
     out = tmp_path / "elsewhere"
     report = build(versions["v2"], out, "--keep-split-of", versions["out1"])
     assert manifest(out)[IN] == manifest(versions["out"])[IN]
-    assert report["split_origin"]["from"] == "cats-v1"  # the folder's name, never its path
-    assert report["command"].endswith(f"--keep-split-of {versions['out1']}")
+    assert report.origin.kept_from == "cats-v1"  # the folder's name, never its path
+    assert report.report.command.endswith(f"--keep-split-of {versions['out1']}")
 
 
 def test_keep_split_of_a_hub_repo_at_a_revision_reads_only_its_manifest(versions, tmp_path):
@@ -309,7 +321,7 @@ def test_keep_split_of_a_hub_repo_at_a_revision_reads_only_its_manifest(versions
         fetched = [r for r in hub.requests if "/resolve/" in r]
         assert sorted({r.split("/resolve/v1/", 1)[1] for r in fetched}) == ["build.json", MANIFEST_NAME], fetched
         assert manifest(out)[IN] == manifest(versions["out"])[IN]
-        assert read_report(out)["split_origin"]["from"] == "team/cats@v1"
+        assert read_report(out).split_origin.kept_from == "team/cats@v1"
         code, output = run_cli("compare", "team/cats@v1", versions["out"], endpoint=hub.url)
         assert code == 0 and "New test photos that were in the old train: 0" in output, output
         del pushed[MANIFEST_NAME]  # a build pushed before builds carried their split
@@ -368,8 +380,8 @@ def test_a_build_over_one_made_before_the_manifest_keeps_its_split_by_name(versi
     earlier = {s: {r for r in ids if "#" not in r} for s, ids in rows(out).items() if s != "priority"}
     shutil.copytree(out, tmp_path / "before")
     report = build(versions["pool"], out, "--overwrite")
-    assert report["split_origin"]["from_manifest"] is None
-    assert "read from its shards" in report["_output"]
+    assert report.origin.from_manifest is None
+    assert "read from its shards" in report.output
     now = rows(out)
     for split, ids in earlier.items():
         assert ids <= now[split], split
@@ -396,3 +408,52 @@ def test_a_new_copy_of_an_old_photo_leaves_its_row_id_and_the_push_carries_the_m
     assert MANIFEST_NAME in check_build(out).files  # push uploads it
     entries, _ = read_manifest(out / MANIFEST_NAME)
     assert {e.source for e in entries if e.sha256 == sha(tree / copy)} == {copy, old_photo}
+
+
+def test_the_split_origin_is_a_typed_record_that_reads_back_to_the_same_bytes(versions):
+    for out in (versions["out1"], versions["out"]):  # a fresh split, then a kept one with its lists
+        written = (out / "build.json").read_text(encoding="utf-8")
+        report = read_report(out)
+        assert report.dumps() == written
+        assert BuildReport.from_json(report.to_json(), "again") == report
+    kept = read_report(versions["out"]).split_origin
+    assert kept.kept and kept.photos.kept > 0 and kept.renamed and kept.relabelled and kept.changed
+    fresh = read_report(versions["out1"]).split_origin
+    assert not fresh.kept and fresh.photos is None and fresh.crossed is None and fresh.kept_from is None
+    assert set(fresh.targets) == set(SPLITS) and fresh.manifest_fingerprint
+
+
+def test_a_report_from_before_the_split_keys_reads_with_none_and_says_nothing_of_them(versions, tmp_path):
+    import json
+
+    from cat_breeds_vlm.report.split import card_section, summary_lines
+
+    data = json.loads((versions["out"] / "build.json").read_text())
+    del data["split_manifest"], data["split_origin"]
+    (tmp_path / "build.json").write_text(json.dumps(data))
+    report = read_report(tmp_path)
+    assert report.split_manifest is None and report.split_origin is None
+    assert summary_lines(report) == [] and card_section(report) == ""
+    assert "split_origin" not in report.to_json()
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda o: o["photos"].update(kept="many"), "key 'split_origin.photos.kept' should be a number, not a string"),
+        (lambda o: o["left_out"].append({"source": "A/x.jpg"}), "key 'split_origin.left_out[0].reason' is missing"),
+        (lambda o: o.pop("targets"), "key 'split_origin.targets' is missing"),
+        (lambda o: o["targets"].update(val=3), "key 'split_origin.targets.val' should be an object, not a number"),
+    ],
+)
+def test_a_malformed_split_origin_is_one_line_naming_its_key(versions, tmp_path, change, words):
+    import json
+
+    from cat_breeds_vlm.errors import UserError
+
+    data = json.loads((versions["out"] / "build.json").read_text())
+    data["split_origin"]["left_out"] = []
+    change(data["split_origin"])
+    (tmp_path / "build.json").write_text(json.dumps(data))
+    with pytest.raises(UserError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        read_report(tmp_path)

@@ -1,9 +1,12 @@
-"""The package's layout: what docs/development.md's "Layout" section says, and the names that moved."""
+"""The package's layout: what docs/development.md's "Layout" section says, and the module names removed."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,10 +45,34 @@ def test_the_readme_layout_names_every_folder_and_module() -> None:
             assert f"{module.stem}.py" in sections[""], module.name
 
 
-@pytest.mark.parametrize("old, new", [("hub", "dataset.hub"), ("parse", "labels.parse"), ("score", "evaluate.score")])
-def test_modules_that_moved_import_by_their_earlier_names(old: str, new: str) -> None:
-    earlier = importlib.import_module(f"cat_breeds_vlm.{old}")
-    assert earlier is importlib.import_module(f"cat_breeds_vlm.{new}")
-    from cat_breeds_vlm.hub import push  # the README's earlier spelling
+@pytest.mark.parametrize("old", ["hub", "parse", "score"])
+def test_the_earlier_module_names_are_gone_and_no_import_hook_is_left(old: str) -> None:
+    """Removed in 0.3.0 (docs/changelog.md): the modules import only from their homes."""
+    import cat_breeds_vlm
 
-    assert push is importlib.import_module("cat_breeds_vlm.dataset.hub").push
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"cat_breeds_vlm.{old}")
+    assert not hasattr(cat_breeds_vlm, old)
+    assert not any(type(finder).__module__.startswith("cat_breeds_vlm") for finder in sys.meta_path)
+
+
+def test_the_version_is_the_same_in_the_package_and_its_metadata() -> None:
+    from cat_breeds_vlm import __version__
+
+    assert f'\nversion = "{__version__}"\n' in (ROOT / "pyproject.toml").read_text()
+    assert f"\n## {__version__}\n" in (ROOT / "docs" / "changelog.md").read_text()
+
+
+def test_packages_load_their_heavy_names_on_first_use_only() -> None:
+    code = (
+        "import sys\n"
+        "import cat_breeds_vlm, cat_breeds_vlm.export, cat_breeds_vlm.cli\n"
+        "print(sorted(m for m in ('datasets', 'pyarrow', 'huggingface_hub') if m in sys.modules))\n"
+        "for package in (cat_breeds_vlm, cat_breeds_vlm.export):\n"
+        "    assert all(getattr(package, name) is not None for name in package.__all__)\n"
+        "print('datasets' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever the venv installed
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True"]

@@ -53,7 +53,7 @@ def test_stats_counts_a_folder_without_report_split_by_split(no_priority_build):
 def test_a_hub_repo_id_gives_its_report_and_priority_breeds(no_priority_build):
     # The suite runs offline: a repo id is read from the local Hub cache (online: test_wrong_turns).
     cache_snapshot(constants.HF_HUB_CACHE, "loading/cats", no_priority_build / "ds", files=["build.json"])
-    assert dataset_report("loading/cats")["settings"]["priority_breeds"] == ["Bengal"]
+    assert dataset_report("loading/cats").priority_breeds == ["Bengal"]
     assert priority_breeds_for("loading/cats") == ("Bengal",)
     assert split_names("loading/cats") == ["train", "val", "test", "priority"]
 

@@ -15,15 +15,16 @@ from bundled_photos import bundled_photos
 from PIL import Image
 from variant_fixtures import COPIES, all_copies, copy_of, encode
 
-from cat_breeds_vlm.demo import make_tree, photo_paths, render_photo, scaled_counts
+from cat_breeds_vlm.demo import demo_counts, make_tree, photo_paths, render_photo
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.links import SUSPICIOUS_GROUP, NearPair
 from cat_breeds_vlm.pipeline.measure import content_box, measure
 from cat_breeds_vlm.pipeline.neardup import _CROWD, candidates, check, find_near_duplicates
 from cat_breeds_vlm.pipeline.plan import ImageFile, plan
-from cat_breeds_vlm.pipeline.settings import NearDupSettings, PlanSettings
+from cat_breeds_vlm.pipeline.settings import BuildSettings, NearDupSettings, PlanSettings
 from cat_breeds_vlm.pipeline.stages import prepare
+from cat_breeds_vlm.report.record import BuildReport
 from cat_breeds_vlm.workers import parallel_map
 
 ORIGINALS = 12  # pictures copied, each in every way of COPIES
@@ -53,7 +54,7 @@ def copies_tree(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def copies_build(copies_tree, tmp_path_factory) -> tuple[Path, dict]:
+def copies_build(copies_tree, tmp_path_factory) -> tuple[Path, BuildReport]:
     out = tmp_path_factory.mktemp("copies_build") / "ds"
     report = build_folder(copies_tree[0], out, CatBreedsVLMConfig(), num_proc=2, progress=False, command="test")
     return out, report
@@ -62,7 +63,7 @@ def copies_build(copies_tree, tmp_path_factory) -> tuple[Path, dict]:
 def test_copies_are_grouped_with_their_original_and_share_its_split(copies_tree, copies_build):
     _, planted = copies_tree
     out, report = copies_build
-    group_of = {photo: i for i, group in enumerate(report["near_duplicates"]) for photo in group["photos"]}
+    group_of = {photo: i for i, group in enumerate(report.near_duplicates) for photo in group.photos}
     found = defaultdict(list)
     for copy, original in planted.items():
         kind = copy_kind(copy, planted)
@@ -90,14 +91,14 @@ def test_groups_list_their_pairs_with_distances_in_the_report_card_and_stats(cop
     from cat_breeds_vlm.dataset.stats import format_stats, load_report
 
     out, report = copies_build
-    group = report["near_duplicates"][0]
-    assert group["size"] == len(group["photos"]) >= 2 and group["suspicious"] is False
-    for a, b, distance in group["pairs"]:
-        assert a < b and a in group["photos"] and 0 <= distance <= THRESHOLD
+    group = report.near_duplicates[0]
+    assert group.size == len(group.photos) >= 2 and group.suspicious is False
+    for a, b, distance in group.pairs:
+        assert a < b and a in group.photos and 0 <= distance <= THRESHOLD
     card = (out / "README.md").read_text()
-    assert f"threshold {THRESHOLD:g}" in card and f"{len(report['near_duplicates'])} group(s)" in card
+    assert f"threshold {THRESHOLD:g}" in card and f"{len(report.near_duplicates)} group(s)" in card
     text = format_stats(load_report(str(out)))
-    farthest = max(group["pairs"], key=lambda pair: pair[2])
+    farthest = max(group.pairs, key=lambda pair: pair[2])
     assert "Near-duplicate search: threshold" in text and f"({farthest[2]:g})" in text
 
 
@@ -121,14 +122,14 @@ def test_a_copy_under_another_breed_is_a_conflict_left_out(tmp_path):
     original = sorted((root / "Bengal").glob("*.jpg"))[0]
     with Image.open(original) as image:
         (root / "Calico" / "99999999_1.jpg").write_bytes(copy_of(image.convert("RGB"), "resize", 0.8))
-    prepared = prepare(root, PlanSettings(), progress=False)
-    conflict = next(c for c in prepared.plan.conflicts if "distance" in c)
-    assert conflict["sources"] == [f"Bengal/{original.name}", "Calico/99999999_1.jpg"]
-    assert conflict["breeds"] == ["Bengal", "Calico"] and 0 < conflict["distance"] <= THRESHOLD
+    prepared = prepare(root, BuildSettings(), progress=False)
+    conflict = next(c for c in prepared.plan.conflicts if c.distance is not None)
+    assert conflict.sources == [f"Bengal/{original.name}", "Calico/99999999_1.jpg"]
+    assert conflict.breeds == ["Bengal", "Calico"] and 0 < conflict.distance <= THRESHOLD
     kept = {r.source for rows in prepared.plan.rows.values() for r in rows}
-    assert not set(conflict["sources"]) & kept
-    off = prepare(root, PlanSettings(), near=NearDupSettings(near_dups=False), progress=False)
-    assert set(conflict["sources"]) <= {r.source for rows in off.plan.rows.values() for r in rows}
+    assert not set(conflict.sources) & kept
+    off = prepare(root, BuildSettings(near_dups=False), progress=False)
+    assert set(conflict.sources) <= {r.source for rows in off.plan.rows.values() for r in rows}
 
 
 def test_a_chain_past_the_bound_stays_in_one_split_and_is_flagged():
@@ -136,7 +137,7 @@ def test_a_chain_past_the_bound_stays_in_one_split_and_is_flagged():
     chain = [NearPair(files[i].source, files[i + 1].source, 5.0) for i in range(SUSPICIOUS_GROUP + 5)]
     planned = plan(files, ["Bengal"], PlanSettings(), chain)
     (group,) = planned.near_duplicates
-    assert group["size"] == SUSPICIOUS_GROUP + 6 and group["suspicious"] is True
+    assert group.size == SUSPICIOUS_GROUP + 6 and group.suspicious is True
     chained = {pair.a for pair in chain} | {pair.b for pair in chain}
     splits = {split for split, rows in planned.rows.items() if split != "priority" for r in rows if r.source in chained}
     assert len(splits) == 1
@@ -151,7 +152,7 @@ def _demo_signature(path: str) -> bytes:
 
 
 def test_no_two_photos_of_the_demo_tree_are_paired():
-    paths = photo_paths(scaled_counts(3000), seed=0)  # the demo tree, in memory
+    paths = photo_paths(demo_counts(3000), seed=0)  # the demo tree, in memory
     thumbs = list(parallel_map(_demo_signature, paths, 2, chunksize=64))
     assert find_near_duplicates(paths, thumbs, THRESHOLD, workers=2) == []
 

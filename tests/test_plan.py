@@ -17,6 +17,7 @@ from cat_breeds_vlm.pipeline.plan import (
     group_by_pet,
     plan,
 )
+from cat_breeds_vlm.report.record import CappedBreed, Conflict, Duplicate
 
 PRIORITY = ("Burmilla", "York Chocolate")
 
@@ -91,7 +92,7 @@ def test_pets_and_twins_stay_together():
     assert all(len(s) == 1 for s in by_pet.values())
     all_sources = {r.source for s in ("train", "val", "test") for r in p.rows[s]}
     assert "Bengal/zz_copy.jpg" not in all_sources
-    assert p.duplicates == [{"breed": "Bengal", "kept": twin.source, "dropped": ["Bengal/zz_copy.jpg"]}]
+    assert p.duplicates == [Duplicate("Bengal", twin.source, ["Bengal/zz_copy.jpg"])]
 
 
 def test_a_twin_links_the_pets_of_both_names():
@@ -140,7 +141,7 @@ def test_same_bytes_under_two_breeds_are_left_out():
     files = files_for({"Bengal": 5, "Persian": 5})
     files.append(ImageFile("Persian/dup_1.jpg", "Persian", files[0].sha256, files[0].size))
     photos, duplicates, conflicts = dedupe(files)
-    assert conflicts == [{"sources": ["Bengal/1010000_1.jpg", "Persian/dup_1.jpg"], "breeds": ["Bengal", "Persian"]}]
+    assert conflicts == [Conflict(["Bengal/1010000_1.jpg", "Persian/dup_1.jpg"], ["Bengal", "Persian"])]
     assert all(p.sha256 != files[0].sha256 for p in photos)
     assert duplicates == []
 
@@ -165,7 +166,7 @@ def test_cap_samples_with_seed_not_file_order():
     first20 = sorted(f.source for f in files if f.breed == "Domestic Short Hair")[:20]
     assert len(kept1) == len(kept2) == 20
     assert kept1 != set(first20) and kept1 != kept2
-    assert p1.capped == {"Domestic Short Hair": {"photos": 100, "kept": 20}}
+    assert p1.capped == {"Domestic Short Hair": CappedBreed(photos=100, kept=20)}
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import datasets
 import pytest
-from chat_server import Action, ChatRequest, ChatServer
+from chat_server import Action, ChatRequest, ChatServer, ask
 from PIL import Image
 
 from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
-from cat_breeds_vlm.evaluate.predict import predict
+from cat_breeds_vlm.evaluate.answers import errors_path
+from cat_breeds_vlm.evaluate.run_record import run_record_path
 from cat_breeds_vlm.evaluate.score import score
 from cat_breeds_vlm.export.fireworks import export_fireworks
 from cat_breeds_vlm.export.images import decode_strict
@@ -30,7 +30,7 @@ from cat_breeds_vlm.export.source import ParquetSplit
 
 MODEL = "test-model"
 #: Fast settings for every run: short timeout, few retries.
-FAST = {"model": MODEL, "timeout": 2.0, "max_retries": 2, "progress": False}
+FAST = {"timeout": 2.0, "max_retries": 2}
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,9 @@ def chats(server: ChatServer) -> int:
 def test_predict_then_score_end_to_end(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
     out = tmp_path / "predictions.jsonl"
     with ChatServer(breed_answers(rows)) as server:
-        summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+        summary = ask(small_build, out, server.base_url, **FAST)
         sent = list(server.paths)
-        again = predict(str(small_build), out, base_url=server.base_url, **FAST)
+        again = ask(small_build, out, server.base_url, **FAST)
     assert sorted(answers_in(out)) == sorted(r["id"] for r in rows)
     assert (summary.answered, summary.failed, summary.skipped) == (len(rows), 0, 0)
     assert (again.answered, again.skipped) == (0, len(rows)) and server.paths == sent  # no probe
@@ -99,8 +99,7 @@ def test_requests_are_the_fireworks_records_without_the_answer(
     export_fireworks(split, exported, system=system, max_side=max_side, progress=False)
     records = [json.loads(line)["messages"] for line in exported.read_text().splitlines()]
     with ChatServer() as server:
-        predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
-                system=system, max_side=max_side, max_tokens=7, **FAST)  # fmt: skip
+        ask(small_build, tmp_path / "p.jsonl", server.base_url, system=system, max_side=max_side, max_tokens=7, **FAST)
     by_text = {json.dumps(r.body["messages"]): r.body for r in server.requests}
     assert len(by_text) == len(rows) == len(records) == len(server.requests)
     for row, messages in zip(rows, records, strict=True):
@@ -125,7 +124,7 @@ def test_429_with_retry_after_is_retried_after_the_wait(small_build: Path, tmp_p
 
     out = tmp_path / "p.jsonl"
     with ChatServer(behave) as server:
-        summary = predict(str(small_build), out, base_url=server.base_url, limit=3, **FAST)
+        summary = ask(small_build, out, server.base_url, limit=3, **FAST)
     assert summary.answered == 3 and len(answers_in(out)) == 3
     by_image: dict[bytes, list[float]] = {}
     for request in server.requests:
@@ -146,8 +145,7 @@ def test_a_row_failing_after_the_retries_goes_to_the_errors_file_and_a_rerun_ask
         return Action(text="A Bengal.")
 
     with ChatServer(behave) as server:
-        summary = predict(str(small_build), out, base_url=server.base_url,
-                          **{**FAST, "max_retries": 1})  # fmt: skip
+        summary = ask(small_build, out, server.base_url, **{**FAST, "max_retries": 1})
         assert (summary.answered, summary.failed) == (len(rows) - 1, 1)
         assert sum(sent_image(r) == broken[0] for r in server.requests) == 2  # asked, retried
         assert rows[1]["id"] not in answers_in(out)
@@ -155,7 +153,7 @@ def test_a_row_failing_after_the_retries_goes_to_the_errors_file_and_a_rerun_ask
         assert errors == [{"id": rows[1]["id"], "error": "InternalServerError: model crashed"}]
         broken.clear()  # the server recovers
         sent_before = chats(server)
-        summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+        summary = ask(small_build, out, server.base_url, **FAST)
     assert (summary.answered, summary.failed, summary.skipped) == (1, 0, len(rows) - 1)
     assert chats(server) - sent_before == 1  # only the missing row was asked again
     assert sorted(answers_in(out)) == sorted(r["id"] for r in rows)
@@ -174,8 +172,7 @@ def test_stalls_past_the_timeout_and_dropped_connections_are_retried(
     out = tmp_path / "p.jsonl"
     started = time.monotonic()
     with ChatServer(behave) as server:
-        summary = predict(str(small_build), out, base_url=server.base_url,
-                          **{**FAST, "timeout": 0.5}, concurrency=len(rows))  # fmt: skip
+        summary = ask(small_build, out, server.base_url, **{**FAST, "timeout": 0.5}, concurrency=len(rows))
     assert summary.answered == len(rows) and sorted(answers_in(out)) == sorted(r["id"] for r in rows)
     assert chats(server) == 2 * len(rows)  # each row: one stall or drop, then its answer
     assert time.monotonic() - started < 4  # the stalls were cut at the timeout, not waited out
@@ -185,24 +182,26 @@ def test_predict_runs_where_an_event_loop_already_runs(small_build: Path, tmp_pa
     async def notebook_cell() -> int:  # a Jupyter cell runs inside the kernel's event loop
         with ChatServer() as server:
             out = tmp_path / "p.jsonl"
-            return predict(str(small_build), out, base_url=server.base_url, limit=2, **FAST).answered
+            return ask(small_build, out, server.base_url, limit=2, **FAST).answered
 
     assert asyncio.run(notebook_cell()) == 2
 
 
 def test_no_more_requests_in_flight_than_the_concurrency(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
     with ChatServer(lambda _: Action(delay=0.05)) as server:
-        predict(str(small_build), tmp_path / "p.jsonl", base_url=server.base_url,
-                concurrency=3, **FAST)  # fmt: skip
+        ask(small_build, tmp_path / "p.jsonl", server.base_url, concurrency=3, **FAST)
     assert len(rows) > 3 and server.max_in_flight == 3
 
 
 def test_a_run_stops_when_rows_keep_failing(small_build: Path, rows: list[dict], tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
-    with ChatServer(lambda _: Action("status", status=500, message="down")) as server:
+
+    def behave(request: ChatRequest) -> Action:  # the probe is answered, then the server breaks
+        return Action() if chats(server) == 1 else Action("status", status=500, message="down")
+
+    with ChatServer(behave) as server:
         with pytest.raises(UserError, match="stopped: 10 rows in a row failed, the last with "
                            "InternalServerError: down"):  # fmt: skip
-            predict(str(small_build), out, base_url=server.base_url,
-                    **{**FAST, "max_retries": 0}, concurrency=1)  # fmt: skip
-    assert len(rows) > 10 and chats(server) == 10 and out.read_text() == ""
+            ask(small_build, out, server.base_url, **{**FAST, "max_retries": 0}, concurrency=1)
+    assert len(rows) > 11 and chats(server) == 11 and len(answers_in(out)) == 1
     assert len(errors_path(out).read_text().splitlines()) == 10

@@ -18,18 +18,20 @@ from pathlib import Path
 
 import datasets
 import pytest
-from chat_server import Action, ChatRequest, ChatServer
+from chat_server import Action, ChatRequest, ChatServer, ask
 from click.testing import CliRunner, Result
 from conftest import interruptible
 
 from cat_breeds_vlm.cli import main
-from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.evaluate.answers import errors_path, run_record_path
-from cat_breeds_vlm.evaluate.predict import predict
+from cat_breeds_vlm.declare import declarations
+from cat_breeds_vlm.errors import SettingsError
+from cat_breeds_vlm.evaluate.answers import errors_path
+from cat_breeds_vlm.evaluate.predict_settings import PredictSettings
+from cat_breeds_vlm.evaluate.run_record import run_record_path
 
 MODEL = "test-model"
 SECRET = "sk-test-5ecret-never-shown"
-FAST = {"model": MODEL, "timeout": 2.0, "max_retries": 1, "progress": False}
+FAST = {"timeout": 2.0, "max_retries": 1}
 
 
 def run_cli(build: Path, out: Path, base_url: str, *extra: str, env: dict | None = None) -> Result:
@@ -62,7 +64,7 @@ def test_an_unreachable_server_is_one_line_and_nothing_is_written(small_build: P
     url = f"http://127.0.0.1:{free_port()}/v1"
     line = one_line_error(run_cli(small_build, out, url))
     assert line.startswith(f"Error: cannot reach the server at {url}")
-    assert not out.exists() or out.read_text() == ""
+    assert list(tmp_path.iterdir()) == []  # no empty answers file, no run record
 
 
 def test_a_refused_key_is_one_line_before_any_row_and_the_key_is_never_shown(small_build: Path, tmp_path: Path) -> None:
@@ -76,38 +78,16 @@ def test_a_refused_key_is_one_line_before_any_row_and_the_key_is_never_shown(sma
     assert server.paths == ["GET /v1/models"] * 2  # no row was sent
 
 
-def test_an_unknown_model_is_one_line_before_any_row_is_sent(small_build: Path, tmp_path: Path) -> None:
-    with ChatServer(models=("other-model",), list_models=True) as server:
-        line = one_line_error(run_cli(small_build, tmp_path / "p.jsonl", server.base_url))
-    assert line == (f"Error: the server at {server.base_url} has no model 'test-model' (it lists: other-model)")
-    # the list lacks the model: one row asked it (Fireworks serves deployments no list shows)
-    assert server.paths == ["GET /v1/models", "POST /v1/chat/completions"]
-
-
-def test_without_a_model_list_the_first_row_is_the_probe_and_its_answer_is_kept(
-    small_build: Path, tmp_path: Path
-) -> None:
-    with ChatServer(models=("other-model",), list_models=False) as server:
-        line = one_line_error(run_cli(small_build, tmp_path / "bad.jsonl", server.base_url))
-        assert line == f"Error: the server at {server.base_url} has no model 'test-model'"
-        assert server.paths == ["GET /v1/models", "POST /v1/chat/completions"]
-        out = tmp_path / "p.jsonl"
-        summary = predict(str(small_build), out, base_url=server.base_url,
-                          **{**FAST, "model": "other-model"}, limit=4)  # fmt: skip
-    assert summary.answered == 4 and len(set(ids_in(out))) == 4
-    assert server.paths[2:].count("POST /v1/chat/completions") == 4  # the probe's answer kept
-
-
 def test_the_key_is_sent_but_never_written_or_printed(small_build: Path, tmp_path: Path) -> None:
     def behave(request: ChatRequest) -> Action:  # a careless server echoing the key back
         echo = f"bad request from {request.headers['authorization']}"
-        return Action("status", status=500, message=echo) if request.attempt < 9 else Action()
+        return Action() if request is server.requests[0] else Action("status", status=500, message=echo)
 
     out = tmp_path / "p.jsonl"
     with ChatServer(behave, api_key=SECRET) as server:
-        result = run_cli(small_build, out, server.base_url, "--limit", "2",
+        result = run_cli(small_build, out, server.base_url, "--limit", "3",
                          env={"OPENAI_API_KEY": SECRET})  # fmt: skip
-    assert result.exit_code == 1 and "2 rows failed" in result.stderr
+    assert result.exit_code == 1 and "2 rows failed after the retries, the last with" in result.stderr
     assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in server.requests)
     errors = errors_path(out).read_text()
     assert "bad request from Bearer ***" in errors
@@ -122,27 +102,27 @@ def test_a_file_of_another_run_is_refused(small_build: Path, tmp_path: Path) -> 
         before = out.read_bytes()
         other = ["--model", "other-model"]
         line = one_line_error(run_cli(small_build, out, server.base_url, "--limit", "2", *other))
-        assert "holds answers for model 'test-model', not 'other-model'" in line
+        assert "holds answers asked with model 'test-model', not 'other-model'; use another -o, or --restart" in line
         line = one_line_error(run_cli(small_build, out, server.base_url, "-s", "train"))
-        assert "holds answers for split 'test', not 'train'" in line
+        assert "holds answers asked with split 'test', not 'train'" in line
         copy = shutil.copytree(small_build, tmp_path / "copy")
         line = one_line_error(run_cli(copy, out, server.base_url))
-        assert f"holds answers for dataset '{small_build}', not '{copy}'" in line
+        assert f"holds answers asked with dataset '{small_build}', not '{copy}'" in line
         sent = len(server.paths)
     with ChatServer() as elsewhere:
         line = one_line_error(run_cli(small_build, out, elsewhere.base_url))
-        assert "holds answers for base_url" in line and not elsewhere.paths
+        assert "holds answers asked with base_url" in line and not elsewhere.paths
     assert len(server.paths) == sent and out.read_bytes() == before
 
 
 def test_a_torn_last_line_is_dropped_and_its_row_asked_again(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.jsonl"
     with ChatServer() as server:
-        predict(str(small_build), out, base_url=server.base_url, limit=2, **FAST)
+        ask(small_build, out, server.base_url, limit=2, **FAST)
         first_two = ids_in(out)
         with out.open("a") as torn:  # what a kill in the middle of a write leaves
             torn.write('{"id": "Bengal/no_such_row.jp')
-        summary = predict(str(small_build), out, base_url=server.base_url, limit=5, **FAST)
+        summary = ask(small_build, out, server.base_url, limit=5, **FAST)
     assert (summary.answered, summary.skipped) == (3, 2)
     ids = ids_in(out)
     assert ids[:2] == first_two and len(ids) == len(set(ids)) == 5
@@ -172,7 +152,7 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
             assert process.returncode == 130 and "Interrupted: every answer received" in stderr
             assert "Traceback" not in stderr
         sent = server.paths.count("POST /v1/chat/completions")
-        summary = predict(str(small_build), out, base_url=server.base_url, **FAST)
+        summary = ask(small_build, out, server.base_url, **FAST)
     ids = ids_in(out)
     assert ids[: len(kept)] == kept and len(ids) == len(set(ids)) == rows
     assert summary.skipped == len(kept) and summary.answered == rows - len(kept)
@@ -192,12 +172,33 @@ def test_dry_run_prints_the_first_request_and_sends_nothing(small_build: Path, t
     assert "Dry run: nothing was sent" in result.output
 
 
-def test_bad_values_are_usage_errors(small_build: Path, tmp_path: Path) -> None:
-    result = run_cli(small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", "--concurrency", "0")
-    assert result.exit_code == 2 and "concurrency" in result.output
-    with pytest.raises(UserError, match="concurrency must be positive"):
-        predict(str(small_build), tmp_path / "p.jsonl", base_url="http://x", model=MODEL,
-                concurrency=0)  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [("concurrency", 0, "an integer >= 1"), ("timeout", 0, "a number > 0"), ("max_retries", -1, "an integer >= 0"),
+     ("max_tokens", 0, "an integer >= 1"), ("max_side", 0, "an integer >= 1 or None"),
+     ("temperature", -0.5, "a number >= 0")],
+)  # fmt: skip
+def test_bad_values_are_refused_by_the_option_and_by_the_settings_alike(
+    small_build: Path, tmp_path: Path, name: str, value: float, words: str
+) -> None:
+    option = f"--{name.replace('_', '-')}"
+    result = run_cli(small_build, tmp_path / "p.jsonl", "http://127.0.0.1:9/v1", option, str(value))
+    assert result.exit_code == 2 and option in result.output  # click's usage error, from the one declaration
+    with pytest.raises(SettingsError) as refused:
+        PredictSettings("http://x", MODEL, **{name: value})
+    assert str(refused.value) == f"{name} ({option}) must be {words}, got {value!r}"
+
+
+def test_every_setting_is_an_option_with_its_declared_default_and_help() -> None:
+    command = main.get_command(None, "predict")
+    options = {p.name: p for p in command.params}
+    for declared in declarations(PredictSettings):
+        option = options[declared.name]
+        assert (option.help, option.required, option.opts) == (declared.help, declared.required, [declared.option])
+        if not option.required:
+            assert option.default == declared.default
+    missing = CliRunner().invoke(main, ["predict", "some-build", "-o", "p.jsonl", "--model", MODEL])
+    assert missing.exit_code == 2 and "Missing option '--base-url'" in missing.output
 
 
 def test_export_prompts_can_write_the_images_beside_the_file(small_build: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.cli.build import format_summary
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.pipeline.links import NearPair, near_groups
+from cat_breeds_vlm.report.record import BuildReport, Conflict, SkipKind, read_report
 from cat_breeds_vlm.review import ReviewOptions, write_review
 from cat_breeds_vlm.review.gather import open_build, sample_rows
 from cat_breeds_vlm.review.groups import conflict_groups, near_duplicate_groups
@@ -48,8 +49,8 @@ def page(page_file):
 
 
 @pytest.fixture(scope="module")
-def report(small_build) -> dict:
-    return json.loads((small_build / "build.json").read_text(encoding="utf-8"))
+def report(small_build) -> BuildReport:
+    return read_report(small_build)
 
 
 def _section_text(html: str, section_id: str) -> str:
@@ -61,8 +62,8 @@ def _section_text(html: str, section_id: str) -> str:
 def test_every_section_is_there_and_every_breed_has_its_grids(page, report):
     for section_id, _ in SECTIONS:
         assert section_id in page.ids
-    for index, breed in enumerate(report["breeds"]):
-        for split, counts in report["counts"].items():
+    for index, breed in enumerate(report.breeds):
+        for split, counts in report.counts.items():
             assert (f"b{index}-{split}" in page.ids) == bool(counts.get(breed)), (breed, split)
     assert page.ids.count("filter") == 1 and "detail" in page.ids
 
@@ -74,7 +75,7 @@ def test_each_grid_holds_a_sample_of_its_breed_and_split(page, report):
         fields = dict(details[int(figure["data-d"])]["fields"])
         if "split" in fields:
             shown.setdefault((fields["breed"], fields["split"]), []).append(fields)
-    for split, counts in report["counts"].items():
+    for split, counts in report.counts.items():
         for breed, rows in counts.items():
             if rows:
                 grid = shown[(breed, split)]
@@ -143,11 +144,11 @@ def test_a_click_shows_the_id_source_and_conversation(page):
 def test_priority_and_missing_breeds_are_marked_with_the_reason(page_file, report):
     html = page_file.read_text(encoding="utf-8")
     breeds = _section_text(html, "breeds")
-    for breed in report["settings"]["priority_breeds"]:
-        if breed in report["breeds"]:
+    for breed in report.priority_breeds:
+        if breed in report.breeds:
             assert re.search(rf">{re.escape(breed)}</a> <span class=\"star\"", breeds), breed
     missing = _section_text(html, "missing")
-    assert set(re.findall(r'<tr data-breed="([^"]+)">', missing)) == {b.lower() for b in report["too_small"]}
+    assert set(re.findall(r'<tr data-breed="([^"]+)">', missing)) == {b.lower() for b in report.too_small}
     assert "only 1 distinct photo" in missing  # York Chocolate
 
 
@@ -170,10 +171,11 @@ def test_conflicts_show_each_file_with_its_label_from_the_photo_folder(page_file
 
 def test_skipped_files_are_listed_with_their_reasons_and_no_bomb_is_decoded(page_file, report):
     section = _section_text(page_file.read_text(encoding="utf-8"), "skipped")
-    for item in report["skipped"]:
-        assert item["source"] in section and item["reason"].split(":")[0] in section
-    bomb = next(i for i in report["skipped"] if i["source"].endswith("bad_bomb.png"))
-    row = re.search(rf"<tr[^>]*><td><code>{re.escape(bomb['source'])}</code>.*?</tr>", section, re.S).group(0)
+    for item in report.skipped:
+        assert item.source in section and item.reason.name in section
+    bomb = next(i for i in report.skipped if i.source.endswith("bad_bomb.png"))
+    assert bomb.kind is SkipKind.BOMB
+    row = re.search(rf"<tr[^>]*><td><code>{re.escape(bomb.source)}</code>.*?</tr>", section, re.S).group(0)
     assert "decompression bomb" in row and "<img" not in row
 
 
@@ -190,7 +192,7 @@ def test_long_lists_are_capped_with_a_count_of_the_rest(small_build, report, tmp
     _review(str(small_build), "-o", str(out), "--per-breed", "1", "--max-listed", "2")
     section = _section_text(out.read_text(encoding="utf-8"), "skipped")
     assert section.count("<tr data-breed") == 2
-    assert f"... and {len(report['skipped']) - 2:,} more files" in section
+    assert f"... and {len(report.skipped) - 2:,} more files" in section
 
 
 def test_near_duplicate_groups_are_shown_when_the_report_has_them(small_build, tmp_path):
@@ -199,7 +201,8 @@ def test_near_duplicate_groups_are_shown_when_the_report_has_them(small_build, t
     report = json.loads((folder / "build.json").read_text(encoding="utf-8"))
     build = open_build(str(small_build))
     bengal = sorted(s for s in build.splits["train"].sources if s.startswith("Bengal/"))[:2]
-    report["near_duplicates"] = near_groups([NearPair(bengal[0], bengal[1], 6)])  # as a build records them
+    groups = near_groups([NearPair(bengal[0], bengal[1], 6)])  # as a build records them
+    report["near_duplicates"] = [group.to_json() for group in groups]
     (folder / "build.json").write_text(json.dumps(report), encoding="utf-8")
     out = tmp_path / "review.html"
     _review(str(folder), "-o", str(out), "--per-breed", "1")
@@ -298,18 +301,21 @@ def test_photos_are_read_only_from_inside_the_photo_folder(small_tree, tmp_path)
 
 
 def test_near_duplicate_and_conflict_records_are_read_as_the_build_writes_them():
+    def report(**fields) -> BuildReport:
+        return BuildReport(breeds=["Bengal", "Calico"], splits={}, counts={}, **fields)
+
     (group,) = near_duplicate_groups(
-        {"near_duplicates": near_groups([NearPair("Bengal/1_1.jpg", "Bengal/2_1.jpg", 4.5)])}
+        report(near_duplicates=near_groups([NearPair("Bengal/1_1.jpg", "Bengal/2_1.jpg", 4.5)]))
     )
     assert group.breeds == ("Bengal",)
     assert [m.source for m in group.members] == ["Bengal/1_1.jpg", "Bengal/2_1.jpg"]
     assert group.distance == "4.5"
-    assert near_duplicate_groups({"near_duplicates": []}) == []  # searched, found nothing
-    assert near_duplicate_groups({"duplicates": []}) is None  # a build from before the search
-    near, same = conflict_groups({"conflicts": [
-        {"sources": ["Bengal/1_1.jpg", "Calico/9_1.jpg"], "breeds": ["Bengal", "Calico"], "distance": 3.0},
-        {"sources": ["Bengal/2_1.jpg", "Calico/8_1.jpg"], "breeds": ["Bengal", "Calico"]},
-    ]})  # fmt: skip
+    assert near_duplicate_groups(report(near_duplicates=[])) == []  # searched, found nothing
+    assert near_duplicate_groups(report(duplicates=[])) is None  # a build from before the search
+    near, same = conflict_groups(report(conflicts=[
+        Conflict(["Bengal/1_1.jpg", "Calico/9_1.jpg"], ["Bengal", "Calico"], 3.0),
+        Conflict(["Bengal/2_1.jpg", "Calico/8_1.jpg"], ["Bengal", "Calico"]),
+    ]))  # fmt: skip
     assert near.distance == "3.0" and not near.identical
     assert same.distance == "0 (identical bytes)" and same.identical
     assert [m.caption for m in same.members] == ["label: Bengal", "label: Calico"]

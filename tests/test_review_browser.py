@@ -124,3 +124,23 @@ def test_the_page_works_in_chromium_from_disk(sync_playwright, review_page, tmp_
     assert image.size == (1280, 900)
     colours = image.convert("P", palette=Image.Palette.ADAPTIVE, colors=64).getcolors()
     assert len(colours) > 8 and max(ImageStat.Stat(image).stddev) > 20  # not blank, not one colour
+
+
+def test_the_photos_are_on_the_first_screen_before_the_chart_and_table(sync_playwright, review_page):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(review_page.resolve().as_uri(), wait_until="load")
+            assert page.evaluate("window.scrollY") == 0
+            first = page.locator("#samples figure img").first
+            box = first.bounding_box()
+            assert box is not None and 0 < box["y"] and box["y"] + box["height"] <= 800, box
+            page.wait_for_function(  # its thumbnail shows without any scrolling
+                "(() => { const i = document.querySelector('#samples figure img');"
+                " return i.complete && i.naturalWidth > 0; })()"
+            )
+            tops = {s: page.locator(f"#{s}").bounding_box()["y"] for s in ("samples", "chart", "breeds", "skipped")}
+            assert tops["samples"] < tops["chart"] < tops["breeds"] < tops["skipped"], tops
+        finally:
+            browser.close()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cat_breeds_vlm.pipeline.scan import read_whole, scan
+from cat_breeds_vlm.pipeline.scan import scan
+from cat_breeds_vlm.pipeline.verify import read_whole
 
 
 def _plant(root: Path, files: dict[str, bytes]) -> None:

@@ -209,8 +209,8 @@ def test_prompts_hold_id_question_and_image_but_no_answer(built: Path) -> None:
 @pytest.mark.parametrize("value", ["<image>\nWhat is it?", "<image> What is it?", "<image>\n\nWhat is it?\n"])
 def test_the_question_is_the_text_the_exports_put_after_the_image(value: str) -> None:
     turns = [{"from": "human", "value": value}, {"from": "gpt", "value": "A Bengal."}]
-    prompt, _ = trl_messages(turns)
-    assert question_of(turns) == prompt[0]["content"][1]["text"] == "What is it?"
+    question, _ = trl_messages(turns)
+    assert question_of(turns) == question["content"][1]["text"] == "What is it?"
 
 
 def test_write_prompts_streams_a_split_to_jsonl_and_leaves_nothing_on_failure(built: Path, tmp_path: Path) -> None:
@@ -312,3 +312,66 @@ def test_priority_breeds_the_build_lacks_are_left_out(built: Path, tmp_path: Pat
     report["settings"]["priority_breeds"] = [*PRIORITY, "Cymric"]
     (copy / "build.json").write_text(json.dumps(report))
     assert priority_breeds_for(str(copy)) == tuple(PRIORITY)
+
+
+# --- on a real build: after `predict --limit 8`, and the two arguments swapped ------------------
+
+
+def _limit_8_predictions(build: Path, path: Path) -> tuple[list[str], list[str]]:
+    """Answers to the first 8 test rows (as `predict --limit 8` leaves them): every other one
+    right, the rest a wrong breed; returns the true and predicted breeds of those 8 rows."""
+    split = datasets.load_dataset(str(build), split="test")
+    names = split.features["breed"].names
+    y_true, y_pred = [], []
+    with path.open("w") as out:
+        for k, row in enumerate(split.select(range(8))):
+            truth = names[row["breed"]]
+            guess = truth if k % 2 == 0 else next(n for n in names if n != truth and "Sphynx" not in n)
+            out.write(json.dumps({"id": row["id"], "answer": f"This is {guess}."}) + "\n")
+            y_true.append(truth)
+            y_pred.append(guess)
+    return y_true, y_pred
+
+
+def test_the_answered_rows_are_scored_beside_the_whole_split(small_build: Path, tmp_path: Path) -> None:
+    y_true, y_pred = _limit_8_predictions(small_build, tmp_path / "p.jsonl")
+    rows = len(datasets.load_dataset(str(small_build), split="test"))
+    assert rows > 8
+    result = CliRunner().invoke(
+        main, ["score", str(small_build), str(tmp_path / "p.jsonl"), "--json", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 0, result.output
+    present = sorted(set(y_true))
+    balanced = balanced_accuracy_score(y_true, y_pred)
+    macro = f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)
+    assert (
+        f"Answered rows only (8 of {rows}): accuracy 50.0% (4/8), balanced accuracy {balanced:.1%}, "
+        f"macro-F1 {macro:.1%} over {len(present)} breeds"
+    ) in result.output
+    assert f"Overall: accuracy {4 / rows:.1%} (4/{rows})" in result.output
+    answered = json.loads((tmp_path / "r.json").read_text())["answered_only"]
+    assert (answered["rows"], answered["correct"], answered["breeds"]) == (8, 4, len(present))
+    assert answered["balanced_accuracy"] == pytest.approx(balanced)
+
+
+def test_every_row_answered_prints_no_second_line(small_build: Path, tmp_path: Path) -> None:
+    split = datasets.load_dataset(str(small_build), split="val")
+    names = split.features["breed"].names
+    lines = [json.dumps({"id": i, "answer": names[b]}) for i, b in zip(split["id"], split["breed"])]
+    (tmp_path / "all.jsonl").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["score", str(small_build), str(tmp_path / "all.jsonl"), "-s", "val"])
+    assert result.exit_code == 0, result.output
+    assert "accuracy 100.0%" in result.output and "Answered rows only" not in result.output
+
+
+def test_the_two_arguments_swapped_get_the_right_command(small_build: Path, tmp_path: Path) -> None:
+    _limit_8_predictions(small_build, tmp_path / "p.jsonl")
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "p.jsonl"), str(small_build)])
+    line = result.output.strip()
+    assert result.exit_code == 1 and "\n" not in line and "Traceback" not in line
+    assert line.startswith("Error: the arguments are the wrong way round")
+    suggested = line.split("`")[1].split()
+    assert suggested == ["cat-breeds-vlm", "score", str(small_build), str(tmp_path / "p.jsonl")]
+    assert CliRunner().invoke(main, suggested[1:]).exit_code == 0  # the command shown works
+    result = CliRunner().invoke(main, ["score", str(small_build), str(small_build)])
+    assert result.exit_code == 1 and "is a folder: PREDICTIONS is the JSONL file `predict` wrote" in result.output

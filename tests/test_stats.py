@@ -52,11 +52,11 @@ def test_without_build_json_the_rows_are_counted_to_the_same_numbers(build, tmp_
     shutil.copytree(build, bare)
     (bare / "build.json").unlink()
     counted = count_report(str(bare))
-    assert counted["counted"] is True
+    assert counted.counted is True
     full = load_report(str(build))
-    assert counted["breeds"] == full["breeds"]
-    assert counted["counts"] == {s: {b: n for b, n in c.items() if n} for s, c in full["counts"].items()}
-    assert {s: v["rows"] for s, v in counted["splits"].items()} == {s: v["rows"] for s, v in full["splits"].items()}
+    assert counted.breeds == full.breeds
+    assert counted.counts == {s: {b: n for b, n in c.items() if n} for s, c in full.counts.items()}
+    assert {s: v.rows for s, v in counted.splits.items()} == {s: v.rows for s, v in full.splits.items()}
     assert "counted from the rows" in format_stats(counted)
 
 

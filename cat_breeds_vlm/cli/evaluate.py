@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UserError, friendly_errors
-from ..evaluate.settings import ClientSettings, RequestSettings
-from .options import labels_option, split_option, with_options
+from ..evaluate.predict_settings import PredictSettings
+from .options import declared_options, labels_option, split_option, with_options
 
 if TYPE_CHECKING:  # predict imports datasets and openai: loaded when a command runs
     from ..evaluate.predict import PredictSummary
 
 _SPLIT = split_option(default="test")
-#: Every predict setting's default, from its one home.
-_ASK, _CLIENT = RequestSettings, ClientSettings()
 
 
 @click.command("prompts", short_help="Write the questions of a split, without answers.")
@@ -69,33 +67,15 @@ def prompts(dataset: str, split: str, output: Path, write_images: bool) -> None:
 _PREDICT_OPTIONS = [
     click.argument("dataset"),
     _SPLIT,
-    click.option("--base-url", required=True, metavar="URL",
-                 help="The OpenAI-compatible endpoint, e.g. https://api.fireworks.ai/inference/v1 "
-                 "or http://127.0.0.1:8000/v1 (vLLM)."),
-    click.option("--model", required=True, metavar="NAME",
-                 help="The model to ask, as the server names it."),
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
                  help="JSONL of {id, answer} to append to (what `score` reads); an earlier "
                  "run's file is resumed."),
-    click.option("--system", help="A system prompt to put first (the one used for fine-tuning)."),
-    click.option("--max-side", type=click.IntRange(min=1), metavar="PX",
-                 help="Shrink photos whose longer side is over PX pixels, as the export did."),
-    click.option("--max-tokens", type=click.IntRange(min=1), default=_ASK.max_tokens,
-                 show_default=True, help="Longest answer, in tokens."),
-    click.option("--temperature", type=click.FloatRange(min=0), default=_ASK.temperature,
-                 show_default=True, help="Sampling temperature (0: the most likely answer)."),
+    *declared_options(PredictSettings),
     click.option("--limit", type=click.IntRange(min=1), metavar="N",
                  help="Ask the first N rows only."),
-    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=_CLIENT.timeout,
-                 show_default=True, metavar="SECONDS",
-                 help="Seconds to wait for the server on one attempt (then it is retried)."),
-    click.option("--max-retries", type=click.IntRange(min=0), default=_CLIENT.max_retries,
-                 show_default=True, help="Retries of a row after a connection error, timeout, "
-                 "429 or 5xx (with backoff; a server's Retry-After is honoured)."),
-    click.option("--concurrency", type=click.IntRange(min=1), default=_CLIENT.concurrency,
-                 show_default=True, help="Requests in flight at once."),
-    click.option("--api-key-env", default=_CLIENT.api_key_env, show_default=True, metavar="VAR",
-                 help="Environment variable holding the API key (a local server needs none)."),
+    click.option("--restart", is_flag=True,
+                 help="Discard the answers already in -o (they are replaced when the first new "
+                 "answer arrives) and ask every row again: for a changed prompt or dataset."),
     click.option("--dry-run", is_flag=True,
                  help="Print the first request (image data shortened) and send nothing."),
 ]  # fmt: skip
@@ -104,7 +84,9 @@ _PREDICT_OPTIONS = [
 @click.command("predict", short_help="Ask a model (OpenAI-compatible endpoint) every question.")
 @functools.partial(with_options, options=_PREDICT_OPTIONS)
 @friendly_errors
-def predict_command(dataset: str, split: str, output: Path, dry_run: bool, **options: Any) -> None:
+def predict_command(
+    dataset: str, split: str, output: Path, limit: int | None, restart: bool, dry_run: bool, **options: Any
+) -> None:
     """Ask a model each question of a split of DATASET; append its answers to -o.
 
     Any OpenAI-compatible chat-completions endpoint: Fireworks, OpenAI, vLLM, TGI, Ollama,
@@ -112,18 +94,20 @@ def predict_command(dataset: str, split: str, output: Path, dry_run: bool, **opt
     Fireworks export writes it: the row's own image from the dataset as a data URI, then
     the question. Answers are appended as they arrive, so an interrupted run loses nothing:
     run the same command again to ask only the rows still missing. Rows that fail after the
-    retries go to NAME.errors.jsonl; a rerun asks them again.
+    retries go to NAME.errors.jsonl; a rerun asks them again. The first row is sent alone: a
+    server that refuses it (a wrong model name, most likely) ends the run there.
     """
     from ..dataset.locate import locate
 
     source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
     from ..evaluate.predict import predict
 
+    settings = PredictSettings(**options)
     if dry_run:
-        _dry_run(source, split, output, options)
+        _dry_run(source, split, output, settings, limit, restart)
         return
     try:
-        summary = predict(source, output, split=split, **options)
+        summary = predict(source, output, settings, split=split, limit=limit, restart=restart)
     except KeyboardInterrupt:
         click.echo(
             f"\nInterrupted: every answer received is in {output}; run the same command again to ask the rest.",
@@ -133,36 +117,36 @@ def predict_command(dataset: str, split: str, output: Path, dry_run: bool, **opt
     click.echo(_summary_line(summary))
     if summary.failed:
         raise UserError(
-            f"{summary.failed} rows failed after the retries (see {summary.errors}); "
-            "run the same command again to retry them"
+            f"{summary.failed} rows failed after the retries, the last with {summary.last_error} "
+            f"(all in {summary.errors}); run the same command again to retry them"
         )
 
 
-def _dry_run(source: Any, split: str, output: Path, options: dict[str, Any]) -> None:
+def _dry_run(
+    source: Any, split: str, output: Path, settings: PredictSettings, limit: int | None, restart: bool
+) -> None:
     """Print the first request as it would be sent (image data shortened), and how many."""
-    from ..evaluate.answers import read_answered
-    from ..evaluate.predict import endpoint_for, first_request, open_rows
+    from ..evaluate.predict import answered_among, endpoint_for, first_request, open_log, open_rows
     from ..evaluate.requests import shortened
     from ..export.source import row_count
 
-    settings = RequestSettings(
-        options["model"], options["system"], options["max_side"], options["max_tokens"], options["temperature"]
-    )
-    request = first_request(source, split, settings, options["limit"])
+    request = first_request(source, split, settings, limit)
     if request is None:
         click.echo(f"Split {split!r} has no rows: nothing would be sent.")
         return
-    endpoint = endpoint_for(options["base_url"], options["model"], options["api_key_env"])
+    with open_log(source, split, output, settings, restart) as log:  # refused as the run would be
+        earlier = log.earlier
+    endpoint = endpoint_for(settings)
     click.echo(f"POST {endpoint.base_url}/chat/completions")
     click.echo(json.dumps(shortened(request), indent=2, ensure_ascii=False))
     key = "set" if endpoint.has_key else "not set: a placeholder key would be sent"
-    rows = row_count(open_rows(source, split, options["limit"]))
-    count = f"{rows:,} rows" if rows is not None else "the rows"
-    answered = len(read_answered(output).ids)
+    rows = open_rows(source, split, limit)
+    count, answered = row_count(rows), answered_among(rows, earlier)
+    scope = f"{count:,} rows" if count is not None else "the rows"
+    before = "discarded (--restart)" if restart else f"{answered:,} of them answered before"
     click.echo(
-        f"Dry run: nothing was sent. {count} of split {split!r}, {answered:,} answered "
-        f"before in {output}; {options['concurrency']} at a time; API key from "
-        f"${endpoint.api_key_env} ({key})."
+        f"Dry run: nothing was sent. {scope} of split {split!r}, {before} in {output}; "
+        f"{settings.concurrency} at a time; API key from ${endpoint.api_key_env} ({key})."
     )
 
 
@@ -176,7 +160,7 @@ def _summary_line(summary: PredictSummary) -> str:
 
 @click.command("score", short_help="Score a model's answers against a split.")
 @click.argument("dataset")
-@click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("predictions", type=click.Path(path_type=Path))
 @_SPLIT
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -210,8 +194,7 @@ def score_command(
     """
     from ..dataset.locate import locate
 
-    if not predictions.is_file():  # a local check, before the dataset (maybe on the Hub) is read
-        raise UserError(f"no such file: {predictions}")
+    _check_score_arguments(dataset, predictions)  # local checks, before the dataset (maybe on the Hub) is read
     source = locate(dataset)  # first: a wrong DATASET is answered before anything heavy loads
     from ..dataset.loading import open_split
     from ..evaluate.score import (
@@ -233,3 +216,17 @@ def score_command(
     if json_path is not None:
         write_json_report(report, json_path)
         click.echo(f"\nWrote the JSON report to {json_path}")
+
+
+def _check_score_arguments(dataset: str, predictions: Path) -> None:
+    """One line when PREDICTIONS is no file: the two arguments swapped (DATASET a file), a
+    folder, or nothing there."""
+    if not predictions.is_file() and Path(dataset).is_file():
+        raise UserError(
+            f"the arguments are the wrong way round ({dataset} is a file, so it must be PREDICTIONS; DATASET comes"
+            f" first): `cat-breeds-vlm score {predictions} {dataset}`"
+        )
+    if predictions.is_dir():
+        raise UserError(f"{predictions} is a folder: PREDICTIONS is the JSONL file `predict` wrote")
+    if not predictions.is_file():
+        raise UserError(f"no such file: {predictions}")

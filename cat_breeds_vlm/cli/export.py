@@ -3,7 +3,10 @@
 Output naming, the same for every format: ``-o`` ending in the format's suffix (``.jsonl``;
 ``.json`` or ``.jsonl`` for LLaVA, a ``.jsonl`` one written as JSON Lines) is the file to
 write, for one split; any other ``-o`` is a folder that gets one ``{split}.jsonl`` (or
-``.json``) per split.
+``.json``) per split. The output is always the name typed: ``-o`` ending in another record
+file's suffix (``train.json`` for a JSON Lines format), or naming an existing folder as a
+file, is refused in one line. ``validate`` given a name that ``--max-file-mb`` split into
+numbered pieces validates the pieces.
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import OptionError, friendly_errors
+from ..errors import OptionError, UserError, friendly_errors
 from ..export.validator import KINDS
 from .options import split_option, with_options
 
 if TYPE_CHECKING:  # the exporters import datasets: loaded when a command runs, not for --help
     from ..export.source import AnyDataset
     from ..export.stream import ExportSummary
+
+#: Suffixes that name a file of records, never a folder: ``-o`` ending in one the format does
+#: not write is a mistake (a folder ``train.json/`` would be made), refused in one line.
+_FILE_SUFFIXES = (".json", ".jsonl", ".csv", ".txt", ".parquet", ".arrow")
 
 _OUTPUT_HELP = (
     "The file to write when it ends in the format's suffix (.jsonl; .json or .jsonl for LLaVA) "
@@ -131,7 +138,11 @@ def llava_command(image_folder: Path | None, link_source: Path | None, jsonl: bo
 @click.option("--system", help="A system prompt to put first in every prompt.")
 @friendly_errors
 def trl_command(image_folder: Path | None, link_source: Path | None, system: str | None, **source: Any) -> None:
-    """TRL JSONL: prompt/completion with typed content and an images column of paths."""
+    """TRL JSONL: prompt/completion with typed content and an images column of paths.
+
+    One record per answer: its prompt is the conversation up to it, so with --style detailed
+    builds both the breed answer and the description are trained.
+    """
 
     def run(dataset: AnyDataset, path: Path, **common: Any) -> ExportSummary:
         from ..export.trl import (
@@ -178,14 +189,30 @@ def _export_splits(
         summary = run(data, path, max_side=max_side, num_proc=num_proc, progress=True)
         images = f", {summary.images} image files written" if summary.images else ""
         files = ", ".join(str(f) for f in summary.files)
-        click.echo(f"{split}: {summary.rows} rows, {summary.bytes / 1e6:.1f} MB -> {files}{images}")
+        rows = f"{summary.rows} rows"
+        if summary.source_rows != summary.rows:  # TRL: one record per answer
+            rows = f"{summary.rows} records from {summary.source_rows} rows (one per answer)"
+        click.echo(f"{split}: {rows}, {summary.bytes / 1e6:.1f} MB -> {files}{images}")
         summaries.append(summary)
     return summaries
 
 
 def output_paths(out: Path, splits: list[str], file_suffixes: tuple[str, ...], suffix: str) -> list[tuple[str, Path]]:
-    """``(split, path)`` pairs: ``out`` when it names a file, else ``out/{split}{suffix}``."""
-    if out.suffix.lower() in file_suffixes and not out.is_dir():
+    """``(split, path)`` pairs: ``out`` when it names a file, else ``out/{split}{suffix}``.
+
+    A name that reads as a file of another kind (``train.json`` for a JSON Lines format), or an
+    existing folder named as a file, is refused in one line: the output is always the name typed.
+    """
+    kind = out.suffix.lower()
+    if kind in file_suffixes and out.is_dir():
+        raise OptionError(f"-o {out} is an existing folder, not a file: remove it, or choose another file name")
+    if kind in _FILE_SUFFIXES and kind not in file_suffixes:
+        accepted = " or ".join(file_suffixes)
+        raise OptionError(
+            f"-o {out}: this format writes {accepted} files: name it {out.with_suffix(file_suffixes[0])}"
+            f", or give a folder (it gets {{split}}{suffix})"
+        )
+    if kind in file_suffixes:
         if len(splits) > 1:
             raise OptionError(
                 f"-o {out} names one file but {len(splits)} splits were asked "
@@ -202,7 +229,7 @@ def json_lines(path: Path, jsonl: bool) -> bool:
 
 @click.command("validate", short_help="Check exported files against their format's rules.")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--image-folder",
     type=click.Path(file_okay=False, path_type=Path),
@@ -217,12 +244,13 @@ def validate(kind: str, paths: tuple[Path, ...], image_folder: Path | None, json
 
     Prints a summary per file and its first problems with their line numbers; exits with
     status 1 when any file has an error (warnings, like a file over Fireworks' 150 MB upload
-    limit, do not fail).
+    limit, do not fail). A name that --max-file-mb split into NAME-00000.jsonl, ... stands
+    for its pieces.
     """
     from ..export.validator import validate as validate_file
 
     failed = False
-    for path in paths:
+    for path in _files_to_validate(kind, paths):
         report = validate_file(
             kind, path, image_folder=image_folder, jsonl=json_lines(path, jsonl), keep=show, progress=True
         )
@@ -230,3 +258,20 @@ def validate(kind: str, paths: tuple[Path, ...], image_folder: Path | None, json
         failed = failed or not report.ok
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _files_to_validate(kind: str, paths: tuple[Path, ...]) -> list[Path]:
+    """Each path as typed, or the numbered pieces an export wrote for it; a folder is refused
+    in one line that names the export files in it."""
+    from ..export.validator import export_files
+
+    files = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", ".jsonl"))
+            named = " ".join(map(str, inside))
+            hint = f": validate its files: `cat-breeds-vlm validate {kind} {named}`" if inside else ""
+            raise UserError(f"{path} is a folder, not an exported file{hint}")
+        pieces = export_files(path)
+        files += pieces or [path]  # no file and no pieces: validate() says so
+    return files

@@ -1,5 +1,5 @@
-"""Groups of click options shared by several commands, applied as one decorator, and the one
-``--split`` option every command that reads a dataset takes."""
+"""Groups of click options shared by several commands, applied as one decorator, the one
+``--split`` option every command that reads a dataset takes, and the options of declared settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..declare import CHOICE, FILE, FLAG, INT, NAMES, NUMBER, Setting, declarations
 from ..features import SPLITS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,3 +53,34 @@ def split_option(*, default: str, multiple: bool = False) -> Callable[[F], F]:
         "-s", "--split", "splits" if multiple else "split", type=click.Choice(choices), multiple=multiple,
         default=(default,) if multiple else default, show_default=True, help=help_text,
     )  # fmt: skip
+
+
+def declared_options(settings: type) -> list[Callable[[F], F]]:
+    """The click options of a :class:`~cat_breeds_vlm.declare.Settings` dataclass, one per declared
+    setting, in order: flag, type, range, default and help all from the declaration."""
+    return [_declared_option(declared) for declared in declarations(settings)]
+
+
+def _declared_option(declared: Setting) -> Callable[[F], F]:
+    flag = declared.option
+    extra: dict[str, Any] = {}
+    if declared.kind == FLAG:
+        flag = f"{flag}/--no-{flag[2:]}"
+    elif declared.kind == INT:
+        extra["type"] = click.IntRange(declared.low, declared.high, min_open=declared.low_open)
+    elif declared.kind == NUMBER:
+        extra["type"] = click.FloatRange(
+            declared.low, declared.high, min_open=declared.low_open, max_open=declared.high_open
+        )
+    elif declared.kind == CHOICE:
+        extra["type"] = click.Choice(declared.choices)
+    elif declared.kind == FILE:
+        extra["type"] = click.Path(exists=True, dir_okay=False)
+    elif declared.kind == NAMES:
+        extra["multiple"] = True
+    if declared.metavar:
+        extra["metavar"] = declared.metavar
+    if declared.required:
+        return click.option(flag, declared.name, required=True, help=declared.help, **extra)
+    shown = declared.default not in (None, "") and declared.kind != NAMES
+    return click.option(flag, declared.name, default=declared.default, show_default=shown, help=declared.help, **extra)

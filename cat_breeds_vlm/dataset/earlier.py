@@ -13,10 +13,10 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from ..errors import UserError, one_line
+from ..errors import UserError
 from ..pipeline.keep import Earlier
 from ..pipeline.manifest import MANIFEST_NAME, entries_from_shards, open_manifest
-from ..report.record import REPORT_NAME, check_report, read_report
+from ..report.record import REPORT_NAME, read_report
 
 
 def split_repo_id(dataset: str) -> tuple[str, str | None]:
@@ -47,19 +47,19 @@ def read_folder(folder: Path, *, keep: bool = True, origin: str) -> Earlier:
     report = read_report(folder)
     if report is None:
         raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
-    check_report(report, folder / REPORT_NAME)
-    settings = report.get("settings") or {}
+    settings = report.settings or {}
     manifest = folder / MANIFEST_NAME
     if manifest.is_file():
         read, fingerprint = open_manifest(manifest)
         return Earlier(read, origin, fingerprint, settings, keep)
-    return Earlier(partial(entries_from_shards, folder, list(report["splits"])), origin, "", settings, keep)
+    return Earlier(partial(entries_from_shards, folder, list(report.splits)), origin, "", settings, keep)
 
 
 def read_hub(repo_id: str, revision: str | None, *, keep: bool = True, token: str | None, origin: str) -> Earlier:
     """The split of a build pushed to the Hub: its ``build.json`` and manifest, downloaded alone."""
     report_path = _download(repo_id, revision, REPORT_NAME, token)
-    report = read_report(report_path.parent)
+    at = f"@{revision}" if revision else ""
+    report = read_report(report_path.parent, f"{REPORT_NAME} of {repo_id}{at}")
     if report is None:
         raise UserError(f"{repo_id} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
     try:
@@ -70,7 +70,7 @@ def read_hub(repo_id: str, revision: str | None, *, keep: bool = True, token: st
             " the local build folder it was pushed from instead, or make a new split with --fresh-split"
         ) from None
     read, fingerprint = open_manifest(manifest)
-    return Earlier(read, origin, fingerprint, report.get("settings") or {}, keep)
+    return Earlier(read, origin, fingerprint, report.settings or {}, keep)
 
 
 #: How a report names the earlier build a rebuild replaces (no path: the report stays reproducible).
@@ -110,8 +110,8 @@ def _download(repo_id: str, revision: str | None, name: str, token: str | None) 
             return Path(
                 huggingface_hub.hf_hub_download(repo_id, name, repo_type="dataset", revision=revision, token=token)
             )
-        except LocalEntryNotFoundError as err:  # offline, and not in the local Hub cache
-            raise UserError(f"cannot read {name} of {repo_id}{at}: {one_line(err)}") from None
+        except LocalEntryNotFoundError:
+            raise  # no answer, or offline without a copy (an EntryNotFoundError too): hub_errors words it
         except EntryNotFoundError:
             if name == REPORT_NAME:
                 raise UserError(f"{repo_id}{at} is not a cat_breeds_vlm build: it has no {REPORT_NAME}") from None

@@ -25,14 +25,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import huggingface_hub
 import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 from huggingface_hub.errors import (
     HfHubHTTPError,
     HFValidationError,
+    LocalEntryNotFoundError,
     OfflineModeIsEnabled,
 )
 from huggingface_hub.utils import validate_repo_id
@@ -41,8 +40,9 @@ from .. import __version__
 from ..errors import UserError, one_line
 from ..features import shard_name
 from ..report.card import CARD_NAME, CHART_NAME
-from ..report.record import GENERATOR, REPORT_NAME, read_report
+from ..report.record import GENERATOR, REPORT_NAME, BuildReport, read_report
 from .locate import not_a_build
+from .network import is_unreachable, network_errors, offline_words, unreachable
 
 #: Files every build has besides its Parquet shards.
 BUILD_FILES: tuple[str, ...] = (CARD_NAME, REPORT_NAME, CHART_NAME)
@@ -52,14 +52,9 @@ PARTIAL_PATTERNS: tuple[str, ...] = ("*.tmp", ".tmp*", "*.partial", "*.partial-*
 REPO_TYPE = "dataset"
 
 # Network and Hub failures: HfHubHTTPError covers HTTP status errors; the base HTTP error of
-# huggingface_hub's client (httpx in 1.x/2.x, requests before) covers connection failures.
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (
-    HfHubHTTPError,
-    OfflineModeIsEnabled,
-    getattr(huggingface_hub.errors, "HTTPError", HfHubHTTPError),
-    ConnectionError,
-    TimeoutError,
-)
+# huggingface_hub's client (httpx in 1.x/2.x, requests before) covers connection failures, and
+# LocalEntryNotFoundError a download that got no answer and found no copy in the cache.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (HfHubHTTPError, *network_errors())
 _TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9_]{6,}")
 
 
@@ -68,7 +63,7 @@ class BuildFolder:
     """A complete built folder: its report, the files a push uploads, and the files it leaves."""
 
     path: Path
-    report: dict[str, Any]
+    report: BuildReport
     files: tuple[str, ...]  # posix paths relative to ``path``, sorted
     left_out: tuple[str, ...]  # other files found there (not part of a build), never uploaded
 
@@ -97,9 +92,9 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
     """Check that ``dataset_dir`` is a complete build; return what a push would upload.
 
     Complete means: no temporary or partial file anywhere; ``build.json`` written by
-    cat_breeds_vlm; the card, the chart and the label file it names; and for every split in
-    ``build.json`` exactly its ``data/{split}-XXXXX-of-YYYYY.parquet`` shards, readable, holding
-    the reported rows.
+    cat_breeds_vlm; the card, the chart, and the label file and split manifest it names; and
+    for every split in ``build.json`` exactly its ``data/{split}-XXXXX-of-YYYYY.parquet``
+    shards, readable, holding the reported rows.
     """
     folder = Path(dataset_dir).expanduser()
     if not folder.is_dir():
@@ -114,16 +109,16 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
         raise UserError(not_a_build(folder, str(dataset_dir)))  # no build at all: every command's words
     if report is None:
         raise UserError(f"{folder} is not a cat_breeds_vlm build: no readable {REPORT_NAME} of ours")
-    if not isinstance(report.get("splits"), dict) or not report["splits"]:
+    if not report.splits:
         raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
     # The label file the build carries (builds before it existed name none): score reads it.
-    expected = [*BUILD_FILES, *([report["label_file"]] if report.get("label_file") else [])]
-    if report.get("split_manifest"):  # keep-split hook: the split, which a later build keeps
-        expected.append(report["split_manifest"])
+    expected = [*BUILD_FILES, *([report.label_file] if report.label_file else [])]
+    if report.split_manifest:  # the build's split, which a later build keeps
+        expected.append(report.split_manifest)
     missing = [name for name in expected if name not in found]
     if missing:
         raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")
-    shards = [shard for split in report["splits"] for shard in _check_split(folder, split, report, found)]
+    shards = [shard for split in report.splits for shard in _check_split(folder, split, report, found)]
     files = tuple(sorted([*expected, *shards]))
     return BuildFolder(folder, report, files, tuple(f for f in found if f not in files))
 
@@ -150,7 +145,7 @@ def push(
     except HFValidationError as err:
         raise UserError(f"invalid repo id {repo_id!r}: {one_line(err)}") from None
     api = api or HfApi(library_name=GENERATOR, library_version=__version__)
-    with hub_errors(f"cannot push to {repo_id}", token):
+    with hub_errors(f"cannot push to {repo_id}", token, reading=False):
         repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True, token=token)
         full_id = getattr(repo_url, "repo_id", None) or repo_id
         is_private = _check_visibility(api, full_id, private, token)
@@ -193,21 +188,32 @@ def _check_visibility(api: HfApi, repo_id: str, private: bool, token: str | None
     return is_private
 
 
-def default_message(report: dict[str, Any]) -> str:
+def default_message(report: BuildReport) -> str:
     """The commit message of a push: what was built, from how many rows, with which seed."""
-    rows = sum(split["rows"] for split in report["splits"].values())
-    seed = report.get("settings", {}).get("seed")
-    version = report.get("package_version", "?")
+    rows = sum(split.rows for split in report.splits.values())
+    seed = (report.settings or {}).get("seed")
+    version = report.package_version or "?"
     return f"Upload cat_breeds_vlm {version} build ({rows:,} rows, seed {seed})"
 
 
 @contextmanager
-def hub_errors(what: str, token: str | None) -> Iterator[None]:
-    """Turn a network or Hub error into a one-line :class:`UserError`, with any token scrubbed."""
+def hub_errors(what: str, token: str | None, *, reading: bool = True) -> Iterator[None]:
+    """Turn a network or Hub error into a one-line :class:`UserError`, with any token scrubbed.
+
+    A request that got no answer names the Hub's address and the next steps
+    (:func:`.network.unreachable`; ``reading``, true but for a push: the local cache may serve
+    instead).
+    """
     try:
         yield
     except NETWORK_ERRORS as err:
-        raise UserError(scrub(f"{what}: {one_line(err)}", token)) from None
+        if is_unreachable(err):
+            words = unreachable(err, reading=reading)
+        elif isinstance(err, (OfflineModeIsEnabled, LocalEntryNotFoundError)):
+            words = offline_words()
+        else:
+            words = one_line(err)
+        raise UserError(scrub(f"{what}: {words}", token)) from None
 
 
 def scrub(text: str, token: str | None = None) -> str:
@@ -226,10 +232,10 @@ def _is_partial(name: str) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in PARTIAL_PATTERNS)
 
 
-def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[str]) -> list[str]:
+def _check_split(folder: Path, split: str, report: BuildReport, found: list[str]) -> list[str]:
     """The split's shard paths, checked against the shard count and row count of the report."""
-    info = report["splits"][split]
-    count = info["shards"]
+    info = report.splits[split]
+    count = info.shards or 0
     expected = [f"data/{shard_name(split, i, count)}" for i in range(count)]
     present = [f for f in found if fnmatch.fnmatch(f, f"data/{split}-*.parquet")]
     if present != expected:
@@ -244,8 +250,6 @@ def _check_split(folder: Path, split: str, report: dict[str, Any], found: list[s
             rows += pq.read_metadata(folder / shard).num_rows
         except (OSError, ValueError) as err:  # a damaged file: pyarrow's ArrowInvalid is a ValueError
             raise UserError(f"cannot read {folder / shard}: {one_line(err)}") from None
-    if rows != info["rows"]:
-        raise UserError(
-            f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info['rows']}"
-        )
+    if rows != info.rows:
+        raise UserError(f"incomplete build in {folder}: split {split!r} has {rows} rows, build.json says {info.rows}")
     return expected

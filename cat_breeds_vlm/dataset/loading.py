@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 from ..errors import UserError, one_line
 from ..features import SPLITS, in_build_order
 from .locate import Located, check_shards, hub_file, locate
+from .network import is_unreachable, network_errors, unreachable
 
 if TYPE_CHECKING:  # only for the types: ``datasets`` is imported when rows are read
     import datasets
+
+    from ..report.record import BuildReport
 
 #: What ``datasets`` raises for a dataset it cannot read (as opposed to a bug of ours).
 _LOAD_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, ValueError, ConnectionError, TimeoutError)
@@ -49,12 +52,12 @@ def check_split(dataset: str | Located, split: str, present: list[str] | None = 
     if split in present:
         check_shards(source, split)
         return
-    empty = (source.report or {}).get("empty_splits") or []
+    empty = (source.report.empty_splits if source.report is not None else None) or []
     why = ": the build gave it no rows, so it was not written" if split in empty else ""
     raise UserError(f"{source.name} has no split {split!r} (it has {', '.join(present)}){why}")
 
 
-def dataset_report(dataset: str | Located) -> dict | None:
+def dataset_report(dataset: str | Located) -> BuildReport | None:
     """The build report of a local folder or Hub repo id, or None when it has none."""
     return locate(dataset).report
 
@@ -72,13 +75,13 @@ def split_names(dataset: str | Located) -> list[str]:
     """The splits DATASET has, in build order: from its report, else from its card's configs."""
     source = locate(dataset)
     if source.report is not None:
-        return in_build_order(source.report["splits"])
+        return in_build_order(source.report.splits)
     import datasets
 
     try:
         found = datasets.get_dataset_split_names(source.path)
-    except _LOAD_ERRORS as err:  # no data files, a card that names none, a network failure
-        raise UserError(f"cannot read the splits of {source.name}: {one_line(err)}") from None
+    except (*_LOAD_ERRORS, *network_errors()) as err:  # no data files, a card that names none, a network failure
+        raise UserError(f"cannot read the splits of {source.name}: {_why(source, err)}") from None
     return in_build_order(found)
 
 
@@ -96,5 +99,11 @@ def open_split(
 
     try:
         return datasets.load_dataset(source.path, split=split, streaming=streaming, token=token)
-    except _LOAD_ERRORS as err:  # DataFilesNotFoundError, DatasetNotFoundError, ConnectionError ...
-        raise UserError(f"cannot load split {split!r} of {source.name}: {one_line(err)}") from None
+    except (*_LOAD_ERRORS, *network_errors()) as err:  # DataFilesNotFoundError, ConnectionError ...
+        raise UserError(f"cannot load split {split!r} of {source.name}: {_why(source, err)}") from None
+
+
+def _why(source: Located, err: BaseException) -> str:
+    """What went wrong reading ``source``, in words: a Hub that cannot be reached says where
+    it was looked for and what to do."""
+    return unreachable(err, reading=True) if source.hub and is_unreachable(err) else one_line(err)

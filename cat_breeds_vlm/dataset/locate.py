@@ -3,7 +3,7 @@
 Every command that reads a built dataset calls :func:`locate` first, before it imports
 ``datasets`` or touches the network:
 
-- a folder with our ``build.json`` (checked: :func:`~cat_breeds_vlm.report.record.check_report`)
+- a folder with our ``build.json`` (checked: :func:`~cat_breeds_vlm.report.record.read_report`)
   is a build; a folder in the Hub's layout without one (a copy of a pushed build) is read too;
 - any other folder is refused with what it looks like: photos (build them first), this
   project's own package source (the repository root's ``cat_breeds_vlm/``), something else;
@@ -20,11 +20,10 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ..errors import UserError, one_line
+from ..errors import UserError
 from ..pipeline.output import is_package_source, package_source_note, suggested_output
-from ..report.record import REPORT_NAME, check_report, read_report
+from ..report.record import REPORT_NAME, BuildReport, read_report
 
 #: Columns a dataset must have for our commands to read it (the data contract).
 CONTRACT_COLUMNS: tuple[str, ...] = ("id", "image", "conversations", "breed")
@@ -42,7 +41,7 @@ class Located:
     name: str  # as the user gave it, for messages
     path: str  # a local folder, or the Hub repo id when ``hub``
     hub: bool
-    report: dict[str, Any] | None
+    report: BuildReport | None
     cached: bool = False  # a Hub repo read offline from its snapshot in the local Hub cache
 
     @property
@@ -71,13 +70,13 @@ def locate(dataset: str | Located, token: str | None = None) -> Located:
     return Located(dataset, dataset, True, hub_report(dataset, token))
 
 
-def check_folder(folder: Path, name: str) -> dict[str, Any] | None:
+def check_folder(folder: Path, name: str) -> BuildReport | None:
     """The build report of a dataset folder (None for a Hub-layout copy without one), else why not."""
     if (folder / REPORT_NAME).is_file():
         report = read_report(folder)
         if report is None:
             raise UserError(f"{folder / REPORT_NAME} is not a cat_breeds_vlm build report (unreadable or not ours)")
-        return check_report(report, folder / REPORT_NAME)
+        return report
     shards = sorted((folder / "data").glob("*.parquet"))
     if shards:
         _check_columns(shards[0], name)
@@ -186,7 +185,7 @@ def probe_timeout() -> float:
 def probe_hub(repo_id: str, token: str | None = None) -> str | None:
     """Ask the Hub once, without retries, whether dataset ``repo_id`` is there: None if it is,
     else what the Hub answered (or that it did not), as words for a message."""
-    from huggingface_hub import HfApi, constants
+    from huggingface_hub import HfApi
     from huggingface_hub.errors import (
         GatedRepoError,
         HfHubHTTPError,
@@ -194,6 +193,8 @@ def probe_hub(repo_id: str, token: str | None = None) -> str | None:
         OfflineModeIsEnabled,
         RepositoryNotFoundError,
     )
+
+    from .network import hub_address, is_timeout, next_steps, unreachable
 
     timeout = probe_timeout()
     try:
@@ -205,32 +206,27 @@ def probe_hub(repo_id: str, token: str | None = None) -> str | None:
     except RepositoryNotFoundError:
         return f"the Hub has no dataset repo {repo_id} (or it is private: log in with `hf auth login` or set HF_TOKEN)"
     except HfHubHTTPError as err:
-        status = err.response.status_code if err.response is not None else "?"
-        return f"the Hub ({constants.ENDPOINT}) answered HTTP {status}"
+        if err.response is None:
+            return unreachable(err, reading=False)
+        return f"the Hub ({hub_address()}) answered HTTP {err.response.status_code}"
     except HTTPError as err:
-        if _is_timeout(err):
+        if is_timeout(err):
             wait = f"{timeout:g} s (HF_HUB_ETAG_TIMEOUT sets the wait)"
-            return f"the Hub ({constants.ENDPOINT}) did not answer within {wait}"
-        return f"the Hub ({constants.ENDPOINT}) cannot be reached: {one_line(err)}"
+            return f"the Hub ({hub_address()}) did not answer within {wait}. {next_steps(reading=False)}"
+        return unreachable(err, reading=False)
     return None
 
 
-def _is_timeout(err: BaseException) -> bool:
-    # httpx's TimeoutException (and its successor's) is not a TimeoutError: known by its name.
-    return isinstance(err, TimeoutError) or any(c.__name__ == "TimeoutException" for c in type(err).__mro__)
-
-
-def hub_report(repo_id: str, token: str | None = None) -> dict[str, Any] | None:
+def hub_report(repo_id: str, token: str | None = None) -> BuildReport | None:
     """The build report of a Hub repo known to exist, or None when it has none."""
     path = hub_file(repo_id, REPORT_NAME, token)
-    report = None if path is None else read_report(path.parent)
-    return None if report is None else check_report(report, f"{REPORT_NAME} of {repo_id}")
+    return None if path is None else read_report(path.parent, f"{REPORT_NAME} of {repo_id}")
 
 
 def hub_file(repo_id: str, name: str, token: str | None = None) -> Path | None:
     """A file of a Hub dataset repo known to exist, downloaded to the cache; None when it has none."""
     import huggingface_hub
-    from huggingface_hub.errors import EntryNotFoundError
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     from .hub import hub_errors
 
@@ -238,6 +234,8 @@ def hub_file(repo_id: str, name: str, token: str | None = None) -> Path | None:
     with hub_errors(f"cannot read {name} of {repo_id} from the Hub", token):
         try:
             return Path(huggingface_hub.hf_hub_download(repo_id, name, repo_type="dataset", token=token))
+        except LocalEntryNotFoundError:
+            raise  # no answer (an EntryNotFoundError too, but not "the repo has no such file")
         except EntryNotFoundError:
             return None
 
@@ -276,11 +274,11 @@ def check_shards(source: Located, split: str) -> None:
     """One line when a local split lacks a shard its build report lists (read before any row)."""
     from ..features import shard_name
 
-    info = (source.report or {}).get("splits", {}).get(split)
-    if not source.local or not info:
+    info = source.report.splits.get(split) if source.report is not None else None
+    if not source.local or info is None:
         return
-    count = info.get("shards", 0)
-    for index in range(count if isinstance(count, int) else 0):
+    count = info.shards or 0
+    for index in range(count):
         shard = Path(source.path, "data", shard_name(split, index, count))
         if not shard.is_file():
             if source.cached:

@@ -9,43 +9,42 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from typing import Any
 
 from ..report.explain import MISSING_MARK, PRIORITY_MARK, missing_eval, missing_reasons
 from ..report.explain import split_names as report_split_names
 from ..report.leftout import near_dup_lines
-from ..report.record import REPORT_NAME
+from ..report.record import REPORT_NAME, BuildReport, SplitInfo
 from .loading import open_split, split_names
 from .locate import Located, locate
 
 NOT_RECORDED = "not recorded"
 
 
-def load_report(dataset: str | Located) -> dict[str, Any]:
+def load_report(dataset: str | Located) -> BuildReport:
     """The build report of ``dataset`` (folder or Hub repo id), or one counted from its rows."""
     source = locate(dataset)
     return source.report if source.report is not None else count_report(source)
 
 
-def count_report(dataset: str | Located) -> dict[str, Any]:
-    """A report with ``breeds``, ``splits`` (rows) and ``counts``, counted from the data.
+def count_report(dataset: str | Located) -> BuildReport:
+    """A report with ``breeds``, ``splits`` (rows) and ``counts``, counted from the data (``counted``).
 
     Splits are streamed and only ``breed`` is read: no image is downloaded or decoded.
     """
     dataset = locate(dataset)
     breeds: list[str] = []
-    splits: dict[str, dict[str, int]] = {}
+    splits: dict[str, SplitInfo] = {}
     counts: dict[str, dict[str, int]] = {}
     for split in split_names(dataset):
         rows = open_split(dataset, split, streaming=True).select_columns(["breed"])
         breeds = rows.features["breed"].names
         tally = Counter(row["breed"] for row in rows)
-        splits[split] = {"rows": sum(tally.values())}
+        splits[split] = SplitInfo(rows=sum(tally.values()))
         counts[split] = {breeds[label]: n for label, n in sorted(tally.items())}
-    return {"breeds": breeds, "splits": splits, "counts": counts, "settings": {}, "counted": True}
+    return BuildReport(breeds, splits, counts, settings={}, counted=True)
 
 
-def format_stats(report: dict[str, Any]) -> str:
+def format_stats(report: BuildReport) -> str:
     """The split table and the per-breed table of a report, as aligned plain text."""
     splits = report_split_names(report)
     notes = _notes(report)
@@ -55,24 +54,24 @@ def format_stats(report: dict[str, Any]) -> str:
     )
 
 
-def _split_table(report: dict[str, Any], splits: list[str]) -> str:
+def _split_table(report: BuildReport, splits: list[str]) -> str:
     """Rows (and distinct photos, when the report has them) per split."""
-    columns = ["rows", "photos"] if all("photos" in report["splits"][s] for s in splits) else ["rows"]
-    rows = [[s] + [f"{report['splits'][s][c]:,}" for c in columns] for s in splits]
+    columns = ["rows", "photos"] if all(report.splits[s].photos is not None for s in splits) else ["rows"]
+    rows = [[s] + [f"{getattr(report.splits[s], c):,}" for c in columns] for s in splits]
     return _align(["split", *columns], rows)
 
 
-def _breed_table(report: dict[str, Any], splits: list[str]) -> str:
+def _breed_table(report: BuildReport, splits: list[str]) -> str:
     """Distinct train photos (when recorded) and rows per breed and split, marked, with totals.
 
     Headers say rows or photos: train rows count each oversampled copy.
     """
-    priority = set(report.get("settings", {}).get("priority_breeds") or [])
+    priority = set(report.priority_breeds)
     missing = missing_eval(report)
-    counts = report["counts"]
-    photos = report.get("photos", {}).get("train") if isinstance(report.get("photos"), dict) else None
+    counts = report.counts
+    photos = report.photos.get("train") if report.photos is not None else None
     rows = []
-    for breed in [*report["breeds"], "total"]:
+    for breed in [*report.breeds, "total"]:
         name = breed + (f" {PRIORITY_MARK}" if breed in priority else "")
         name += f" {MISSING_MARK}" if breed in missing else ""
         cells = [
@@ -85,13 +84,12 @@ def _breed_table(report: dict[str, Any], splits: list[str]) -> str:
     return _align(header, rows)
 
 
-def _notes(report: dict[str, Any]) -> list[str]:
+def _notes(report: BuildReport) -> list[str]:
     """What the marks mean, and where the numbers came from (as one block, or nothing)."""
     notes = []
-    settings = report.get("settings")
-    if settings is not None and settings.get("priority_breeds"):
+    if report.priority_breeds:
         notes.append(f"{PRIORITY_MARK} priority breed (each train photo repeated in train rows, gathered in priority)")
-    elif settings is None and not report.get("counted"):
+    elif report.settings is None and not report.counted:
         notes.append(f"priority breeds: {NOT_RECORDED} in {REPORT_NAME}")
     groups: dict[str, list[str]] = {}
     for breed, (reason, photos) in missing_reasons(report).items():
@@ -102,9 +100,9 @@ def _notes(report: dict[str, Any]) -> list[str]:
             textwrap.fill(f"{reason}: {', '.join(breeds)}", 100, initial_indent="    ", subsequent_indent="      ")
             for reason, breeds in groups.items()
         ]
-    if not isinstance(report.get("photos"), dict) and not report.get("counted"):
+    if report.photos is None and not report.counted:
         notes.append(f"distinct photos per breed: {NOT_RECORDED} in this older {REPORT_NAME}")
-    if report.get("counted"):
+    if report.counted:
         notes.append(f"(counted from the rows: no {REPORT_NAME} found)")
     return ["\n".join(notes)] if notes else []
 

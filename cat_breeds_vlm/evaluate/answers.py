@@ -4,9 +4,9 @@
 reads), written whole and flushed at once: a crash or a kill loses no answer received. Beside
 it:
 
-- ``predictions.run.json`` records what the answers were asked of (dataset, split, endpoint,
-  model, and the request settings). A rerun with the same ``-o`` skips the ids already
-  answered, and refuses to add answers from another dataset, split, endpoint or model.
+- ``predictions.run.json`` records what the answers were asked of (:mod:`.run_record`). A
+  rerun with the same ``-o`` skips the ids already answered, and refuses to add answers asked
+  of anything else (another dataset or version of it, split, endpoint, model or prompt).
 - ``predictions.errors.jsonl`` gets one ``{"id", "error"}`` line per row that still failed
   after the client's retries, for this run only: a rerun asks those rows again.
 
@@ -23,23 +23,12 @@ from typing import IO, Any
 
 from ..atomic import write_text_atomic
 from ..errors import UserError
-
-#: What must match for a rerun to add answers to an existing file.
-RUN_KEYS: tuple[str, ...] = ("dataset", "split", "base_url", "model")
-
-
-def run_record_path(output: Path) -> Path:
-    """Where the run record of ``output`` lives: ``NAME.run.json`` beside it."""
-    return output.with_name(f"{_stem(output)}.run.json")
+from .run_record import check_run, run_record_path, stem
 
 
 def errors_path(output: Path) -> Path:
     """Where the rows that failed go: ``NAME.errors.jsonl`` beside ``output``."""
-    return output.with_name(f"{_stem(output)}.errors.jsonl")
-
-
-def _stem(output: Path) -> str:
-    return output.stem if output.suffix == ".jsonl" else output.name
+    return output.with_name(f"{stem(output)}.errors.jsonl")
 
 
 @dataclass
@@ -83,58 +72,40 @@ def _answer_id(line: bytes) -> str | None:
     return None
 
 
-def check_run(output: Path, run: dict[str, Any]) -> None:
-    """Refuse (one line) to add answers to ``output`` when they were asked of something else.
-
-    A file with answers but no run record was not written by ``predict``: refused too.
-    """
-    record_path = run_record_path(output)
-    has_answers = output.exists() and output.stat().st_size > 0
-    if not record_path.exists():
-        if has_answers:
-            raise UserError(
-                f"{output} already holds answers but has no {record_path.name} beside it, so "
-                "what they answer is unknown; use another -o, or delete it to start over"
-            )
-        return
-    try:
-        earlier = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read {record_path}: {err}") from None
-    for key in RUN_KEYS:
-        if has_answers and earlier.get(key) != run[key]:
-            raise UserError(
-                f"{output} holds answers for {key} {earlier.get(key)!r}, not {run[key]!r}; "
-                "use another -o, or delete it (and its .run.json) to start over"
-            )
-
-
 class AnswerLog:
-    """The open files of a run: append answers, record failures (a context manager)."""
+    """The files of a run: append answers, record failures (a context manager).
 
-    def __init__(self, output: Path, run: dict[str, Any]) -> None:
-        """Check ``output`` may be resumed for ``run``, cut a torn last line, open it.
+    Nothing is written before the first answer or failure: a run that ends before any (a
+    refused probe, an unreachable server) leaves no empty answers file or run record behind,
+    and with ``restart`` the earlier answers are kept until the first new one replaces them.
+    """
+
+    def __init__(self, output: Path, run: dict[str, Any], *, restart: bool = False) -> None:
+        """Check ``output`` may be resumed for ``run`` (unless ``restart``: its answers are
+        then discarded at the first new one).
 
         Raises :class:`UserError` when it may not (:func:`check_run`, :func:`read_answered`).
         """
         self.output = Path(output)
         self.errors_path = errors_path(self.output)
-        check_run(self.output, run)
-        answered = read_answered(self.output)
+        self.run = run
+        self.restart = restart
+        answered = Answered(set(), 0, torn=False) if restart else read_answered(self.output)
+        if not restart:
+            check_run(self.output, run, has_answers=bool(answered.ids) or answered.torn)
+        self._answered = answered
         #: Ids answered before this run (kept as they were).
         self.earlier = answered.ids
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(run_record_path(self.output), json.dumps(run, indent=2) + "\n")
-        self._answers: IO[bytes] = self.output.open("ab")
-        if answered.torn:  # the row of the torn line was never recorded: it is asked again
-            self._answers.truncate(answered.whole_bytes)
-        self.errors_path.unlink(missing_ok=True)  # this run's failures only
+        self._answers: IO[bytes] | None = None
         self._errors: IO[bytes] | None = None
+        self._errors_cleared = False
         self.answered = 0
         self.failed = 0
 
     def answer(self, row_id: str, answer: str) -> None:
         """Append one answer and flush it to the operating system (a kill keeps it)."""
+        if self._answers is None:
+            self._answers = self._open_answers()
         self._answers.write(_line({"id": row_id, "answer": answer}))
         self._answers.flush()
         self.answered += 1
@@ -142,16 +113,35 @@ class AnswerLog:
     def fail(self, row_id: str, error: str) -> None:
         """Record a row that failed after the retries (not an answer: a rerun asks it again)."""
         if self._errors is None:
+            self._clear_errors()
             self._errors = self.errors_path.open("ab")
         self._errors.write(_line({"id": row_id, "error": error}))
         self._errors.flush()
         self.failed += 1
 
+    def _open_answers(self) -> IO[bytes]:
+        """The answers file, open to append (emptied with ``restart``; a torn last line cut
+        off: its row was never recorded, it is asked again), its run record written first."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(run_record_path(self.output), json.dumps(self.run, indent=2) + "\n")
+        self._clear_errors()
+        answers = self.output.open("wb" if self.restart else "ab")
+        if self._answered.torn:
+            answers.truncate(self._answered.whole_bytes)
+        return answers
+
+    def _clear_errors(self) -> None:
+        """Remove an earlier run's failures, once: the errors file holds this run's only."""
+        if not self._errors_cleared:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            self.errors_path.unlink(missing_ok=True)
+            self._errors_cleared = True
+
     def close(self) -> None:
         """Close the files."""
-        self._answers.close()
-        if self._errors is not None:
-            self._errors.close()
+        for file in (self._answers, self._errors):
+            if file is not None:
+                file.close()
 
     def __enter__(self) -> AnswerLog:
         return self

@@ -2,9 +2,10 @@
 
 Fireworks, OpenAI, vLLM, TGI, Ollama and ``transformers serve`` all speak the protocol, so one
 client (the official ``openai`` one, async: retries with backoff, ``Retry-After``, timeouts)
-covers a hosted model and a local one. :func:`predict` probes the endpoint (:mod:`.probe`),
-then streams the split's rows into requests (:mod:`.requests`, built in a background thread, a
-batch of 64 rows at a time) through a queue of ``concurrency`` slots to as many workers: at
+covers a hosted model and a local one. :func:`predict` lists the endpoint's models and asks
+the first row alone, the probe (:mod:`.probe`): a wrong model costs one row. It then streams
+the split's rows into requests (:mod:`.requests`, built in a background thread, a batch of 64
+rows at a time) through a queue of ``concurrency`` slots to as many workers: at
 most ``concurrency`` requests are in flight, as many queued and one batch waiting, whatever
 the split's size. Each answer is appended to the predictions file as it arrives
 (:mod:`.answers`), so an interrupted run loses nothing and a rerun asks only the rows still
@@ -28,11 +29,13 @@ from tqdm.auto import tqdm
 
 from ..dataset.locate import Located, locate
 from ..errors import SettingsError, UserError
-from ..export.source import AnyDataset, open_source, row_count
+from ..export.source import AnyDataset, iter_batches, open_source, row_count
 from .answers import AnswerLog
-from .probe import Endpoint, endpoint_error, probe_models, row_error
+from .predict_settings import PredictSettings
+from .probe import Endpoint, Listing, endpoint_error, probe_error, probe_models, row_error, wait_before, worth_waiting
 from .requests import iter_requests
-from .settings import ClientSettings, RequestSettings
+from .run_record import run_record
+from .server_words import SHOWN_WORDS, one_line, server_words
 
 #: Sent as the key when the variable is not set: local servers want none, but the client
 #: insists on some key.
@@ -64,24 +67,15 @@ class PredictSummary:
     seconds: float
     output: Path
     errors: Path | None
+    #: Why the last failed row failed, on one line (None when none failed).
+    last_error: str | None = None
 
 
-def endpoint_for(base_url: str, model: str, api_key_env: str = ClientSettings.api_key_env) -> Endpoint:
-    """The endpoint with its key read from ``api_key_env`` (a placeholder when it is unset)."""
-    key = os.environ.get(api_key_env, "")
-    return Endpoint(base_url.rstrip("/"), model, api_key_env, bool(key), key or PLACEHOLDER_KEY)
-
-
-def run_record(source: Located, split: str, endpoint: Endpoint, settings: RequestSettings) -> dict:
-    """What the answers of a run are asked of (never the key), recorded beside them: a local
-    build by its absolute path, a Hub repo by its id (also when read from the local cache)."""
-    local = source.local and not source.cached
-    name = str(Path(source.path).expanduser().resolve()) if local else source.name
-    return {
-        "dataset": name, "split": split, "base_url": endpoint.base_url, "model": endpoint.model,
-        "system": settings.system, "max_side": settings.max_side,
-        "max_tokens": settings.max_tokens, "temperature": settings.temperature,
-    }  # fmt: skip
+def endpoint_for(settings: PredictSettings) -> Endpoint:
+    """The endpoint of ``settings``, its key read from ``api_key_env`` (a placeholder when unset)."""
+    key = os.environ.get(settings.api_key_env, "")
+    base_url = settings.base_url.rstrip("/")
+    return Endpoint(base_url, settings.model, settings.api_key_env, bool(key), key or PLACEHOLDER_KEY)
 
 
 def open_rows(dataset: str | Located, split: str, limit: int | None = None) -> AnyDataset:
@@ -91,7 +85,7 @@ def open_rows(dataset: str | Located, split: str, limit: int | None = None) -> A
 
 
 def first_request(
-    dataset: str | Located, split: str, settings: RequestSettings, limit: int | None = None
+    dataset: str | Located, split: str, settings: PredictSettings, limit: int | None = None
 ) -> dict[str, Any] | None:
     """The request for the split's first row (what ``--dry-run`` shows); None for no rows."""
     for requests, _ in iter_requests(open_rows(dataset, split, limit), settings):
@@ -100,93 +94,96 @@ def first_request(
     return None
 
 
+def answered_among(rows: AnyDataset, earlier: set[str]) -> int:
+    """How many of ``rows`` are in ``earlier`` (their ids read, nothing else)."""
+    if not earlier:
+        return 0
+    return sum(sum(i in earlier for i in b.column("id").to_pylist()) for b in iter_batches(rows, ("id",)))
+
+
+def open_log(source: Located, split: str, output: Path, settings: PredictSettings, restart: bool) -> AnswerLog:
+    """The answers of ``output``, checked against this run (nothing written yet).
+
+    Raises :class:`UserError` when they were asked of anything else and ``restart`` is off.
+    """
+    return AnswerLog(output, run_record(source, split, endpoint_for(settings), settings), restart=restart)
+
+
 def predict(
     dataset: str | Located,
     output: str | Path,
+    settings: PredictSettings,
     *,
-    base_url: str,
-    model: str,
     split: str = "test",
-    system: str | None = None,
-    max_side: int | None = None,
-    max_tokens: int = RequestSettings.max_tokens,
-    temperature: float = RequestSettings.temperature,
     limit: int | None = None,
-    timeout: float = ClientSettings.timeout,
-    max_retries: int = ClientSettings.max_retries,
-    concurrency: int = ClientSettings.concurrency,
-    api_key_env: str = ClientSettings.api_key_env,
+    restart: bool = False,
     progress: bool = True,
 ) -> PredictSummary:
-    """Ask ``model`` at ``base_url`` each question of ``split`` of ``dataset``; append answers.
+    """Ask ``settings.model`` at ``settings.base_url`` each question of ``split`` of
+    ``dataset`` (its first ``limit`` rows); append the answers to ``output``.
 
     Answers go to ``output`` as ``{"id", "answer"}`` lines (what ``score`` reads); rows that
-    fail after ``max_retries`` retries go to ``NAME.errors.jsonl`` beside it. A rerun with the
-    same ``output`` asks only the rows not answered yet. Raises :class:`UserError` (one line,
-    before any row is sent where the server allows) for an unreachable server, a refused key,
-    an unknown model, or an ``output`` made against another dataset, split, endpoint or model.
+    fail after the retries go to ``NAME.errors.jsonl`` beside it. A rerun with the same
+    ``output`` asks only the rows not answered yet; ``restart`` discards its answers instead
+    (when the first new one arrives). The first row is the probe: a server that refuses it
+    ends the run there. Raises :class:`UserError` (one line) for an unreachable server, a
+    refused key, a refused first row (the model name, most likely), too many rows failing in
+    a row, or an ``output`` asked of another dataset, split, endpoint, model or prompt.
     """
-    for name, value in (("concurrency", concurrency), ("timeout", timeout), ("limit", limit),
-                        ("max_tokens", max_tokens), ("max_side", max_side)):  # fmt: skip
-        if value is not None and value <= 0:
-            raise SettingsError(f"{name} must be positive, got {value}")
-    if max_retries < 0:
-        raise SettingsError(f"max_retries must be 0 or more, got {max_retries}")
-    endpoint = endpoint_for(base_url, model, api_key_env)
-    settings = RequestSettings(model, system, max_side, max_tokens, temperature)
+    if limit is not None and limit <= 0:
+        raise SettingsError(f"limit must be at least 1, got {limit}")
     output = Path(output)
     source = locate(dataset)
     rows = open_rows(source, split, limit)
     started = time.perf_counter()
-    with AnswerLog(output, run_record(source, split, endpoint, settings)) as log:
-        # Exact unless --limit leaves out rows answered before: the run record guarantees
-        # they are all rows of this split.
+    with open_log(source, split, output, settings, restart) as log:
+        # Without --limit every earlier answer is a row of this split (the run record says so).
         rows_in_scope = row_count(rows)
-        pending = None if rows_in_scope is None else max(rows_in_scope - len(log.earlier), 0)
+        earlier = len(log.earlier) if limit is None else answered_among(rows, log.earlier)
+        pending = None if rows_in_scope is None else max(rows_in_scope - earlier, 0)
         with tqdm(total=pending, unit=" rows", desc="predict", disable=not progress or None) as bar:
-            run = _Run(endpoint, log, bar, concurrency)
-            _run_to_end(run.ask_all(iter_requests(rows, settings, log.earlier), timeout, max_retries))
+            run = _Run(endpoint_for(settings), log, bar, settings)
+            _run_to_end(run.ask_all(iter_requests(rows, settings, log.earlier)))
         return PredictSummary(
             log.answered, log.failed, run.skipped, run.tokens_in, run.tokens_out,
             time.perf_counter() - started, output, log.errors_path if log.failed else None,
+            run.last_error,
         )  # fmt: skip
 
 
 class _Run:
-    """One run's asking: the probe, then bounded concurrent requests, answers logged."""
+    """One run's asking: the model list, the probe row, then bounded concurrent requests."""
 
-    def __init__(self, endpoint: Endpoint, log: AnswerLog, bar: tqdm, concurrency: int) -> None:
-        self.endpoint, self.log, self.bar, self.concurrency = endpoint, log, bar, concurrency
+    def __init__(self, endpoint: Endpoint, log: AnswerLog, bar: tqdm, settings: PredictSettings) -> None:
+        self.endpoint, self.log, self.bar, self.settings = endpoint, log, bar, settings
+        self.concurrency = settings.concurrency
         #: Rows skipped as answered before.
         self.skipped = 0
         #: Tokens in and out the server reported, summed (None: it reported none).
         self.tokens_in: int | None = None
         self.tokens_out: int | None = None
         self.failures_in_a_row = 0
-        self.give_up_after = max(FAILURES_IN_A_ROW, 2 * concurrency)
+        self.give_up_after = max(FAILURES_IN_A_ROW, 2 * settings.concurrency)
+        self.last_error: str | None = None
 
-    async def ask_all(self, batches: Iterator[RequestBatch], timeout: float, retries: int) -> None:
-        """Probe the endpoint, then ask every request of ``batches`` (nothing when none)."""
+    async def ask_all(self, batches: Iterator[RequestBatch]) -> None:
+        """List the models, ask the first request of ``batches`` alone (the probe), then the
+        others ``concurrency`` at a time (nothing when there are none)."""
         requests = self._in_thread(batches)
         first = await anext(requests, None)
         if first is None:  # every row answered before: nothing to send, not even a probe
             return
+        timeout = self.settings.timeout
         client = openai.AsyncOpenAI(
             api_key=self.endpoint.api_key, base_url=self.endpoint.base_url,
             timeout=openai.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
-            max_retries=retries,
+            max_retries=self.settings.max_retries,
         )  # fmt: skip
         async with client:
             self.client = client
-            listed = await self._probe()
-            if listed is None or self.endpoint.model not in listed:
-                await self.ask(first, probe=True, listed=listed)  # the first row is the probe
-                first = None
+            await self._probe(first, await self._list_models())
             queue: asyncio.Queue[Request | None] = asyncio.Queue(self.concurrency)
-            await _all_or_none(
-                self._feed(first, requests, queue),
-                *(self._work(queue) for _ in range(self.concurrency)),
-            )
+            await _all_or_none(self._feed(requests, queue), *(self._work(queue) for _ in range(self.concurrency)))
 
     async def _in_thread(self, batches: Iterator[RequestBatch]) -> AsyncIterator[Request]:
         """The requests of ``batches``, each batch read and built in a worker thread.
@@ -200,15 +197,33 @@ class _Run:
             for request in requests:
                 yield request
 
-    async def _probe(self) -> list[str] | None:
+    async def _list_models(self) -> Listing:
         try:
             return await probe_models(self.client, self.endpoint)
         except openai.APIError as err:
             raise UserError(endpoint_error(err, self.endpoint) or row_error(err, self.endpoint)) from None
 
-    async def _feed(self, first: Request | None, requests: AsyncIterator[Request], queue: asyncio.Queue) -> None:
-        if first is not None:
-            await queue.put(first)
+    async def _probe(self, request: Request, listing: Listing) -> None:
+        """Ask the first row alone, sent again only while the server is busy or loading
+        (Retry-After honoured); any other failure ends the run, its row in the errors file."""
+        row_id, body = request
+        client = self.client.with_options(max_retries=0)
+        for attempt in range(self.settings.max_retries + 1):
+            try:
+                completion = await client.post(_CHAT, body=body, cast_to=ChatCompletion)
+            except openai.APIError as err:
+                if worth_waiting(err) and attempt < self.settings.max_retries:
+                    await asyncio.sleep(wait_before(err, attempt))
+                    continue
+                self.log.fail(row_id, row_error(err, self.endpoint))
+                line = endpoint_error(err, self.endpoint) or probe_error(err, self.endpoint, listing)
+                if len(" ".join(server_words(err).split())) > SHOWN_WORDS:
+                    line += f" (the server's whole answer is in {self.log.errors_path})"
+                raise UserError(line) from None
+            self._answered(row_id, completion)
+            return
+
+    async def _feed(self, requests: AsyncIterator[Request], queue: asyncio.Queue) -> None:
         async for request in requests:
             await queue.put(request)  # waits while the queue is full: a bounded window
         for _ in range(self.concurrency):
@@ -218,8 +233,8 @@ class _Run:
         while (request := await queue.get()) is not None:
             await self.ask(request)
 
-    async def ask(self, request: Request, probe: bool = False, listed: list[str] | None = None) -> None:
-        """Send one request; log its answer, or its failure (the probe's ends the run)."""
+    async def ask(self, request: Request) -> None:
+        """Send one request (with the client's retries); log its answer, or its failure."""
         row_id, body = request
         try:
             # The client's documented generic POST (retries, backoff, Retry-After and timeouts
@@ -228,24 +243,26 @@ class _Run:
             # plain JSON already.
             completion = await self.client.post(_CHAT, body=body, cast_to=ChatCompletion)
         except openai.APIError as err:
-            fatal = endpoint_error(err, self.endpoint, listed) if probe else None
-            if fatal is not None:
-                raise UserError(fatal) from None
             self._fail(row_id, row_error(err, self.endpoint))
         else:
-            self.failures_in_a_row = 0
-            choices = completion.choices or []
-            self.log.answer(row_id, (choices[0].message.content if choices else None) or "")
-            self._count(completion.usage)
+            self._answered(row_id, completion)
+
+    def _answered(self, row_id: str, completion: ChatCompletion) -> None:
+        self.failures_in_a_row = 0
+        choices = completion.choices or []
+        self.log.answer(row_id, (choices[0].message.content if choices else None) or "")
+        self._count(completion.usage)
         self.bar.update(1)
 
     def _fail(self, row_id: str, error: str) -> None:
         """Log a failed row; stop the run when too many failed in a row."""
         self.log.fail(row_id, error)
+        self.bar.update(1)
+        self.last_error = one_line(error)
         self.failures_in_a_row += 1
         if self.failures_in_a_row >= self.give_up_after:
             raise UserError(
-                f"stopped: {self.failures_in_a_row} rows in a row failed, the last with {error} "
+                f"stopped: {self.failures_in_a_row} rows in a row failed, the last with {self.last_error} "
                 f"(all in {self.log.errors_path}); the answers so far are kept: run the same "
                 "command again to go on"
             )

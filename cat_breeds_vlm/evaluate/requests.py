@@ -20,7 +20,7 @@ from ..export.chat import chat_messages, data_uri
 from ..export.rules import check_conversation
 from ..export.source import AnyDataset, image_fields, iter_batches
 from ..export.stream import encode_row_image
-from .settings import RequestSettings
+from .predict_settings import PredictSettings
 
 #: The columns a request is made of.
 REQUEST_COLUMNS: tuple[str, ...] = ("id", "image", "conversations")
@@ -30,7 +30,7 @@ SHOWN_BASE64 = 24
 
 def row_request(
     row_id: str, turns: Any, image: bytes | memoryview | None, path: str | None,
-    settings: RequestSettings,
+    settings: PredictSettings,
 ) -> dict[str, Any]:  # fmt: skip
     """The chat-completions request body that asks row ``row_id``'s question.
 
@@ -49,7 +49,7 @@ def row_request(
 
 
 def batch_requests(
-    batch: pa.RecordBatch, settings: RequestSettings, skip: Container[str] = ()
+    batch: pa.RecordBatch, settings: PredictSettings, skip: Container[str] = ()
 ) -> list[tuple[str, dict[str, Any]]]:
     """``(row id, request)`` for each row of a batch whose id is not in ``skip``, in order."""
     ids = batch.column("id").to_pylist()
@@ -63,7 +63,7 @@ def batch_requests(
 
 
 def iter_requests(
-    dataset: AnyDataset, settings: RequestSettings, skip: Container[str] = ()
+    dataset: AnyDataset, settings: PredictSettings, skip: Container[str] = ()
 ) -> Iterator[tuple[list[tuple[str, dict[str, Any]]], int]]:
     """The requests of a split a batch of rows at a time, each with how many rows it skipped
     (none is built for an id in ``skip``)."""

@@ -15,35 +15,21 @@ renamed into place at the end, and returns an :class:`ExportSummary`.
 
 from __future__ import annotations
 
-import importlib
+from .. import lazy_names
 
 #: Where each public name lives; imported on first use, so the command line (which imports
 #: :data:`~.validator.KINDS` from here) does not pay for pyarrow and datasets up front.
 _HOMES = {
-    "ExportSummary": "stream",
-    "ParquetSplit": "source",
-    "Report": "validator",
-    "export_fireworks": "fireworks",
-    "export_llava": "llava",
-    "export_trl": "trl",
-    "to_trl": "trl",
-    "validate": "validator",
+    "ExportSummary": ".stream",
+    "ParquetSplit": ".source",
+    "Report": ".validator",
+    "export_fireworks": ".fireworks",
+    "export_llava": ".llava",
+    "export_trl": ".trl",
+    "to_trl": ".trl",
+    "validate": ".validator",
 }
 
-__all__ = [
-    "ExportSummary",
-    "ParquetSplit",
-    "Report",
-    "export_fireworks",
-    "export_llava",
-    "export_trl",
-    "to_trl",
-    "validate",
-]
+__all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    """Import a public name's module on first use (see :data:`_HOMES`)."""
-    if name in _HOMES:
-        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _HOMES)

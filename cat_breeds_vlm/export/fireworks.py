@@ -172,8 +172,8 @@ def export_fireworks(
     return run(dataset, writer, convert, _parts, columns=COLUMNS, num_proc=num_proc, progress=progress)
 
 
-def _parts(record: tuple[bytes, ...]) -> tuple[bytes, ...]:
-    return record
+def _parts(record: tuple[bytes, ...]) -> tuple[tuple[bytes, ...]]:
+    return (record,)  # one record a row
 
 
 def record_problems(record: Any) -> Iterator[str]:

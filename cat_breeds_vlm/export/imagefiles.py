@@ -126,11 +126,13 @@ def export_with_image_files(
     *,
     image_folder: str | Path | None = None,
     link_source: str | Path | None = None,
+    several: bool = False,
     max_side: int | None = None,
     num_proc: int = 1,
     progress: bool = True,
 ) -> ExportSummary:
-    """Export rows whose records name an image file: ``make_record(row, image_path)``.
+    """Export rows whose records name an image file: ``make_record(row, image_path)``, or with
+    ``several`` a list of the row's records (TRL's: one per answer).
 
     Images go to ``image_folder`` (default: the folder of the writer's file), or with
     ``link_source`` none is written (see :class:`ImageFiles`). They are encoded in
@@ -144,9 +146,10 @@ def export_with_image_files(
     linking = files.link_source is not None
     columns = tuple(c for c in COLUMNS if c != "image") if linking else COLUMNS
 
-    def emit(row: dict[str, Any]) -> tuple[bytes]:
+    def emit(row: dict[str, Any]) -> list[tuple[bytes]]:
         image_path = files.place(row["id"], row["source"], row.get("image"))
-        return (dump_record(make_record(row, image_path)),)
+        made = make_record(row, image_path)
+        return [(dump_record(record),) for record in (made if several else [made])]
 
     convert = functools.partial(prepared_rows, max_side=max_side)
     try:

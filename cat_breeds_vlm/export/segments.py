@@ -47,7 +47,7 @@ class Segment:
     source: ParquetSplit
     path: Path
     convert: Callable[[pa.RecordBatch], Iterable[Any]]
-    emit: Callable[[Any], Sequence[ImageData]]
+    emit: Callable[[Any], Iterable[Sequence[ImageData]]]
     columns: tuple[str, ...]
 
 
@@ -57,9 +57,9 @@ def write_segment(segment: Segment) -> array:
     with open(segment.path, "wb", buffering=SEGMENT_BUFFER) as out:
         for batch in read_ahead(iter_batches(segment.source, segment.columns)):
             for item in segment.convert(batch):
-                parts = segment.emit(item)
-                out.writelines((*parts, LINE_END))
-                lengths.append(sum(map(len, parts)) + len(LINE_END))
+                for parts in segment.emit(item):
+                    out.writelines((*parts, LINE_END))
+                    lengths.append(sum(map(len, parts)) + len(LINE_END))
     return lengths
 
 
@@ -73,7 +73,7 @@ def run_in_segments(
     source: ParquetSplit,
     writer: RecordWriter,
     convert: Callable[[pa.RecordBatch], Iterable[Any]],
-    emit: Callable[[Any], Sequence[ImageData]],
+    emit: Callable[[Any], Iterable[Sequence[ImageData]]],
     *,
     columns: tuple[str, ...],
     num_proc: int,
@@ -81,7 +81,8 @@ def run_in_segments(
 ) -> ExportSummary:
     """:func:`.stream.run_export` into a JSON Lines ``writer``, ``num_proc`` workers writing.
 
-    Same output, byte for byte; the writer commits only when every segment was appended.
+    Same output, byte for byte; the writer commits only when every segment was appended. Each
+    row makes one record here (the Fireworks export's rows do).
     """
     pieces = source.divide(piece_count(source.num_rows, num_proc))
     writer.path.parent.mkdir(parents=True, exist_ok=True)

@@ -171,8 +171,8 @@ def report_files(source: Located, split: str) -> tuple[Path, ...]:
     Read from the report, not resolved by ``datasets``: a cached Hub copy holding only some
     splits' files still exports the ones it has.
     """
-    info = (source.report or {}).get("splits", {}).get(split) or {}
-    count = info.get("shards", 0)
+    info = source.report.splits.get(split) if source.report is not None else None
+    count = (info.shards if info is not None else None) or 0
     return tuple(Path(source.path, "data", shard_name(split, i, count)) for i in range(count))
 
 

@@ -4,8 +4,9 @@ Batches of rows come from :mod:`.source` as Arrow, nothing decoded, read a littl
 a background thread (:func:`read_ahead`: pyarrow reads and decodes Parquet without the GIL,
 so that costs the exporting thread nothing); a pure ``convert`` function turns one batch into
 converted items (in this process, lazily, or in worker processes with ``num_proc > 1``, a
-bounded window of batches at a time, order kept); ``emit`` turns each item into the parts of
-one record, which the calling process writes. Memory stays flat in the number of rows: no
+bounded window of batches at a time, order kept); ``emit`` turns each item (a row) into its
+records (one for most formats, one per answer for TRL), each as the parts the calling process
+writes back to back. Memory stays flat in the number of rows: no
 list of rows, records or results beyond a window is built.
 """
 
@@ -40,20 +41,27 @@ _END = object()
 
 @dataclass
 class ExportSummary:
-    """What an export wrote: rows, bytes of record files, the record files, image files."""
+    """What an export wrote: records (the files' rows), bytes of record files, the record files,
+    image files, and the dataset rows they came from."""
 
     rows: int
     bytes: int
     files: list[Path] = field(default_factory=list)
     #: Image files written next to the records (LLaVA and TRL; 0 for Fireworks or links).
     images: int = 0
-    #: Rows in each of ``files``, in the same order.
+    #: Records in each of ``files``, in the same order.
     file_rows: list[int] = field(default_factory=list)
+    #: Dataset rows read (``rows`` is more when a row makes several records, as TRL's do).
+    source_rows: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.source_rows is None:
+            self.source_rows = self.rows
 
     @classmethod
-    def of(cls, writer: RecordWriter) -> ExportSummary:
-        """What a committed ``writer`` wrote (no image files counted)."""
-        return cls(writer.rows, writer.bytes, writer.files, file_rows=writer.file_rows)
+    def of(cls, writer: RecordWriter, source_rows: int | None = None) -> ExportSummary:
+        """What a committed ``writer`` wrote from ``source_rows`` rows (no image files counted)."""
+        return cls(writer.rows, writer.bytes, writer.files, file_rows=writer.file_rows, source_rows=source_rows)
 
 
 def check_positive(name: str, value: float | None) -> None:
@@ -119,7 +127,7 @@ def run_export(
     dataset: AnyDataset,
     writer: RecordWriter,
     convert: Callable[[pa.RecordBatch], Iterable[T]],
-    emit: Callable[[T], Sequence[ImageData]],
+    emit: Callable[[T], Iterable[Sequence[ImageData]]],
     *,
     columns: tuple[str, ...] = COLUMNS,
     num_proc: int = 1,
@@ -127,17 +135,20 @@ def run_export(
 ) -> ExportSummary:
     """Stream every batch through ``convert`` (maybe in workers), each item through ``emit``.
 
-    ``emit`` gives the parts of one record, written back to back. The writer commits (renames
-    its files into place) only when every row was written.
+    ``emit`` gives an item's records, each as its parts, written back to back. The writer
+    commits (renames its files into place) only when every row was written.
     """
     if num_proc < 1:
         raise UserError(f"num_proc must be at least 1, got {num_proc}")
     # In this process a batch's items stay lazy; workers send them back as a list.
     per_batch = convert if num_proc == 1 else functools.partial(_listed, convert)
     converted = parallel_map(per_batch, read_ahead(iter_batches(dataset, columns)), num_proc)
+    rows = 0
     with progress_bar(row_count(dataset), writer.path.name, progress) as bar, writer:
         for items in converted:
             for item in items:
-                writer.write(*emit(item))
-            bar.update(writer.rows - bar.n)
-    return ExportSummary.of(writer)
+                rows += 1
+                for parts in emit(item):
+                    writer.write(*parts)
+            bar.update(rows - bar.n)
+    return ExportSummary.of(writer, rows)

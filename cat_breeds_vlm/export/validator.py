@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from .writer import numbered_parts
 
 #: The formats :func:`validate` knows.
 KINDS: tuple[str, ...] = ("fireworks", "llava", "trl")
@@ -96,7 +97,7 @@ def validate(
         raise UserError(f"unknown format {kind!r}: choose from {', '.join(KINDS)}")
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"no such file: {path}")
+        raise UserError(f"no such file: {path}{_pieces_note(path)}")
     folder = Path(image_folder) if image_folder is not None else path.parent
     report = Report(kind, path, keep=keep)
     guessed = guess_kind(path)
@@ -108,16 +109,43 @@ def validate(
     else:
         records = _jsonl_records(path, report, progress)
     check = _record_rules(kind, folder)
+    answers = None
+    if kind == "trl":
+        from .trl import AnswerCheck
+
+        answers = AnswerCheck()
     for where, record in records:
         report.rows += 1
-        for message in check(record):
+        problems = list(check(record))
+        for message in problems:
             report.add(where, message)
+        if answers is not None and not problems:
+            answers.add(where, record)
+    for where, message in answers.problems() if answers is not None else ():
+        report.add(where, message)
     if kind == "fireworks":
         from . import fireworks
 
         for error, message in fireworks.file_problems(report.rows, path.stat().st_size):
             report.add("file", message, error=error)
     return report
+
+
+def export_files(path: Path) -> list[Path]:
+    """The files to validate for ``path`` as typed: the file itself, or, when an export with
+    ``--max-file-mb`` wrote it in numbered pieces (``train-00000.jsonl``, ...), those."""
+    if path.is_file():
+        return [path]
+    return [part for _, part in numbered_parts(path)]
+
+
+def _pieces_note(path: Path) -> str:
+    """`` (written in pieces: ...)`` when numbered pieces of ``path`` are there."""
+    parts = [str(part) for _, part in numbered_parts(path)]
+    if not parts:
+        return ""
+    shown = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
+    return f" (it was written in {len(parts)} pieces: {shown}; validate those)"
 
 
 def guess_kind(path: Path) -> str | None:

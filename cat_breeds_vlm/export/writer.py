@@ -40,6 +40,19 @@ def dump_record(record: Any) -> bytes:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def numbered_parts(path: Path) -> list[tuple[int, Path]]:
+    """``(index, file)`` for each ``stem-NNNNN.suffix`` beside ``path`` (the parts a rotating
+    export of ``path`` wrote), in index order; empty when its folder does not exist."""
+    path = Path(path)
+    pattern = re.compile(rf"{re.escape(path.stem)}-(\d{{5}}){re.escape(path.suffix)}")
+    try:
+        siblings = list(path.parent.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = ((pattern.fullmatch(sibling.name), sibling) for sibling in siblings)
+    return sorted((int(match.group(1)), sibling) for match, sibling in found if match and sibling.is_file())
+
+
 class RecordWriter:
     """Atomic, optionally rotating writer of encoded JSON records (a context manager)."""
 
@@ -205,11 +218,9 @@ class RecordWriter:
         Numbered ``stem-NNNNN.suffix`` files past this export's last part (all of them when it
         does not rotate), and the plain file when it rotates: a folder never mixes two exports.
         """
-        pattern = re.compile(rf"{re.escape(self.path.stem)}-(\d{{5}}){re.escape(self.path.suffix)}")
         first_stale = len(self.files) if self.max_bytes is not None else 0
-        for sibling in self.path.parent.iterdir():
-            match = pattern.fullmatch(sibling.name)
-            if match and int(match.group(1)) >= first_stale:
-                sibling.unlink()
+        for index, part in numbered_parts(self.path):
+            if index >= first_stale:
+                part.unlink()
         if self.max_bytes is not None and self.path.is_file():
             self.path.unlink()

@@ -195,9 +195,15 @@ class Catalog(Mapping[str, LabelInfo]):
         A replaced entry is replaced whole. A name of the file's labels that is a name of a
         label kept from this catalogue is an error naming the file and the line.
         """
-        from .labelfile import merge, read_label_file
+        from .labelfile import read_label_file
 
-        return Catalog(merge(self.values(), read_label_file(path), path))
+        return self.with_entries(read_label_file(path), path)
+
+    def with_entries(self, entries: list[tuple[int, LabelInfo]], path: str | os.PathLike[str]) -> Catalog:
+        """:meth:`with_file` for the entries already read from the label file ``path``."""
+        from .labelfile import merge
+
+        return Catalog(merge(self.values(), entries, path))
 
 
 @functools.cache

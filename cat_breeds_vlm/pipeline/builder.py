@@ -7,8 +7,13 @@ Thin on purpose, like ``datasets``' own ``imagefolder``: the work is in
     >>> b.download_and_prepare()
     >>> ds = b.as_dataset()          # DatasetDict: train, val, test, priority
 
+Constructing a builder lists the image tree and decodes nothing. The labels (the breed folders
+with a photo kept) are known once the photos are verified, so, as in ``datasets``'
+``FolderBasedBuilder``, the features are set when the splits are made: ``b.info.features`` is
+None until ``download_and_prepare`` (or read from the cache, when it holds this build).
+
 The cache directory's hash covers this package's code, the image tree's listing (paths,
-sizes, mtimes) and the label file's bytes, so a code change, a changed tree or an edited label
+sizes, mtimes) and the label file's entries, so a code change, a changed tree or an edited label
 file never reuses a stale cache.
 """
 
@@ -23,6 +28,7 @@ import datasets
 from .. import __version__
 from ..errors import SettingsError, UserError
 from ..features import make_features
+from ..labels.catalog import Catalog
 from ..workers import default_num_proc
 from .scan import ScanResult, scan, tree_fingerprint
 from .settings import BuildSettings
@@ -43,12 +49,9 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _file_fingerprint(path: str) -> str:
-    """A short hash of a file's bytes ("" when unreadable: the config check then says why)."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return ""
+def catalog_fingerprint(catalog: Catalog) -> str:
+    """A short hash of a label catalogue's entries: what the rows say of each label."""
+    return hashlib.sha256(repr(tuple(catalog.values())).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -72,43 +75,44 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         data_dir = kwargs.get("data_dir")
         if not data_dir:
             raise UserError("CatBreedsVLM needs data_dir, the image folder ({breed}/*.jpg)")
-        self._scanned: ScanResult = scan(Path(data_dir))
-        if kwargs.get("hash") is None:
+        self._scanned: ScanResult = scan(Path(data_dir))  # a listing, for the cache key
+        self._own_hash = kwargs.get("hash") is None
+        if self._own_hash:
             kwargs["hash"] = f"{code_fingerprint()}-{tree_fingerprint(self._scanned.candidates)}"
-            if kwargs.get("labels"):  # an edited label file changes the wording: a new cache
-                kwargs["hash"] += "-" + _file_fingerprint(kwargs["labels"])
         self.prepared: Prepared | None = None
         super().__init__(*args, **kwargs)
-        # datasets sets keyword settings on a copy of the default config without running its
-        # __post_init__: validate here, so a bad setting fails at construction all the same.
-        self.config.validate()
+
+    def _create_builder_config(self, *args, **kwargs) -> tuple[CatBreedsVLMConfig, str]:
+        """``datasets``' config, checked once: ``datasets`` sets keyword settings on a copy of the
+        default config without running its ``__post_init__``, and ``_info`` comes next."""
+        config, config_id = super()._create_builder_config(*args, **kwargs)
+        config.validate()
+        if self._own_hash and config.labels:  # an edited label file changes the wording: a new cache
+            self.hash += "-" + catalog_fingerprint(config.catalog)
+        return config, config_id
 
     def _prepare(self) -> Prepared:
         """Verify and plan once: the labels (folders with a photo kept) are known only then."""
         if self.prepared is None:
-            self.config.validate()  # _info runs inside datasets' __init__: check the settings first
             self.prepared = prepare(
-                Path(self.config.data_dir),
-                self.config.plan_settings,
-                gate=self.config.gate_settings,
-                near=self.config.near_settings,
-                num_proc=default_num_proc(),
-                scanned=self._scanned,
+                Path(self.config.data_dir), self.config, num_proc=default_num_proc(), scanned=self._scanned
             )
         return self.prepared
 
     def _info(self) -> datasets.DatasetInfo:
-        return datasets.DatasetInfo(description=_DESCRIPTION, features=make_features(self._prepare().breeds))
+        # No features yet: datasets calls this in __init__, before any photo is verified.
+        return datasets.DatasetInfo(description=_DESCRIPTION)
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
-        self._prepare()
+        prepared = self._prepare()
+        self.info.features = make_features(prepared.breeds)
         return [
-            datasets.SplitGenerator(name=split, gen_kwargs={"rows": self.prepared.plan.rows[split]})
-            for split in self.prepared.plan.written_splits
+            datasets.SplitGenerator(name=split, gen_kwargs={"rows": prepared.plan.rows[split]})
+            for split in prepared.plan.written_splits
         ]
 
     def _generate_examples(self, rows):
-        labels = make_features(self._prepare().breeds)["breed"]
+        labels = self.info.features["breed"]
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)

@@ -23,17 +23,17 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..features import SPLITS, make_features, shard_name
+from ..hints import closest_name
 from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
-from ..report.record import REPORT_NAME, dump_report, make_report
-from ..report.split import split_keys
+from ..report.record import REPORT_NAME, BuildReport, UnmatchedLabel, make_report
 from .keep import Earlier
 from .manifest import MANIFEST_NAME, write_manifest
 from .output import check_destination
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
-from .stages import prepare
+from .stages import Prepared, prepare
 
 PARTIAL_TAG = ".partial-"
 
@@ -91,25 +91,14 @@ def dry_run(
     progress: bool = True,
     command: str = "",
     earlier: Earlier | None = None,
-) -> dict:
+) -> BuildReport:
     """Scan, verify and plan as a build would, and return its report: nothing is written.
 
     The splits' ``shards`` and ``bytes`` are 0. Useful to preview a split, and to time the
-    pipeline without disk writes.
+    pipeline without disk writes. ``earlier`` is as for :func:`build_folder`.
     """
-    prepared = prepare(
-        Path(image_dir),
-        config.plan_settings,
-        gate=config.gate_settings,
-        near=config.near_settings,
-        num_proc=num_proc,
-        progress=progress,
-        earlier=earlier,
-    )
-    labels = _labels(config, prepared.breeds)
-    report = make_report(prepared, config.settings(), {s: [] for s in SPLITS}, command, labels)
-    report.update(split_keys(prepared.plan.split_origin, None))  # keep-split hook
-    return report
+    prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress, earlier=earlier)
+    return make_report(prepared, config.recorded(), {s: [] for s in SPLITS}, command, _labels(config, prepared))
 
 
 def _load_writer() -> None:
@@ -118,9 +107,18 @@ def _load_writer() -> None:
     import datasets  # noqa: F401
 
 
-def _labels(config: BuildSettings, breeds: list[str]) -> dict:
-    """What the report says of the labels: the label file the build carries, the uncatalogued ones."""
-    return {"label_file": LABEL_FILE, "uncatalogued": config.catalog.uncatalogued(breeds)}
+def _labels(config: BuildSettings, prepared: Prepared) -> dict:
+    """What the report says of the labels: the label file the build carries, the uncatalogued
+    ones, and the rows of ``--labels`` that are no breed folder (with the folder meant, if close)."""
+    folders = prepared.scanned.breeds
+    unmatched = [
+        UnmatchedLabel(name, closest_name(name, folders)) for name in config.file_labels if name not in folders
+    ]
+    return {
+        "label_file": LABEL_FILE,
+        "uncatalogued": config.catalog.uncatalogued(prepared.breeds),
+        "unmatched_labels": unmatched,
+    }
 
 
 def build_folder(
@@ -133,7 +131,7 @@ def build_folder(
     progress: bool = True,
     command: str = "",
     earlier: Earlier | None = None,
-) -> dict:
+) -> BuildReport:
     """Build the dataset folder ``out`` from ``image_dir``; returns the build report.
 
     ``earlier`` is an earlier build's split to keep, or to compare a fresh one with
@@ -143,16 +141,9 @@ def build_folder(
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
         prepared = prepare(
-            Path(image_dir),
-            config.plan_settings,
-            gate=config.gate_settings,
-            near=config.near_settings,
-            num_proc=num_proc,
-            progress=progress,
-            meanwhile=_load_writer,
-            earlier=earlier,
+            Path(image_dir), config, num_proc=num_proc, progress=progress, meanwhile=_load_writer, earlier=earlier
         )
-        # keep-split hook: the manifest written, and its entries freed, before the writers fork
+        # The manifest written, and its 100,000s of entries freed, before the shard writers fork.
         manifest = write_manifest(staging / MANIFEST_NAME, prepared.plan.manifest)
         prepared.plan.manifest = []
         tasks: list[ShardTask] = []
@@ -174,10 +165,9 @@ def build_folder(
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))
-        report = make_report(prepared, config.settings(), shards, command, _labels(config, prepared.breeds))
-        report.update(split_keys(prepared.plan.split_origin, manifest))  # keep-split hook
+        report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared), manifest)
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
-        (staging / REPORT_NAME).write_text(dump_report(report), encoding="utf-8")
+        (staging / REPORT_NAME).write_text(report.dumps(), encoding="utf-8")
         write_chart(staging / CHART_NAME, report)
         write_card(staging, report, make_features(prepared.breeds))
         _swap_into_place(staging, out)

@@ -24,11 +24,23 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from ..features import PHOTO_SPLITS
+from ..report.record import (
+    FRESH,
+    KEPT,
+    Crossed,
+    KeptCounts,
+    LeftOutPhoto,
+    RelabelledPhoto,
+    RenamedPhoto,
+    SplitOrigin,
+    SplitTarget,
+)
 from .links import NearPair
-from .manifest import GONE, IN, LEFT_OUT, PHOTO_SPLITS, Entry
+from .manifest import GONE, IN, LEFT_OUT, Entry
 from .plan import (
     Photo,
     allocate,
@@ -97,43 +109,43 @@ class Kept:
     kept: int = 0  # old photos (files) in their old split
     new: int = 0  # new photos (files) dealt
     gone: int = 0  # old files not in this build's tree any more
-    left_out: list[dict] = field(default_factory=list)  # {"source", "reason"}
-    renamed: list[dict] = field(default_factory=list)  # {"from", "to"}
-    relabelled: list[dict] = field(default_factory=list)  # {"source", "from", "to", "split"}
+    left_out: list[LeftOutPhoto] = field(default_factory=list)
+    renamed: list[RenamedPhoto] = field(default_factory=list)
+    relabelled: list[RelabelledPhoto] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # same name, other bytes: kept the name's split
     carried: list[Entry] = field(default_factory=list)  # left-out and gone entries for the manifest
 
-    def summary(self) -> dict:
-        """The counts and lists, as ``build.json`` records them."""
-        return {
-            "kind": "kept",
-            "from": self.origin,
-            "from_manifest": self.fingerprint or None,
-            "photos": {"kept": self.kept, "new": self.new, "gone": self.gone, "left_out": len(self.left_out)},
-            "left_out": self.left_out,
-            "renamed": self.renamed,
-            "relabelled": self.relabelled,
-            "changed": self.changed,
-        }
+    def summary(self, targets: dict[str, SplitTarget]) -> SplitOrigin:
+        """The counts and lists, as the report records them, with the splits' ``targets``."""
+        return SplitOrigin(
+            KEPT,
+            targets,
+            kept_from=self.origin,
+            from_manifest=self.fingerprint or None,
+            photos=KeptCounts(self.kept, self.new, self.gone, len(self.left_out)),
+            left_out=self.left_out,
+            renamed=self.renamed,
+            relabelled=self.relabelled,
+            changed=self.changed,
+        )
 
 
 def split(
     photos: list[Photo], settings: PlanSettings, links: list[NearPair], earlier: Earlier | None
-) -> tuple[dict[str, list[Photo]], dict[str, str], dict, list[Entry]]:
+) -> tuple[dict[str, list[Photo]], dict[str, str], SplitOrigin, list[Entry]]:
     """The planner's split: kept from ``earlier`` when given and kept, else dealt afresh.
 
-    Returns the splits, each photo's unit key, where the split came from (``build.json``'s
+    Returns the splits, each photo's unit key, where the split came from (the report's
     ``split_origin``) and the manifest lines carried from the earlier build (left out, gone).
     """
     if earlier is None or not earlier.keep:
         splits, unit_of = split_units(photos, settings, links)
-        origin: dict = {"kind": "fresh", "targets": distances(splits, settings)}
+        origin = SplitOrigin(FRESH, distances(splits, settings))
         if earlier is not None:
-            origin.update({"compared_with": earlier.origin, "crossed": crossed(splits, earlier)})
+            origin = replace(origin, compared_with=earlier.origin, crossed=crossed(splits, earlier))
         return splits, unit_of, origin, []
     splits, unit_of, kept = split_keeping(photos, settings, links, earlier)
-    origin = {**kept.summary(), "targets": distances(splits, settings)}
-    return splits, unit_of, origin, kept.carried
+    return splits, unit_of, kept.summary(distances(splits, settings)), kept.carried
 
 
 def prefer_earlier_sources(photos: list[Photo], earlier: Earlier) -> list[Photo]:
@@ -187,9 +199,9 @@ def _identify(p: Photo, by_hash: dict[str, Entry], by_source: dict[str, Entry], 
     entry = by_hash.get(p.sha256)
     if entry is not None:
         if entry.breed != p.breed:
-            kept.relabelled.append({"source": p.source, "from": entry.breed, "to": p.breed, "split": entry.split})
+            kept.relabelled.append(RelabelledPhoto(p.source, entry.breed, p.breed, entry.split))
         elif entry.source != p.source and entry.source not in (p.source, *p.twins):
-            kept.renamed.append({"from": entry.source, "to": p.source})
+            kept.renamed.append(RenamedPhoto(entry.source, p.source))
         return entry
     for name in (p.source, *p.twins):
         entry = by_source.get(name)
@@ -241,7 +253,7 @@ def _leave_out_old_crossings(
             if old_split[p.source] != keep:
                 out.add(p.source)
                 reason = f"was in {old_split[p.source]}, now linked to photos kept in {keep}"
-                kept.left_out.append({"source": p.source, "reason": reason, "split": old_split[p.source]})
+                kept.left_out.append(LeftOutPhoto(p.source, reason, old_split[p.source]))
     return [p for p in photos if p.source not in out]
 
 
@@ -279,7 +291,7 @@ def _leave_out_bridges(
 
 def _list_bridges(out: dict[str, set[str]], kept: Kept) -> None:
     for source, splits in sorted(out.items()):
-        kept.left_out.append({"source": source, "reason": f"new, links photos of {' and '.join(_ordered(splits))}"})
+        kept.left_out.append(LeftOutPhoto(source, f"new, links photos of {' and '.join(_ordered(splits))}"))
 
 
 def _ordered(splits: Iterable[str]) -> list[str]:
@@ -344,7 +356,7 @@ def _carry(earlier: Earlier, splits: dict[str, list[Photo]], matched: dict[Entry
     their split) and old files gone (tombstones, those of earlier versions included)."""
     placed = {f for members in splits.values() for p in members for f in (p.source, *p.twins)}
     present_hashes = {p.sha256 for members in splits.values() for p in members}
-    left_out = {item["source"]: item.get("split") for item in kept.left_out}
+    left_out = {item.source: item.split for item in kept.left_out}
     for entry in earlier.entries:
         if entry.source in placed or (entry.sha256 and entry.sha256 in present_hashes):
             continue
@@ -356,7 +368,7 @@ def _carry(earlier: Earlier, splits: dict[str, list[Photo]], matched: dict[Entry
         kept.carried.append(entry._replace(state=GONE))
 
 
-def distances(splits: dict[str, list[Photo]], settings: PlanSettings) -> dict[str, dict[str, int]]:
+def distances(splits: dict[str, list[Photo]], settings: PlanSettings) -> dict[str, SplitTarget]:
     """Each split's photos against its target (the sum of the breeds' targets at the ratios)."""
     by_breed: dict[str, Counter] = defaultdict(Counter)
     for split, members in splits.items():
@@ -367,21 +379,21 @@ def distances(splits: dict[str, list[Photo]], settings: PlanSettings) -> dict[st
         n = sum(counts.values())
         n_val, n_test = eval_targets(n, settings.val_ratio, settings.test_ratio)
         target.update({"train": n - n_val - n_test, "val": n_val, "test": n_test})
-    return {s: {"photos": len(splits[s]), "target": target[s]} for s in PHOTO_SPLITS}
+    return {s: SplitTarget(len(splits[s]), target[s]) for s in PHOTO_SPLITS}
 
 
-def crossed(splits: dict[str, list[Photo]], earlier: Earlier) -> dict[str, int]:
+def crossed(splits: dict[str, list[Photo]], earlier: Earlier) -> Crossed:
     """For a fresh split where an earlier build is known: photos that crossed between train and
     val/test, each way (known by content hash, else by name)."""
     by_hash, by_source = earlier.index
-    counts = {"train_to_eval": 0, "eval_to_train": 0}
+    train_to_eval = eval_to_train = 0
     for split, members in splits.items():
         for p in members:
             entry = by_hash.get(p.sha256) or by_source.get(p.source)
             if entry is None or entry.state == GONE:
                 continue
             if entry.split == "train" and split != "train":
-                counts["train_to_eval"] += 1 + len(p.twins)
+                train_to_eval += 1 + len(p.twins)
             elif entry.split != "train" and split == "train":
-                counts["eval_to_train"] += 1 + len(p.twins)
-    return counts
+                eval_to_train += 1 + len(p.twins)
+    return Crossed(train_to_eval, eval_to_train)

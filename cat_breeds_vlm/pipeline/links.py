@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..report.record import Conflict, NearGroup
+
 if TYPE_CHECKING:
     from .plan import Photo
 
@@ -64,7 +66,7 @@ def _photo_of(photos: Iterable[Photo]) -> dict[str, Photo]:
     return owner
 
 
-def drop_near_conflicts(photos: list[Photo], pairs: Iterable[NearPair]) -> tuple[list[Photo], list[dict]]:
+def drop_near_conflicts(photos: list[Photo], pairs: Iterable[NearPair]) -> tuple[list[Photo], list[Conflict]]:
     """Leave out both photos of every near-duplicate pair under two breed folders.
 
     Returns the photos kept and one conflict per such pair (the same shape as byte-identical
@@ -78,9 +80,7 @@ def drop_near_conflicts(photos: list[Photo], pairs: Iterable[NearPair]) -> tuple
         if first is None or second is None or first.breed == second.breed:
             continue
         dropped |= {first.source, second.source}
-        conflicts.append(
-            {"sources": [pair.a, pair.b], "breeds": sorted({first.breed, second.breed}), "distance": pair.distance}
-        )
+        conflicts.append(Conflict([pair.a, pair.b], sorted({first.breed, second.breed}), pair.distance))
     return [p for p in photos if p.source not in dropped], conflicts
 
 
@@ -97,7 +97,7 @@ def photo_links(photos: list[Photo], pairs: Iterable[NearPair]) -> list[NearPair
     return sorted(NearPair(a, b, d) for (a, b), d in best.items())
 
 
-def near_groups(links: list[NearPair]) -> list[dict]:
+def near_groups(links: list[NearPair]) -> list[NearGroup]:
     """The connected groups of linked photos, each with its pairs and distances, for the report.
 
     Sorted by first source; a group of more than :data:`SUSPICIOUS_GROUP` photos is flagged.
@@ -111,13 +111,13 @@ def near_groups(links: list[NearPair]) -> list[dict]:
         members[sets.find(link.a)] |= {link.a, link.b}
         edges[sets.find(link.a)].append(link)
     groups = [
-        {
-            "photos": sorted(members[key]),
-            "size": len(members[key]),
-            "suspicious": len(members[key]) > SUSPICIOUS_GROUP,
-            "max_distance": max(e.distance for e in edges[key]),
-            "pairs": [[e.a, e.b, e.distance] for e in sorted(edges[key])],
-        }
+        NearGroup(
+            photos=sorted(members[key]),
+            size=len(members[key]),
+            suspicious=len(members[key]) > SUSPICIOUS_GROUP,
+            max_distance=max(e.distance for e in edges[key]),
+            pairs=[(e.a, e.b, e.distance) for e in sorted(edges[key])],
+        )
         for key in members
     ]
-    return sorted(groups, key=lambda g: g["photos"][0])
+    return sorted(groups, key=lambda g: g.photos[0])

@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import UserError
+from ..features import PHOTO_SPLITS
 
 MANIFEST_NAME = "split_manifest.parquet"
 COLUMNS = ("source", "sha256", "split", "unit", "state")
 IN, LEFT_OUT, GONE = "in", "left out", "gone"
 STATES = (IN, LEFT_OUT, GONE)
-#: The splits a photo can be dealt to (``priority`` is rows of train, never a photo's split).
-PHOTO_SPLITS = ("train", "val", "test")
 
 
 class Entry(NamedTuple):

@@ -27,6 +27,8 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
+from ..report.record import SkipKind, SkipReason
+
 if TYPE_CHECKING:  # a type only: measuring needs no settings
     from .settings import GateSettings
 
@@ -104,7 +106,12 @@ def sniff_format(data: bytes) -> str | None:
 
 def convert_hint(image_format: str) -> str:
     """The skip reason of a still image in a format we do not take."""
-    return f"unsupported format {image_format}: convert it to JPEG or PNG to keep it"
+    return _error(SkipKind.CONVERTIBLE, "convert it to JPEG or PNG to keep it", image_format)
+
+
+def _error(kind: SkipKind, detail: str = "", image_format: str = "") -> str:
+    """The text of :attr:`Measurements.error` (the verification cache keeps it as text)."""
+    return SkipReason(kind, detail, image_format).text
 
 
 # libjpeg's recoverable warnings (jerror.h, JWRN_*) that say the picture data itself is damaged.
@@ -135,7 +142,7 @@ def jpeg_warning_kind(message: str) -> str | None:
 def measure(data: bytes) -> Measurements:
     """Sniff, decode (once; see the module notes) and measure one file's bytes."""
     if not data:
-        return Measurements(None, "empty file")
+        return Measurements(None, _error(SkipKind.EMPTY))
     sniffed = sniff_format(data)
     if sniffed in CONVERTIBLE_FORMATS:
         return Measurements(sniffed, convert_hint(sniffed))
@@ -153,14 +160,14 @@ def _measure_jpeg(data: bytes) -> Measurements | None:
     try:
         height, width, _, _ = simplejpeg.decode_jpeg_header(data)
         if width * height > (Image.MAX_IMAGE_PIXELS or float("inf")):
-            return Measurements("JPEG", f"decompression bomb: {width}x{height} pixels")
+            return Measurements("JPEG", _error(SkipKind.BOMB, f"{width}x{height} pixels"))
         pixels = simplejpeg.decode_jpeg(data, strict=True, **options)
     except ValueError as err:
         kind = jpeg_warning_kind(str(err))
         if kind is None:
             return None
         if kind == "truncated":
-            return Measurements("JPEG", "cannot decode: truncated JPEG (premature end of file)")
+            return Measurements("JPEG", _error(SkipKind.UNDECODABLE, "truncated JPEG (premature end of file)"))
         corrupt = str(err) if kind == "damage" else None
         # The strict decode stopped at the warning: decode again, tolerantly, for the measures.
         # Only files with a warning pay this, and it is the same read bytes.
@@ -177,18 +184,18 @@ def _measure_with_pillow(data: bytes) -> Measurements:
         with bomb_guard():
             with Image.open(io.BytesIO(data)) as im:
                 if im.format not in ACCEPTED_FORMATS:
-                    return Measurements(im.format, f"unsupported image format {im.format}")
+                    return Measurements(im.format, _error(SkipKind.UNSUPPORTED, image_format=im.format))
                 width, height = im.size  # before draft, which shrinks ``im.size``
                 if im.format == "JPEG":
                     im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 im.load()
                 return _measured(im.format, width, height, _rgb_pixels(im), None)
     except BOMB_ERRORS as err:
-        return Measurements(None, f"decompression bomb: {err}")
+        return Measurements(None, _error(SkipKind.BOMB, str(err)))
     except Image.UnidentifiedImageError:
-        return Measurements(None, "not an image (unidentified content)")
+        return Measurements(None, _error(SkipKind.NOT_AN_IMAGE))
     except (OSError, SyntaxError, ValueError, EOFError) as err:
-        return Measurements(None, f"cannot decode: {err}")
+        return Measurements(None, _error(SkipKind.UNDECODABLE, str(err)))
 
 
 def _rgb_pixels(im: Image.Image) -> np.ndarray:
@@ -267,24 +274,19 @@ def content_box(width: int, height: int, columns: int, rows: int) -> tuple[float
     return None
 
 
-def judge(found: Measurements, gate: GateSettings) -> str | None:
-    """None when the file is a usable photo under ``gate``, else why it is skipped.
-
-    A reason's text before its first colon is its kind, the same for every file skipped for
-    the same cause (:func:`cat_breeds_vlm.report.record.count_reasons` counts by kind).
-    """
+def judge(found: Measurements, gate: GateSettings) -> SkipReason | None:
+    """None when the file is a usable photo under ``gate``, else why it is skipped."""
     if found.error is not None:
-        return found.error
+        return SkipReason.parse(found.error)
     if gate.strict_jpeg and found.corrupt:
-        return f"corrupt JPEG data: {found.corrupt.removeprefix('Corrupt JPEG data: ')}"
+        return SkipReason(SkipKind.CORRUPT_JPEG, found.corrupt.removeprefix("Corrupt JPEG data: "))
     short, long = sorted((found.width, found.height))
+    size = f"{found.width}x{found.height} px"
     if gate.min_side and short < gate.min_side:
-        return f"too small: {found.width}x{found.height} px (minimum side {gate.min_side} px)"
+        return SkipReason(SkipKind.TOO_SMALL, f"{size} (minimum side {gate.min_side} px)")
     if gate.max_aspect and long > gate.max_aspect * short:
-        return (
-            f"extreme aspect ratio: {found.width}x{found.height} px"
-            f" ({long / max(short, 1):.1f}:1, limit {gate.max_aspect:g}:1)"
-        )
+        ratio = f"{long / max(short, 1):.1f}:1, limit {gate.max_aspect:g}:1"
+        return SkipReason(SkipKind.EXTREME_ASPECT, f"{size} ({ratio})")
     if gate.min_spread and found.spread < gate.min_spread:
-        return f"near-blank: pixel spread {found.spread:.2f} (minimum {gate.min_spread:g})"
+        return SkipReason(SkipKind.NEAR_BLANK, f"pixel spread {found.spread:.2f} (minimum {gate.min_spread:g})")
     return None

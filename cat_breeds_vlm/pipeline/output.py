@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 from ..errors import UserError
-from ..report.record import read_report
 
 #: Where ``build`` writes when no -o is given.
 DEFAULT_OUT = "cat_breeds_vlm"
@@ -55,7 +54,9 @@ def check_destination(out: Path, overwrite: bool, image_dir: Path | str = "IMAGE
         if is_package_source(out):
             note = package_source_note(out, out.name, image_dir)
             raise UserError(f"refusing to write into {out}: {note}")
-        if not out.is_dir() or read_report(out) is None:
+        from ..report.record import is_report_folder  # its records are not needed to start the CLI
+
+        if not out.is_dir() or not is_report_folder(out):
             raise UserError(
                 f"refusing to write into {out}: it exists and is not a cat_breeds_vlm build (choose another -o)"
             )
@@ -82,8 +83,10 @@ def _check_apart(out: Path, image_dir: Path | str) -> None:
         raise UserError(f"refusing to write {out}: it holds the image folder {image_dir}")
 
 
-#: What a demo folder holds: its photos, its build, and the photos being made.
-DEMO_ENTRIES = frozenset({"images", DEFAULT_OUT, ".images.partial"})
+#: The made-up predictions the demo writes beside its build, and scores.
+DEMO_PREDICTIONS = "made_up_predictions.jsonl"
+#: What a demo folder holds: its photos, its build, the photos being made, its made-up predictions.
+DEMO_ENTRIES = frozenset({"images", DEFAULT_OUT, ".images.partial", DEMO_PREDICTIONS})
 
 
 def check_demo_folder(out: Path) -> None:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..features import SPLITS
+from ..report.record import CappedBreed, Conflict, Duplicate, NearGroup, SplitOrigin
 from .links import NearPair, UnionFind, drop_near_conflicts, near_groups, photo_links
 from .manifest import Entry
 from .settings import PlanSettings
@@ -101,13 +102,12 @@ class Plan:
     rows: dict[str, list[Row]]
     photos: dict[str, Counter]  # split -> breed -> distinct photos (before oversampling)
     too_small: list[str]
-    duplicates: list[dict]
-    conflicts: list[dict]
-    capped: dict[str, dict[str, int]] = field(default_factory=dict)
-    near_duplicates: list[dict] = field(default_factory=list)  # groups, see links.near_groups
-    # keep-split hook: every file's manifest line, and where the split came from (see keep.py)
-    manifest: list[Entry] = field(default_factory=list)
-    split_origin: dict = field(default_factory=dict)
+    duplicates: list[Duplicate]
+    conflicts: list[Conflict]
+    capped: dict[str, CappedBreed] = field(default_factory=dict)
+    near_duplicates: list[NearGroup] = field(default_factory=list)  # see links.near_groups
+    manifest: list[Entry] = field(default_factory=list)  # every file's line (see manifest.py)
+    split_origin: SplitOrigin | None = None  # where the split came from (see keep.py)
 
     @property
     def written_splits(self) -> list[str]:
@@ -121,7 +121,7 @@ def breed_rng(seed: int, breed: str, purpose: str) -> np.random.RandomState:
     return check_random_state(int.from_bytes(digest[:4], "little"))
 
 
-def dedupe(files: Iterable[ImageFile]) -> tuple[list[Photo], list[dict], list[dict]]:
+def dedupe(files: Iterable[ImageFile]) -> tuple[list[Photo], list[Duplicate], list[Conflict]]:
     """Fold byte-identical files into photos; drop bytes that carry two labels.
 
     Returns the photos (sorted by source), the duplicate groups kept as one photo, and the
@@ -144,11 +144,11 @@ def dedupe(files: Iterable[ImageFile]) -> tuple[list[Photo], list[dict], list[di
             continue
         breeds = sorted({f.breed for f in group})
         if len(breeds) > 1:
-            conflicts.append({"sources": [f.source for f in group], "breeds": breeds})
+            conflicts.append(Conflict([f.source for f in group], breeds))
             continue
         twins = tuple(f.source for f in group[1:])
         photos.append(Photo(kept.source, kept.breed, kept.sha256, kept.size, twins))
-        duplicates.append({"breed": kept.breed, "kept": kept.source, "dropped": list(twins)})
+        duplicates.append(Duplicate(kept.breed, kept.source, list(twins)))
     return photos, duplicates, conflicts
 
 
@@ -156,20 +156,18 @@ _source = attrgetter("source")
 _breed = attrgetter("breed")
 
 
-def cap_photos(
-    photos: list[Photo], max_per_class: int | None, seed: int
-) -> tuple[list[Photo], dict[str, dict[str, int]]]:
+def cap_photos(photos: list[Photo], max_per_class: int | None, seed: int) -> tuple[list[Photo], dict[str, CappedBreed]]:
     """Keep at most ``max_per_class`` photos per breed, sampled with the seed (never file order)."""
     if max_per_class is None:
         return photos, {}
     by_breed = _by_breed(photos)
     kept: list[Photo] = []
-    capped: dict[str, dict[str, int]] = {}
+    capped: dict[str, CappedBreed] = {}
     for breed, group in by_breed.items():
         if len(group) > max_per_class:
             rng = breed_rng(seed, breed, "cap")
             chosen = sorted(rng.choice(len(group), size=max_per_class, replace=False))
-            capped[breed] = {"photos": len(group), "kept": max_per_class}
+            capped[breed] = CappedBreed(len(group), max_per_class)
             group = [group[i] for i in chosen]
         kept.extend(group)
     kept.sort(key=lambda p: p.source)
@@ -386,9 +384,9 @@ def plan(
     near_pairs = list(near_pairs)
     photos, duplicates, conflicts = dedupe(files)
     photos, near_conflicts = drop_near_conflicts(photos, near_pairs)
-    conflicts = sorted(conflicts + near_conflicts, key=lambda c: c["sources"])
+    conflicts = sorted(conflicts + near_conflicts, key=lambda c: c.sources)
     photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
-    from . import keep  # keep-split hook (imported here: keep builds on this module)
+    from . import keep  # imported here: keep builds on this module
 
     if earlier is not None:
         earlier = replace(earlier)  # its entries are read here, and freed with this copy

@@ -1,12 +1,14 @@
 """Scan: find every candidate image below the image folder, in one sorted walk.
 
 A breed is a top-level folder of the image folder; every accepted file below it, at any depth,
-is that breed's. Hidden files and folders are passed over; files with the extension of another
-still-image format (GIF, BMP, TIFF, AVIF, HEIC) are candidates too, so verification can say what
-they are; files with other extensions are listed as ignored; a file whose name is not valid
-UTF-8 (Parquet strings must be) is skipped with that reason, and so is a folder that cannot be
-read. Nothing here decodes an image: that is :mod:`cat_breeds_vlm.pipeline.verify`, which a build
-hands each candidate to as the walk finds it (:class:`Walk`).
+is that breed's. A photo directly in the image folder has no breed: it is listed
+(:attr:`ScanResult.top_level`), never a candidate. Hidden files and folders are passed over;
+files with the extension of another still-image format (GIF, BMP, TIFF, AVIF, HEIC) are
+candidates too, so verification can say what they are; files with other extensions are listed
+as ignored; a file whose name is not valid UTF-8 (Parquet strings must be) is skipped with that
+reason, and so is a folder that cannot be read. Nothing here decodes an image: that is
+:mod:`cat_breeds_vlm.pipeline.verify`, which a build hands each candidate to as the walk finds
+it (:class:`Walk`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..errors import UserError
+from ..report.record import SkipKind, SkippedFile, SkipReason
 
 #: Extensions we accept, compared in lower case (".JPG" is a JPEG too).
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp"})
@@ -53,12 +56,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """What the walk found: the breeds (sorted), the candidates (sorted), the files passed over."""
+    """What the walk found: the breeds (sorted), the candidates (sorted), the files passed over,
+    and the image files directly in the image folder, in no breed folder (sorted names)."""
 
     breeds: list[str]
     candidates: list[Candidate]
     ignored: list[str]
-    skipped: list[dict] = field(default_factory=list)  # {"source", "reason"}, as verify's
+    skipped: list[SkippedFile] = field(default_factory=list)
+    top_level: list[str] = field(default_factory=list)
 
 
 def _is_hidden(name: str) -> bool:
@@ -130,17 +135,16 @@ class Walk:
     :func:`scan` returns. The image folder itself is checked at once (:func:`find_breeds`)."""
 
     def __init__(self, image_dir: Path, *, progress: bool = False) -> None:
+        found = find_breeds(Path(image_dir))  # its errors name the folder as it was given
         self.image_dir = Path(image_dir).resolve()
-        found = find_breeds(self.image_dir)
         self.breeds = [b for b in found if _printable(b) == b]
         self.progress = progress
         self.found: list[Candidate] = []
         self.ignored: list[str] = []
         self.skipped = [
-            {"source": f"{_printable(b)}/", "reason": "folder name is not valid UTF-8"}
-            for b in found
-            if b not in self.breeds
+            SkippedFile(f"{_printable(b)}/", SkipReason(SkipKind.FOLDER_NAME)) for b in found if b not in self.breeds
         ]
+        self.top_level = top_level_images(self.image_dir)
         self._done = False
 
     def candidates(self) -> Iterator[Candidate]:
@@ -169,7 +173,7 @@ class Walk:
         """What the walk found (once :meth:`candidates` has been read to the end)."""
         if not self._done:
             raise RuntimeError("the walk has not been read to its end")
-        return ScanResult(self.breeds, self.found, self.ignored, self.skipped)
+        return ScanResult(self.breeds, self.found, self.ignored, self.skipped, self.top_level)
 
     def _walk(self) -> Iterator[Candidate]:
         """The candidates of every breed folder; ignored and skipped files noted on the way."""
@@ -184,13 +188,27 @@ class Walk:
                     self.ignored.append(_printable(source))
                     continue
                 if not source.isascii() and _printable(source) != source:  # ASCII is always valid UTF-8
-                    self.skipped.append({"source": _printable(source), "reason": "file name is not valid UTF-8"})
+                    self.skipped.append(SkippedFile(_printable(source), SkipReason(SkipKind.FILE_NAME)))
                     continue
                 stat = entry.stat()  # follows a symlink, as is_file() did
                 yield Candidate(source, breed, file, stat.st_size, stat.st_mtime_ns)
         for folder, err in unreadable:
             where = _printable(folder[cut:]) + "/"
-            self.skipped.append({"source": where, "reason": f"folder cannot be read: {err.strerror or err}"})
+            reason = SkipReason(SkipKind.UNREADABLE_FOLDER, str(err.strerror or err))
+            self.skipped.append(SkippedFile(where, reason))
+
+
+def top_level_images(image_dir: Path) -> list[str]:
+    """The sorted names of the image files directly in ``image_dir``: in no breed folder, so
+    with no label (listed in the report, never taken)."""
+    try:
+        entries = list(os.scandir(image_dir))
+    except OSError:  # find_breeds has read it: only a race ends here
+        return []
+    names = [
+        e.name for e in entries if not _is_hidden(e.name) and e.is_file() and _suffix(e.name) in CANDIDATE_EXTENSIONS
+    ]
+    return sorted(_printable(name) for name in names)
 
 
 def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
@@ -212,24 +230,6 @@ def _check_level(image_dir: Path, candidates: list[Candidate]) -> None:
 def _printable(source: str) -> str:
     """The name with any undecodable bytes (surrogate escapes) shown as ``\\xNN``."""
     return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def read_whole(path: str, size: int | None = None) -> bytes:
-    """A file's bytes, read whole in as few system calls as the file allows.
-
-    ``size`` is what a stat said of the file, if known (else one ``fstat`` asks). Read to the
-    end whatever it says, so a file that grew is read whole. A build reads every photo (twice:
-    to verify it, to write it), and ``open().read()`` spent 3 us more a photo on its file object.
-    """
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        first = os.read(fd, (os.fstat(fd).st_size if size is None else size) + 1)
-        rest = []
-        while chunk := os.read(fd, 1 << 20):
-            rest.append(chunk)
-        return first + b"".join(rest) if rest else first
-    finally:
-        os.close(fd)
 
 
 def tree_fingerprint(candidates: list[Candidate]) -> str:

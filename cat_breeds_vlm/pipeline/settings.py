@@ -1,40 +1,109 @@
-"""The settings of a build, and their defaults: one home for all of them.
+"""The settings of a build: each declared once, here, with its default, range, help text and flag.
 
-The command line's option defaults, the builder config's fields and the planner all read
-:class:`PlanSettings` (and the gate's and the search's), so they cannot drift apart;
-:class:`BuildSettings` holds them all, validated. Light on purpose (no ``datasets``): the
-command line imports it at start, and a build verifies before it loads ``datasets``.
+The command line's options (``build``, ``demo``), the builder config's fields, the checks, the
+build report's ``settings``, the echoed command line and the card's settings table all come
+from these declarations (:mod:`cat_breeds_vlm.declare`). Each part is a dataclass of its own,
+read by the stage it steers (the planner, the quality gate, the near-duplicate search, the
+rows' and card's text); :class:`BuildSettings` is all of them at once. Light on purpose (no
+``datasets``): the command line imports it at start, and a build verifies before it loads
+``datasets``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from dataclasses import fields as dataclass_fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-from ..errors import SettingsError
+from ..declare import CHOICE, FILE, FLAG, INT, NAMES, NUMBER, TEXT, Settings, setting, short_number
 from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog, load_catalog
-from ..labels.conversations import STYLES, check_style
+from ..labels.conversations import STYLES
 from ..report.licence import DEFAULT_LICENSE, license_problem
 
-T = TypeVar("T")
+#: A share of photos: from 0 (none) up to, not including, 1.
+_RATIO = {"low": 0, "high": 1, "high_open": True}
 
 
-@dataclass(frozen=True)
-class PlanSettings:
-    """The settings that decide the split (validated by the builder config)."""
+@dataclass
+class PlanSettings(Settings):
+    """The settings that decide the split."""
 
-    seed: int = 42
-    val_ratio: float = 0.1
-    test_ratio: float = 0.1
-    max_per_class: int | None = None
-    priority_breeds: tuple[str, ...] = DEFAULT_PRIORITY_BREEDS
-    priority_oversample: int = 5
+    seed: int = setting(42, "Seed of the split, the cap and the shuffle.", INT, low=0, high=2**32 - 1)
+    val_ratio: float = setting(0.1, "Share of each breed's photos in val.", NUMBER, **_RATIO)
+    test_ratio: float = setting(0.1, "Share of each breed's photos in test.", NUMBER, **_RATIO)
+    max_per_class: int | None = setting(
+        None, "Keep at most N photos per breed (sampled with the seed).", INT, low=1, optional=True
+    )
+    priority_breeds: tuple[str, ...] = setting(
+        DEFAULT_PRIORITY_BREEDS,
+        "A priority breed (repeat for several). Default: " + ", ".join(DEFAULT_PRIORITY_BREEDS) + ".",
+        NAMES,
+        flag="--priority",
+        metavar="BREED",
+    )
+    priority_oversample: int = setting(5, "Copies of each priority-breed train photo.", INT, low=1)
+
+    def _check_together(self) -> None:
+        super()._check_together()
+        if self.val_ratio + self.test_ratio >= 1:  # some photos must be left for train
+            problem = f"must be below 1, got {self.val_ratio} + {self.test_ratio}"
+            raise self.refused("val_ratio", "test_ratio", problem=problem)
 
 
-@dataclass(frozen=True)
-class GateSettings:
+def _file_name(path: str | None) -> str | None:
+    """A label file as the report records it: its name only (the card never shows a local path)."""
+    return Path(path).name if path else None
+
+
+@dataclass
+class TextSettings(Settings):
+    """What the rows and the card say: the conversation style, the label catalogue, the licence
+    and the note on the photos' source."""
+
+    style: str = setting(STYLES[0], "Conversation style.", CHOICE, choices=STYLES)
+    labels: str | None = setting(
+        None,
+        "Label file (CSV, the built-in catalogue's format) adding labels or replacing built-in ones.",
+        FILE,
+        optional=True,
+        metavar="FILE",
+        record=_file_name,
+    )
+    license: str = setting(
+        DEFAULT_LICENSE,
+        "The dataset card's licence: an identifier the Hugging Face Hub accepts (cc-by-4.0, mit, ...).",
+        TEXT,
+        check=license_problem,
+    )
+    source: str = setting("", "The dataset card's note on where the photos come from.", TEXT)
+
+    def _check_together(self) -> None:
+        super()._check_together()
+        from ..labels.labelfile import LabelFileError, read_label_file  # loaded by the catalogue anyway
+
+        try:  # read here, once: a bad label file fails at construction, naming the line
+            entries = read_label_file(self.labels) if self.labels else []
+            self._catalog = load_catalog().with_entries(entries, self.labels) if self.labels else load_catalog()
+            self._file_labels = tuple(sorted(info.label for _, info in entries))
+        except LabelFileError as err:
+            raise self.refused("labels", problem=str(err), clause=True) from None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
+        return self._catalog
+
+    @property
+    def file_labels(self) -> tuple[str, ...]:
+        """The names of the label file's rows, sorted (none without ``labels``)."""
+        return self._file_labels
+
+
+def _aspect_problem(value: float) -> str | None:
+    return None if value == 0 or value >= 1 else f"{value!r} is neither 0 (no limit) nor a ratio >= 1"
+
+
+@dataclass
+class GateSettings(Settings):
     """The quality gate: which decodable files are still not usable photos (0 or False: gate off).
 
     Defaults, and why:
@@ -52,26 +121,31 @@ class GateSettings:
       (dark, grayscale and low-contrast ones included) is far above 2 (see ``benchmarks/RESULTS.md``).
     """
 
-    strict_jpeg: bool = True
-    min_side: int = 32
-    max_aspect: float = 8.0
-    min_spread: float = 2.0
+    strict_jpeg: bool = setting(
+        True, "Skip JPEGs whose data libjpeg reports as corrupt (the picture is broken below the damage).", FLAG
+    )
+    min_side: int = setting(32, "Skip images whose shorter side is below this many pixels (0: no minimum).", INT, low=0)
+    max_aspect: float = setting(
+        8.0,
+        "Skip images longer than this many times their width or height, e.g. banners (0: no limit).",
+        NUMBER,
+        low=0,
+        check=_aspect_problem,
+        echo=short_number,
+    )
+    min_spread: float = setting(
+        2.0,
+        "Skip near-blank images: largest colour-channel standard deviation (0-255) below this (0: keep them).",
+        NUMBER,
+        low=0,
+        high=256,
+        high_open=True,
+        echo=short_number,
+    )
 
 
-def ratio_problem(
-    val_ratio: float, test_ratio: float, names: tuple[str, str] = ("val_ratio", "test_ratio")
-) -> str | None:
-    """What is wrong with the two ratios together (they must leave some photos for train), or None.
-
-    ``names`` are how the caller's user spelled them (``--val-ratio`` on the command line).
-    """
-    if val_ratio + test_ratio >= 1:
-        return f"{names[0]} + {names[1]} must be below 1, got {val_ratio} + {test_ratio}"
-    return None
-
-
-@dataclass(frozen=True)
-class NearDupSettings:
+@dataclass
+class NearDupSettings(Settings):
     """The near-duplicate search: whether it runs, and how close two pictures must be.
 
     ``near_dup_threshold`` is the largest signature distance (root mean square difference of
@@ -81,114 +155,28 @@ class NearDupSettings:
     closest two distinct photos we found.
     """
 
-    near_dups: bool = True
-    near_dup_threshold: float = 6.0
+    near_dups: bool = setting(
+        True,
+        "Find near-duplicate photos (re-encoded, resized, re-saved, trimmed) and keep each"
+        " picture's copies in one split; copies under two labels are left out.",
+        FLAG,
+    )
+    near_dup_threshold: float = setting(
+        6.0,
+        "Largest thumbnail difference (RMS, percent of brightness) of two copies of one picture.",
+        NUMBER,
+        low=0,
+        high=50,
+        echo=short_number,
+    )
 
 
 @dataclass
-class BuildSettings:
-    """Every setting of a build, validated at construction: the command line's options and the
+class BuildSettings(NearDupSettings, GateSettings, TextSettings, PlanSettings):
+    """Every setting of a build, checked at construction: the command line's options and the
     builder config's fields (:class:`~cat_breeds_vlm.pipeline.builder.CatBreedsVLMConfig` adds
-    ``datasets``' own). Free of ``datasets``, so a build can start verifying before it loads it."""
+    ``datasets``' own). Each stage takes it whole and reads its own part.
 
-    seed: int = PlanSettings.seed
-    val_ratio: float = PlanSettings.val_ratio
-    test_ratio: float = PlanSettings.test_ratio
-    max_per_class: int | None = PlanSettings.max_per_class
-    priority_breeds: tuple[str, ...] = PlanSettings.priority_breeds
-    priority_oversample: int = PlanSettings.priority_oversample
-    style: str = STYLES[0]
-    labels: str | None = None  # a label file adding to or overriding the built-in catalogue
-    license: str = DEFAULT_LICENSE  # the card's licence: an identifier the Hub accepts
-    source: str = ""  # the card's note on where the photos come from
-    strict_jpeg: bool = GateSettings.strict_jpeg
-    min_side: int = GateSettings.min_side
-    max_aspect: float = GateSettings.max_aspect
-    min_spread: float = GateSettings.min_spread
-    near_dups: bool = NearDupSettings.near_dups
-    near_dup_threshold: float = NearDupSettings.near_dup_threshold
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        """Check every setting; raise :class:`SettingsError` naming the first bad one."""
-        self.priority_breeds = tuple(self.priority_breeds)
-        for name in ("val_ratio", "test_ratio"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise SettingsError(f"{name} must be in [0, 1), got {value!r}")
-        problem = ratio_problem(self.val_ratio, self.test_ratio)
-        if problem:
-            raise SettingsError(problem)
-        if not isinstance(self.priority_oversample, int) or self.priority_oversample < 1:
-            raise SettingsError(f"priority_oversample must be an integer >= 1, got {self.priority_oversample!r}")
-        if self.max_per_class is not None and (not isinstance(self.max_per_class, int) or self.max_per_class < 1):
-            raise SettingsError(f"max_per_class must be an integer >= 1 or None, got {self.max_per_class!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise SettingsError(f"seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}")
-        check_style(self.style)
-        if problem := license_problem(self.license):
-            raise SettingsError(f"license: {problem}")
-        self._catalog = load_catalog(self.labels)  # a bad label file fails here, naming the line
-        self._validate_gate()
-        if not isinstance(self.near_dups, bool):
-            raise SettingsError(f"near_dups must be True or False, got {self.near_dups!r}")
-        threshold = self.near_dup_threshold
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 50:
-            raise SettingsError(f"near_dup_threshold must be in [0, 50], got {threshold!r}")
-
-    @property
-    def catalog(self) -> Catalog:
-        """The label catalogue of this build: the built-in one, with ``labels`` added or overriding."""
-        return self._catalog
-
-    def _validate_gate(self) -> None:
-        """The quality gate's settings: each a number >= 0 (0 turns that gate off)."""
-        if not isinstance(self.strict_jpeg, bool):
-            raise SettingsError(f"strict_jpeg must be True or False, got {self.strict_jpeg!r}")
-        if isinstance(self.min_side, bool) or not isinstance(self.min_side, int) or self.min_side < 0:
-            raise SettingsError(f"min_side must be an integer >= 0 (0: no minimum), got {self.min_side!r}")
-        if (
-            isinstance(self.max_aspect, bool)
-            or not isinstance(self.max_aspect, (int, float))
-            or not (self.max_aspect == 0 or self.max_aspect >= 1)
-        ):
-            raise SettingsError(f"max_aspect must be 0 (no limit) or a ratio >= 1, got {self.max_aspect!r}")
-        if (
-            isinstance(self.min_spread, bool)
-            or not isinstance(self.min_spread, (int, float))
-            or not (0 <= self.min_spread < 256)
-        ):
-            raise SettingsError(f"min_spread must be in [0, 256) (0: keep near-blank images), got {self.min_spread!r}")
-
-    def _part(self, kind: type[T]) -> T:
-        """The settings dataclass ``kind`` filled from this config's fields of the same names."""
-        return kind(**{f.name: getattr(self, f.name) for f in dataclass_fields(kind)})
-
-    @property
-    def plan_settings(self) -> PlanSettings:
-        """The part of the settings that decides the split."""
-        return self._part(PlanSettings)
-
-    @property
-    def gate_settings(self) -> GateSettings:
-        """The part of the settings that decides which decodable files are usable photos."""
-        return self._part(GateSettings)
-
-    @property
-    def near_settings(self) -> NearDupSettings:
-        """The part of the settings that decides which photos count as one picture."""
-        return self._part(NearDupSettings)
-
-    def settings(self) -> dict:
-        """The settings as plain JSON-able values, for the build report."""
-        fields = asdict(self.plan_settings)
-        fields["priority_breeds"] = list(self.priority_breeds)
-        fields["style"] = self.style
-        fields["labels"] = Path(self.labels).name if self.labels else None
-        fields["license"] = self.license
-        fields["source"] = self.source
-        fields.update(asdict(self.gate_settings))
-        fields.update(asdict(self.near_settings))
-        return fields
+    The parts are listed last first: a dataclass's fields come in reverse order of its bases,
+    so the settings read plan, text, gate, near-duplicates, as the command line lists them.
+    """

@@ -27,13 +27,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from .._compat import cdc_options, parquet_column_options
 from ..errors import UserError
 from ..features import make_features
 from ..labels.catalog import Catalog
 from ..labels.conversations import render
 from ..workers import ignore_interrupts, interrupts_held, process_context
 from .plan import Row
-from .scan import read_whole
+from .verify import read_whole
 
 if TYPE_CHECKING:  # loaded by the caller, which makes the labels
     import datasets
@@ -100,41 +101,24 @@ def _start_worker(counter) -> None:
     _init_worker(counter)
 
 
-#: Parquet leaf columns stored as they are: image bytes are already compressed, and plain pages
-#: let the Hub's Xet storage deduplicate them (the options ``datasets`` uses when it pushes).
-PLAIN_LEAVES = frozenset({"image.bytes", "image.path"})
-#: Content-defined chunking, with the chunk sizes ``datasets`` writes for the Hub.
-CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
-
-
-def leaf_paths(name: str, kind: pa.DataType) -> list[str]:
-    """The Parquet leaf column paths of an Arrow field (``conversations.list.element.from``, ...)."""
-    if pa.types.is_struct(kind):
-        return [leaf for field in kind for leaf in leaf_paths(f"{name}.{field.name}", field.type)]
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-        return leaf_paths(f"{name}.list.element", kind.value_type)
-    return [name]
-
-
-def parquet_options(schema: pa.Schema) -> dict:
-    """``pq.ParquetWriter`` options: image leaves plain and uncompressed, the rest snappy with
-    dictionaries, a page index, and content-defined chunking (so re-uploads deduplicate)."""
-    leaves = [leaf for field in schema for leaf in leaf_paths(field.name, field.type)]
+def parquet_options(features: datasets.Features) -> dict:
+    """``pq.ParquetWriter`` options, the ones ``datasets`` writes with for the Hub: image leaves
+    plain and uncompressed, the rest snappy with dictionaries, a page index, and content-defined
+    chunking (so re-uploads deduplicate)."""
     return {
-        "compression": {leaf: "none" if leaf in PLAIN_LEAVES else "snappy" for leaf in leaves},
-        "use_dictionary": [leaf for leaf in leaves if leaf not in PLAIN_LEAVES],
-        "column_encoding": {leaf: "PLAIN" for leaf in leaves if leaf in PLAIN_LEAVES},
+        **parquet_column_options(features, features.arrow_schema),
         "write_page_index": True,
-        "use_content_defined_chunking": CDC_OPTIONS,
+        "use_content_defined_chunking": cdc_options(),
     }
 
 
 def write_shard(task: ShardTask) -> int:
     """Write one shard; returns its size in bytes. Counts rows into the shared progress counter."""
-    schema = make_features(task.breeds).arrow_schema
-    with pq.ParquetWriter(task.path, schema, **parquet_options(schema)) as writer:
+    features = make_features(task.breeds)
+    schema = features.arrow_schema
+    with pq.ParquetWriter(task.path, schema, **parquet_options(features)) as writer:
         # recorded as ``datasets`` records it, so the Hub knows how the file was chunked
-        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(CDC_OPTIONS)})
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(cdc_options())})
         for batch in _batches(task):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=ROW_GROUP_SIZE)
             if _progress is not None:

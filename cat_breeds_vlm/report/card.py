@@ -10,24 +10,25 @@ out. The text depends only on the report, so the same build gives the same bytes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..atomic import write_text_atomic
 from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
+from ..pipeline.settings import BuildSettings
 from .explain import (
     MISSING_MARK,
     PRIORITY_MARK,
     missing_eval,
     missing_reasons,
     num,
-    setting_option,
     setting_text,
     split_names,
     why_text,
 )
-from .leftout import left_out_section
+from .leftout import absent_priority, left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
+from .record import BuildReport
 from .split import card_section as split_card_section
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
@@ -68,7 +69,7 @@ def size_category(rows: int) -> str:
     return "n>1B"
 
 
-def card_metadata(report: dict[str, Any], features: datasets.Features) -> DatasetCardData:
+def card_metadata(report: BuildReport, features: datasets.Features) -> DatasetCardData:
     """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``."""
     import datasets
     from datasets.info import DatasetInfosDict
@@ -76,11 +77,11 @@ def card_metadata(report: dict[str, Any], features: datasets.Features) -> Datase
 
     splits = split_names(report)
     # priority rows are copies of train rows: the distinct examples are train + val + test.
-    examples = sum(report["splits"][s]["rows"] for s in splits if s != "priority")
+    examples = sum(report.splits[s].rows for s in splits if s != "priority")
     card_data = DatasetCardData(
         pretty_name=PRETTY_NAME,
         # The licence the build was given (--license); "unknown" claims nothing about the photos.
-        license=report["settings"].get("license") or DEFAULT_LICENSE,
+        license=(report.settings or {}).get("license") or DEFAULT_LICENSE,
         language=["en"],
         task_categories=TASK_CATEGORIES,
         size_categories=[size_category(examples)],
@@ -96,18 +97,18 @@ def card_metadata(report: dict[str, Any], features: datasets.Features) -> Datase
     # in-memory Arrow size that datasets would record is about the same).
     split_dict = datasets.SplitDict()
     for name in splits:
-        info = report["splits"][name]
-        split_dict.add(datasets.SplitInfo(name=name, num_bytes=info["bytes"], num_examples=info["rows"]))
+        info = report.splits[name]
+        split_dict.add(datasets.SplitInfo(name=name, num_bytes=info.bytes, num_examples=info.rows))
     dataset_info = datasets.DatasetInfo(
         features=features,
         splits=split_dict,
-        dataset_size=sum(report["splits"][s]["bytes"] for s in splits),
+        dataset_size=sum(report.splits[s].bytes or 0 for s in splits),
     )
     DatasetInfosDict({"default": dataset_info}).to_dataset_card_data(card_data)
     return card_data
 
 
-def render_card(report: dict[str, Any], features: datasets.Features) -> str:
+def render_card(report: BuildReport, features: datasets.Features) -> str:
     """The full README.md text (YAML front matter and body) for a build report."""
     from huggingface_hub import DatasetCard
 
@@ -116,19 +117,19 @@ def render_card(report: dict[str, Any], features: datasets.Features) -> str:
         _load_section(),
         _fields_section(),
         _splits_section(report),
-        *filter(None, [split_card_section(report)]),  # keep-split hook (none for a report without it)
+        *filter(None, [split_card_section(report)]),  # none for a report without a split origin
         _breeds_section(report),
         _chart_section(),
         _build_section(report),
         left_out_section(report),
-        licence_section(report["settings"]),
+        licence_section(report.settings or {}),
     ]
     body = "\n\n".join(sections) + "\n"
     card = DatasetCard(f"---\n{card_metadata(report, features).to_yaml()}\n---\n\n{body}")
     return str(card)
 
 
-def write_card(folder: Path, report: dict[str, Any], features: datasets.Features) -> None:
+def write_card(folder: Path, report: BuildReport, features: datasets.Features) -> None:
     """Write the card as ``folder/README.md`` (atomically)."""
     write_text_atomic(Path(folder) / CARD_NAME, render_card(report, features))
 
@@ -136,8 +137,12 @@ def write_card(folder: Path, report: dict[str, Any], features: datasets.Features
 # --- body sections, top to bottom ---------------------------------------------------------------
 
 
-def _intro(report: dict[str, Any]) -> str:
-    oversample = report["settings"]["priority_oversample"]
+def _intro(report: BuildReport) -> str:
+    oversample = (report.settings or {})["priority_oversample"]
+    if any(b in report.breeds for b in report.priority_breeds):
+        extra = f"and in train only (each priority-breed photo appears {oversample} times); val and test"
+    else:  # claim no oversampling that did not happen
+        extra = "(here nothing is: no priority breed is in the data); val and test"
     return "\n".join(
         [
             f"# {PRETTY_NAME}",
@@ -145,12 +150,12 @@ def _intro(report: dict[str, Any]) -> str:
             "Labelled cat photos as a vision-language fine-tuning set: each row is one photo and a",
             "short conversation (`<image>` question, answer) that names the cat's breed, coat pattern",
             "or domestic type. It is made for fine-tuning and evaluating a vision-language model",
-            f"(LLaVA, TRL, Fireworks) on telling {len(report['breeds'])} labels apart.",
+            f"(LLaVA, TRL, Fireworks) on telling {len(report.breeds)} labels apart.",
             "",
             "The splits cannot leak: a photo (with its byte-identical copies, every photo of the same",
             "pet and, unless the near-duplicate search was turned off, its re-encoded, resized or",
             "re-saved copies) is in exactly one of train, val and test. Oversampling happens after the split",
-            f"and in train only (each priority-breed photo appears {oversample} times); val and test",
+            extra,
             "are never oversampled, so their scores are honest.",
         ]
     )
@@ -191,19 +196,20 @@ def _fields_section() -> str:
     )
 
 
-def _splits_section(report: dict[str, Any]) -> str:
+def _splits_section(report: BuildReport) -> str:
+    oversampled = any(b in report.breeds for b in report.priority_breeds)
     rows = [
         [
             f"`{name}`",
-            num(info["rows"]),
-            num(info["photos"]) if "photos" in info else "",
-            num(info["shards"]),
-            _SPLIT_PURPOSE.get(name, ""),
+            num(info.rows),
+            num(info.photos) if info.photos is not None else "",
+            num(info.shards or 0),
+            _SPLIT_PURPOSE.get(name, "") if name != "train" or oversampled else "fine-tuning",
         ]
-        for name, info in ((s, report["splits"][s]) for s in split_names(report))
+        for name, info in ((s, report.splits[s]) for s in split_names(report))
     ]
     text = table(["split", "rows", "distinct photos", "shards", "for"], rows)
-    empty = report.get("empty_splits") or []
+    empty = report.empty_splits or []
     if empty:
         names = ", ".join(f"`{s}`" for s in empty)
         text += (
@@ -213,36 +219,41 @@ def _splits_section(report: dict[str, Any]) -> str:
     return "## Splits\n\n" + text
 
 
-def _breeds_section(report: dict[str, Any]) -> str:
-    priority = set(report["settings"].get("priority_breeds") or [])
+def _breeds_section(report: BuildReport) -> str:
+    priority = set(report.priority_breeds)
     missing = missing_eval(report)
     splits = split_names(report)
     header = ["breed", "train photos"] + [f"{s} rows" for s in splits]
     rows = []
-    for breed in report["breeds"]:
+    for breed in report.breeds:
         marks = (f" {PRIORITY_MARK}" if breed in priority else "") + (f" {MISSING_MARK}" if breed in missing else "")
         name = cell(breed) + marks
-        train_photos = report.get("photos", {}).get("train", {}).get(breed, 0)
-        counts = [num(report["counts"].get(s, {}).get(breed, 0)) for s in splits]
+        train_photos = (report.photos or {}).get("train", {}).get(breed, 0)
+        counts = [num(report.counts.get(s, {}).get(breed, 0)) for s in splits]
         rows.append([name, num(train_photos)] + counts)
     notes = [_priority_note(report, priority), _missing_note(report), _uncatalogued_note(report)]
     return "## Breeds\n\n" + table(header, rows) + "\n\n" + "\n\n".join(filter(None, notes))
 
 
-def _priority_note(report: dict[str, Any], priority: set[str]) -> str:
-    present = [b for b in report["breeds"] if b in priority]
-    absent = sorted(priority - set(present))
+def _priority_note(report: BuildReport, priority: set[str]) -> str:
+    present = [b for b in report.breeds if b in priority]
     if not priority:
         return "No priority breeds were set."
+    absent = absent_priority(report)
+    if not present:
+        return (
+            f"None of the priority breeds is in the data ({join(absent)}): nothing is oversampled and"
+            " there is no `priority` split."
+        )
     note = (
-        f"\\{PRIORITY_MARK} priority breed ({join(present) or 'none of them is in the data'}): each train photo"
-        f" appears {report['settings'].get('priority_oversample', 1)} times in train, and these"
+        f"\\{PRIORITY_MARK} priority breed ({join(present)}): each train photo"
+        f" appears {(report.settings or {}).get('priority_oversample', 1)} times in train, and these"
         " rows form the `priority` split."
     )
     return note + (f" Set as priority but not in the data: {join(absent)}." if absent else "")
 
 
-def _missing_note(report: dict[str, Any]) -> str:
+def _missing_note(report: BuildReport) -> str:
     reasons = missing_reasons(report)
     if not reasons:
         return "Every breed has at least one photo in val and one in test."
@@ -259,8 +270,8 @@ def _missing_note(report: dict[str, Any]) -> str:
     )
 
 
-def _uncatalogued_note(report: dict[str, Any]) -> str:
-    labels = report.get("uncatalogued") or []
+def _uncatalogued_note(report: BuildReport) -> str:
+    labels = report.uncatalogued or []
     if not labels:
         return ""
     return (
@@ -282,23 +293,23 @@ def _chart_section() -> str:
     )
 
 
-def _build_section(report: dict[str, Any]) -> str:
-    settings = report["settings"]
-    rows = [[f"`{setting_option(key)}`", cell(setting_text(value))] for key, value in settings.items()]
+def _build_section(report: BuildReport) -> str:
+    settings = report.settings or {}
+    rows = [[f"`{BuildSettings.flag_of(key)}`", cell(setting_text(value))] for key, value in settings.items()]
     lines = [
         "## How it was built",
         "",
-        f"Built by `cat_breeds_vlm` {report.get('package_version', '?')} from"
-        f" {num(report.get('created_from_files', 0))} image files with:",
+        f"Built by `cat_breeds_vlm` {report.package_version or '?'} from"
+        f" {num(report.created_from_files or 0)} image files with:",
         "",
         "```bash",
-        report.get("command", ""),
+        report.command or "",
         "```",
         "",
         table(["setting", "value"], rows),
     ]
-    capped = report.get("capped") or {}
+    capped = report.capped or {}
     if capped:
-        caps = [f"{cell(b)}: {num(c['kept'])} of {num(c['photos'])}" for b, c in sorted(capped.items())]
+        caps = [f"{cell(b)}: {num(c.kept)} of {num(c.photos)}" for b, c in sorted(capped.items())]
         lines += ["", f"Capped at `max_per_class` (photos sampled with the seed): {'; '.join(caps)}."]
     return "\n".join(lines)

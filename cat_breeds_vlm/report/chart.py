@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -19,6 +18,7 @@ from ..atomic import write_bytes_atomic
 from .explain import (
     PRIORITY_MARK,  # the one mark of the card, stats, chart and review page
 )
+from .record import BuildReport
 
 WIDTH = 1200
 ROW_HEIGHT = 20
@@ -38,22 +38,22 @@ TITLE = "Photos per breed in train, before and after oversampling (log scale)"
 AXIS_MIN = 0.5  # left end of the log axis, so that a breed with one photo still shows a bar
 
 
-def chart_rows(report: dict[str, Any]) -> list[tuple[str, int, int]]:
+def chart_rows(report: BuildReport) -> list[tuple[str, int, int]]:
     """(label, train photos, train rows) per breed, most photos first, then by name.
 
     Priority breeds get a trailing ``*`` in their label.
     """
-    priority = set(report["settings"].get("priority_breeds") or [])
-    photos = report.get("photos", {}).get("train", {})
-    rows = report["counts"].get("train", {})
+    priority = set(report.priority_breeds)
+    photos = (report.photos or {}).get("train", {})
+    rows = report.counts.get("train", {})
     entries = [
         (breed + (f" {PRIORITY_MARK}" if breed in priority else ""), photos.get(breed, 0), rows.get(breed, 0))
-        for breed in report["breeds"]
+        for breed in report.breeds
     ]
     return sorted(entries, key=lambda e: (-e[1], -e[2], e[0]))
 
 
-def render_chart(report: dict[str, Any]) -> bytes:
+def render_chart(report: BuildReport) -> bytes:
     """The chart as PNG bytes."""
     entries = chart_rows(report)
     font = _font(FONT_SIZE)
@@ -99,7 +99,7 @@ def render_chart(report: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def write_chart(path: Path, report: dict[str, Any]) -> None:
+def write_chart(path: Path, report: BuildReport) -> None:
     """Write the chart of ``report`` as a PNG file at ``path`` (atomically)."""
     write_bytes_atomic(Path(path), render_chart(report))
 

@@ -6,10 +6,13 @@ One home for these, read by the dataset card, ``stats``, the review page and the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..features import EVAL_SPLITS, PHOTO_SPLITS, in_build_order
 from ..pipeline.plan import MIN_PHOTOS_TO_SPLIT
+
+if TYPE_CHECKING:
+    from .record import BuildReport
 
 #: The marks of the breed tables, the same in the card and in ``stats``: a priority breed, and a
 #: breed missing from val and/or test. ASCII and Latin-1 only, so any terminal prints them.
@@ -17,16 +20,16 @@ PRIORITY_MARK = "*"
 MISSING_MARK = "†"
 
 
-def split_names(report: dict[str, Any]) -> list[str]:
+def split_names(report: BuildReport) -> list[str]:
     """The report's splits in build order (train, val, test, priority), then any others sorted."""
-    return in_build_order(report["splits"])
+    return in_build_order(report.splits)
 
 
-def missing_eval(report: dict[str, Any]) -> dict[str, list[str]]:
+def missing_eval(report: BuildReport) -> dict[str, list[str]]:
     """Breeds with no row in val or test: breed -> the evaluation splits it is missing from."""
     missing: dict[str, list[str]] = {}
-    for breed in report["breeds"]:
-        absent = [s for s in EVAL_SPLITS if s in report["counts"] and not report["counts"][s].get(breed)]
+    for breed in report.breeds:
+        absent = [s for s in EVAL_SPLITS if s in report.counts and not report.counts[s].get(breed)]
         if absent:
             missing[breed] = absent
     return missing
@@ -39,29 +42,24 @@ NOT_RECORDED_WHY = "too few photos or pets: this older build.json does not say w
 NOT_ASKED = "the build asked for no such split (ratio 0)"
 
 
-def missing_reasons(report: dict[str, Any]) -> dict[str, tuple[str, int | None]]:
+def missing_reasons(report: BuildReport) -> dict[str, tuple[str, int | None]]:
     """Why each breed of :func:`missing_eval` misses a split, and its distinct photos.
 
     ``breed -> (TOO_FEW_PHOTOS or TOO_FEW_PETS, photos)``; a report without per-breed photo
     counts (an older ``build.json``) cannot tell which: ``(NOT_RECORDED_WHY, None)``.
     """
-    photos = report.get("photos")
-    settings = report.get("settings") or {}
+    photos = report.photos
+    settings = report.settings or {}
     reasons: dict[str, tuple[str, int | None]] = {}
     for breed, splits in missing_eval(report).items():
         if all(settings.get(f"{split}_ratio") == 0 for split in splits):
             reasons[breed] = (NOT_ASKED, None)
-        elif not isinstance(photos, dict):
+        elif photos is None:
             reasons[breed] = (NOT_RECORDED_WHY, None)
         else:
             total = sum(photos.get(s, {}).get(breed, 0) for s in PHOTO_SPLITS)
             reasons[breed] = (TOO_FEW_PHOTOS if total < MIN_PHOTOS_TO_SPLIT else TOO_FEW_PETS, total)
     return reasons
-
-
-def setting_option(key: str) -> str:
-    """The command-line option of a build setting: ``val_ratio`` -> ``--val-ratio``."""
-    return "--priority" if key == "priority_breeds" else "--" + key.replace("_", "-")
 
 
 def setting_text(value: Any) -> str:

@@ -29,7 +29,7 @@ from ..errors import UserError
 from ..export.source import ParquetSplit, RowGroup
 from ..features import PHOTO_SPLITS
 from ..pipeline.plan import breed_rng
-from ..report.record import REPORT_NAME, read_report
+from ..report.record import REPORT_NAME, BuildReport, read_report
 
 #: The columns read for every row: enough to sample and to find a photo by its source.
 INDEX_COLUMNS = ("id", "source", "breed")
@@ -56,13 +56,13 @@ class Build:
 
     name: str
     folder: Path
-    report: dict[str, Any]
+    report: BuildReport
     splits: dict[str, SplitIndex]
 
     @property
     def breeds(self) -> list[str]:
         """The ClassLabel names, in label order."""
-        return list(self.report["breeds"])
+        return list(self.report.breeds)
 
 
 def open_build(dataset: str | Located, *, token: str | None = None) -> Build:
@@ -72,7 +72,7 @@ def open_build(dataset: str | Located, *, token: str | None = None) -> Build:
     report = read_report(folder)
     if report is None:  # not built by us, or an old copy: count what the rows say
         report = count_report(str(folder))
-    splits = {s: index_split(folder, s) for s in report["splits"]}
+    splits = {s: index_split(folder, s) for s in report.splits}
     return Build(folder.resolve().name if source.local else source.name, folder, report, splits)
 
 

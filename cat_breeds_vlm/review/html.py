@@ -22,9 +22,11 @@ from .page import Listing, Page, Skipped
 from .pictures import Slot
 from .thumbnails import Thumbnail
 
-#: The sections of every page, in order: (id, heading).
+#: The sections of every page, in order: (id, heading). The photos come right after the short
+#: split table, so they are on the first screen; the long chart and per-breed table follow.
 SECTIONS = (
     ("splits", "Splits"),
+    ("samples", "Samples"),
     ("chart", "Class chart"),
     ("breeds", "Breeds by split"),
     ("missing", "Missing from val or test"),
@@ -32,7 +34,6 @@ SECTIONS = (
     ("near-duplicates", "Near-duplicate groups"),
     ("conflicts", "Conflicts: one picture, two labels"),
     ("skipped", "Skipped files"),
-    ("samples", "Samples"),
 )
 
 
@@ -49,17 +50,22 @@ def render(page: Page) -> str:
     """The whole page as HTML text."""
     css = resources.files(__package__).joinpath("static/review.css").read_text(encoding="utf-8")
     js = resources.files(__package__).joinpath("static/review.js").read_text(encoding="utf-8")
-    body = [
-        _splits(page),
-        _chart(page),
-        _breeds(page),
-        _missing(page),
-        _groups(page, "duplicates", page.duplicates, "byte-identical files of one breed, counted as one photo"),
-        _near(page),
-        _groups(page, "conflicts", page.conflicts, "one picture under two or more breed folders, left out"),
-        _skipped(page),
-        _samples(page),
-    ]
+    sections = {
+        "splits": _splits(page),
+        "samples": _samples(page),
+        "chart": _chart(page),
+        "breeds": _breeds(page),
+        "missing": _missing(page),
+        "duplicates": _groups(
+            page, "duplicates", page.duplicates, "byte-identical files of one breed, counted as one photo"
+        ),
+        "near-duplicates": _near(page),
+        "conflicts": _groups(
+            page, "conflicts", page.conflicts, "one picture under two or more breed folders, left out"
+        ),
+        "skipped": _skipped(page),
+    }
+    body = [sections[section_id] for section_id, _ in SECTIONS]
     thumbs = [t.data if isinstance(t, Thumbnail) else b"" for t in page.thumbs]
     details = [{**d, "photo": _ok(page, d["photo"])} for d in page.details]
     return "\n".join(
@@ -119,11 +125,11 @@ def _breed_attr(names: Iterable[str]) -> str:
 
 def _anchor(page: Page, breed: str) -> str:
     """The id of a breed's samples (its position among the ClassLabel names)."""
-    return f"b{page.report['breeds'].index(breed)}"
+    return f"b{page.report.breeds.index(breed)}"
 
 
 def _marks(page: Page, breed: str) -> str:
-    priority = set((page.report.get("settings") or {}).get("priority_breeds") or [])
+    priority = set(page.report.priority_breeds)
     missing = {m.breed for m in page.missing}
     marks = f' <span class="star" title="priority breed">{PRIORITY_MARK}</span>' if breed in priority else ""
     if breed in missing:
@@ -141,9 +147,9 @@ def _splits(page: Page) -> str:
     report = page.report
     rows = []
     for split in split_names(report):
-        info = report["splits"][split]
+        info = report.splits[split]
         cells = [f'<td><a href="#breeds">{esc(split)}</a></td>']
-        cells += [_number(info.get(key)) for key in ("rows", "photos", "shards")]
+        cells += [_number(value) for value in (info.rows, info.photos, info.shards)]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     near = page.near_duplicates.total if page.near_duplicates is not None else None
     listed = [
@@ -156,12 +162,12 @@ def _splits(page: Page) -> str:
     others = [
         f'<tr><td><a href="#{sid}">{esc(what)}</a></td>{_number(n, "not recorded")}</tr>' for sid, n, what in listed
     ]
-    files = report.get("created_from_files")
-    made = f"Built from {files:,} image files" if isinstance(files, int) else "Built"
-    ignored = report.get("ignored_files")
+    files = report.created_from_files
+    made = f"Built from {files:,} image files" if files is not None else "Built"
+    ignored = report.ignored_files
     made += f" ({ignored:,} other files ignored by name)" if ignored else ""
-    summary = [_note(f"{made} by: {report.get('command', '')}")]
-    if report.get("counted"):
+    summary = [_note(f"{made} by: {report.command or ''}")]
+    if report.counted:
         summary.append(_note("No build.json here: the counts come from the rows; nothing left out is known."))
     tables = _table(["split", "rows", "distinct photos", "shards"], rows)
     tables += _table(["listed below", "count"], others)
@@ -182,14 +188,14 @@ def _chart(page: Page) -> str:
 
 def _breeds(page: Page) -> str:
     splits = split_names(page.report)
-    photos = (page.report.get("photos") or {}).get("train") or {}
+    photos = (page.report.photos or {}).get("train") or {}
     rows = []
-    for breed in page.report["breeds"]:
+    for breed in page.report.breeds:
         anchor = _anchor(page, breed)
         cells = [f'<td><a href="#{anchor}">{esc(breed)}</a>{_marks(page, breed)}</td>']
         cells.append(f'<td class="n">{photos.get(breed, 0):,}</td>' if photos else "")
         for split in splits:
-            n = page.report["counts"].get(split, {}).get(breed, 0)
+            n = page.report.counts.get(split, {}).get(breed, 0)
             cells.append(f'<td class="n"><a href="#{anchor}-{split}">{n:,}</a></td>' if n else '<td class="n">0</td>')
         rows.append(f'<tr data-breed="{_breed_attr([breed])}">' + "".join(cells) + "</tr>")
     header = ["breed"] + (["train photos"] if photos else []) + [f"{s} rows" for s in splits]
@@ -287,18 +293,19 @@ def _samples(page: Page) -> str:
     parts = [
         _note(
             f"Up to {per} rows of each breed in each split, a seeded sample."
-            " Hover for the id and source; click for the conversation."
+            " Hover for the id and source; click for the conversation. The class chart, the table of"
+            " breeds by split and what was left out follow the photos (the links at the top go there)."
         )
     ]
     splits = split_names(page.report)
-    for breed in page.report["breeds"]:
+    for breed in page.report.breeds:
         anchor = _anchor(page, breed)
         grids = []
         for split in splits:
             slots = page.samples.get(breed, {}).get(split)
             if not slots:
                 continue
-            total = page.report["counts"].get(split, {}).get(breed, len(slots))
+            total = page.report.counts.get(split, {}).get(breed, len(slots))
             figures = "".join(_figure(page, slot) for slot in slots)
             grids.append(
                 f'<div class="split"><h4 id="{anchor}-{split}">{esc(split)}: {len(slots):,} of {total:,} rows</h4>'

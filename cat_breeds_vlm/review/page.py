@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from ..errors import UserError
 from ..report.chart import render_chart
+from ..report.record import BuildReport, SkippedFile
 from .gather import Build, fetch_rows, locate, sample_rows
 from .groups import (
     Group,
@@ -66,7 +67,7 @@ class Page:
     """Everything the review page shows, ready to format."""
 
     name: str
-    report: dict[str, Any]
+    report: BuildReport
     options: ReviewOptions
     samples: dict[str, dict[str, list[Slot]]]  # breed -> split -> slots
     missing: list[Missing]
@@ -82,7 +83,7 @@ class Page:
 def collect(build: Build, options: ReviewOptions, *, num_proc: int = 1, progress: bool = True) -> Page:
     """Choose what the page shows, read those photos (and only those) and thumbnail them."""
     report, cap = build.report, options.max_listed
-    seed = options.seed if options.seed is not None else int((report.get("settings") or {}).get("seed", 42))
+    seed = options.seed if options.seed is not None else int((report.settings or {}).get("seed", 42))
     sampled = {s: sample_rows(index, build.breeds, options.per_breed, seed) for s, index in build.splits.items()}
     duplicates, near, conflicts = duplicate_groups(report), near_duplicate_groups(report), conflict_groups(report)
     shown = [g for groups in (duplicates, near or [], conflicts) for g in groups[:cap]]
@@ -96,7 +97,7 @@ def collect(build: Build, options: ReviewOptions, *, num_proc: int = 1, progress
     for split, by_breed in sampled.items():
         for breed, chosen in by_breed.items():
             samples.setdefault(breed, {})[split] = [slots.row(split, row) for row in chosen]
-    skipped_all = report.get("skipped") or []
+    skipped_all = report.skipped or []
     return Page(
         name=build.name,
         report=report,
@@ -107,7 +108,7 @@ def collect(build: Build, options: ReviewOptions, *, num_proc: int = 1, progress
         near_duplicates=slots.listing(near, cap) if near is not None else None,
         conflicts=slots.listing(conflicts, cap),
         skipped=Listing([slots.skipped(item) for item in skipped_all[:cap]], len(skipped_all)),
-        chart=render_chart(report) if "photos" in report else None,
+        chart=render_chart(report) if report.photos is not None else None,
         thumbs=slots.pictures.finish(num_proc=num_proc, progress=progress),
         details=slots.pictures.details,
     )
@@ -151,9 +152,9 @@ class _Slots:
             slots.append(self.pictures.add(data, caption, fields, note=note))
         return slots
 
-    def skipped(self, item: dict[str, str]) -> Skipped:
+    def skipped(self, item: SkippedFile) -> Skipped:
         """A skipped file with its picture, when the photo folder is given and it decodes."""
-        source, reason = item["source"], item["reason"]
+        source, reason = item.source, item.reason.text
         data, note = self._file(source)
         fields = [("source", source), ("label", folder_of(source)), ("reason", reason)]
         return Skipped(source, reason, self.pictures.add(data, "", fields, note=note))
