@@ -457,3 +457,25 @@ def test_a_malformed_split_origin_is_one_line_naming_its_key(versions, tmp_path,
     (tmp_path / "build.json").write_text(json.dumps(data))
     with pytest.raises(UserError, match=words.replace("[", r"\[").replace("]", r"\]")):
         read_report(tmp_path)
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["unreachable", "offline"])
+def test_the_split_of_a_repo_id_the_hub_cannot_give_is_one_line_and_nothing_is_built(versions, tmp_path, online):
+    """Asked once without retries when online (a refused loopback port), or not asked when
+    offline: either way one line with the next step, and no build written."""
+    from hub_fixtures import refused_endpoint
+    from test_wrong_turns import ROOT, one_line
+    from test_wrong_turns import run_cli as run_cli_offline_or_at
+
+    endpoint = refused_endpoint() if online else None
+    words = ("cannot be reached", "Is HF_ENDPOINT right") if online else ("offline mode is on",)
+    out = tmp_path / "x"
+    code, output = run_cli_offline_or_at(
+        "build", versions["v2"], "-o", out, "--keep-split-of", "team/cats@v1", endpoint=endpoint, PYTHONPATH=str(ROOT)
+    )
+    one_line(output, 1, code, "team/cats", *words)
+    assert not out.exists()
+    code, output = run_cli_offline_or_at(
+        "compare", "team/cats", versions["out"], endpoint=endpoint, PYTHONPATH=str(ROOT)
+    )
+    one_line(output, 1, code, "team/cats", *words)

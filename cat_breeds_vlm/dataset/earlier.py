@@ -56,7 +56,16 @@ def read_folder(folder: Path, *, keep: bool = True, origin: str) -> Earlier:
 
 
 def read_hub(repo_id: str, revision: str | None, *, keep: bool = True, token: str | None, origin: str) -> Earlier:
-    """The split of a build pushed to the Hub: its ``build.json`` and manifest, downloaded alone."""
+    """The split of a build pushed to the Hub: its ``build.json`` and manifest, downloaded alone.
+
+    Online, the Hub is asked once first, without retries (:func:`~.locate.probe_hub`): a Hub
+    that cannot be reached, or has no such repo, is said at once, with the next step.
+    """
+    from .locate import is_offline, probe_hub
+
+    answer = None if is_offline() else probe_hub(repo_id, token)
+    if answer is not None:
+        raise UserError(f"cannot read the split of {repo_id}: {answer}")
     report_path = _download(repo_id, revision, REPORT_NAME, token)
     at = f"@{revision}" if revision else ""
     report = read_report(report_path.parent, f"{REPORT_NAME} of {repo_id}{at}")
