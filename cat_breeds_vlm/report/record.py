@@ -2,7 +2,8 @@
 
 :class:`BuildReport` holds what a build says about itself: settings, counts per split and
 breed, what was left out (:class:`SkippedFile`, :class:`Duplicate`, :class:`Conflict`,
-:class:`NearGroup`, :class:`EmptyFolder`, capped breeds). A skipped file's kind is a
+:class:`NearGroup`, :class:`EmptyFolder`, capped breeds) and where its split came from
+(:class:`SplitOrigin`: made afresh, or kept from an earlier build). A skipped file's kind is a
 :class:`SkipKind` value; its reason text is written from it and read back into it.
 
 ``generator`` marks a folder as ours and ``format`` says which keys it has. A report written
