@@ -44,68 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = '/chat/completions HTTP/1.1"'
-#: ChatML with an image part rendered as the image token (what the processor expands to 16).
-TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
-    "{% for part in message['content'] %}{% if part['type'] == 'image' %}<image>"
-    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}"
-    "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-
-
-def make_tiny_llava(folder: Path) -> None:
-    """A random tiny LLaVA (model, processor, tokenizer) saved to ``folder``, offline."""
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import (
-        CLIPImageProcessor,
-        CLIPVisionConfig,
-        LlamaConfig,
-        LlavaConfig,
-        LlavaForConditionalGeneration,
-        LlavaProcessor,
-        PreTrainedTokenizerFast,
-    )
-
-    specials = ["<|im_start|>", "<|im_end|>", "<image>", "<pad>"]
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    text = ["What breed is this cat? It appears to be a Bengal. This is a Maine Coon, not a Siamese."] * 50
-    trainer = trainers.BpeTrainer(
-        vocab_size=300, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    bpe.train_from_iterator(text, trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<pad>",
-        extra_special_tokens={"image_token": "<image>"},
-    )  # fmt: skip
-    tokenizer.chat_template = TEMPLATE
-    vision = CLIPVisionConfig(image_size=56, patch_size=14, hidden_size=32, intermediate_size=64,
-                              num_hidden_layers=2, num_attention_heads=2, projection_dim=32)  # fmt: skip
-    language = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
-    config = LlavaConfig(
-        vision_config=vision, text_config=language, vision_feature_select_strategy="default",
-        image_token_index=tokenizer.convert_tokens_to_ids("<image>"), vision_feature_layer=-1,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    model = LlavaForConditionalGeneration(config)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    images = CLIPImageProcessor(size={"shortest_edge": 56}, crop_size={"height": 56, "width": 56})
-    processor = LlavaProcessor(
-        image_processor=images, tokenizer=tokenizer, patch_size=14, num_additional_image_tokens=1,
-        vision_feature_select_strategy="default", chat_template=TEMPLATE, image_token="<image>",
-    )  # fmt: skip
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder)
-    processor.save_pretrained(folder)
+#: Text the tiny model's tokenizer is trained on.
+TOKENIZER_TEXT = ["What breed is this cat? It appears to be a Bengal. This is a Maine Coon, not a Siamese."] * 50
 
 
 def free_port() -> int:
@@ -243,7 +183,9 @@ def main() -> int:
         old.unlink()
     model = work / "tiny-vlm"
     if not (model / "config.json").exists():
-        make_tiny_llava(model)
+        from tiny_vlm import save_tiny_vlm  # needs torch and transformers: only when made
+
+        save_tiny_vlm(model, TOKENIZER_TEXT)
     dataset = work / "demo" / "cat_breeds_vlm"
     if not dataset.exists():
         result, seconds = cli("demo", "-o", str(work / "demo"), "--photos", "400")

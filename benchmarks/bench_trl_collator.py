@@ -11,13 +11,9 @@ install trl transformers && /tmp/trlvenv/bin/pip install -e .``. Nothing is down
 - a small synthetic tree (``demo.make_tree``) built with ``--style detailed`` (question, breed
   answer, follow-up question, description), exported with ``export_trl`` and loaded back from
   the JSONL as a trainer would (``load_dataset("json")``, images cast to ``Image``);
-- a tiny processor made here: a byte-level BPE tokenizer trained with ``tokenizers`` on the
-  build's own text (special tokens ``<|im_start|>``, ``<|im_end|>``, ``<image>``) with a
-  ChatML template that renders an image part as ``<image>``, a ``CLIPImageProcessor`` (56 px),
-  a ``LlavaProcessor`` of the two; saved with ``save_pretrained`` and loaded back;
-- a tiny random ``LlavaForConditionalGeneration`` (CLIP vision tower 56 px, patch 14, so 16
-  image tokens; hidden size 32, 2 layers; a 2-layer Llama), which takes one collated batch
-  and returns a finite loss: the batches are what a training step gets.
+- the tiny processor and random LLaVA of ``tiny_vlm.py`` (16 image tokens), the tokenizer
+  trained on the build's own text; the model takes one collated batch and returns a finite
+  loss: the batches are what a training step gets.
 
 TRL's ``DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)`` (what
 ``SFTTrainer`` uses for vision prompt/completion data) collates every record. Measured: for
@@ -46,17 +42,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 import trl  # noqa: E402
 from PIL import Image  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import (  # noqa: E402
-    AutoProcessor,
-    CLIPImageProcessor,
-    CLIPVisionConfig,
-    LlamaConfig,
-    LlavaConfig,
-    LlavaForConditionalGeneration,
-    LlavaProcessor,
-    PreTrainedTokenizerFast,
-)
+from tiny_vlm import make_processor, tiny_model  # noqa: E402
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling  # noqa: E402
 
 from cat_breeds_vlm.demo import make_tree  # noqa: E402
@@ -65,15 +51,6 @@ from cat_breeds_vlm.features import IMAGE_TOKEN  # noqa: E402
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig  # noqa: E402
 from cat_breeds_vlm.pipeline.folder import build_folder  # noqa: E402
 
-SPECIAL = ["<|im_start|>", "<|im_end|>", IMAGE_TOKEN, "<pad>"]
-#: ChatML; an image part is the image token, a text part its text.
-CHAT_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
-    "{% for part in message['content'] %}{% if part['type'] == 'image' %}<image>"
-    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}"
-    "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 #: Small photos per breed: catalogued breeds, so the detailed style adds a description to each.
 BREEDS = ("Abyssinian", "Bengal", "Burmilla", "Maine Coon", "Siamese", "Sphynx - Hairless Cat")
 
@@ -84,60 +61,6 @@ def build_detailed(work: Path, photos: int) -> Path:
     out = work / "cats"
     build_folder(work / "images", out, CatBreedsVLMConfig(style="detailed"), progress=False, command="bench")
     return out
-
-
-def make_processor(texts: list[str], folder: Path) -> LlavaProcessor:
-    """The tiny processor (see the module docstring), saved to ``folder`` and loaded back."""
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=600, special_tokens=SPECIAL, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    tokenizer.train_from_iterator(texts, trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<pad>"
-    )
-    fast.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
-    fast.chat_template = CHAT_TEMPLATE
-    images = CLIPImageProcessor(size={"shortest_edge": 56}, crop_size={"height": 56, "width": 56})
-    processor = LlavaProcessor(
-        image_processor=images,
-        tokenizer=fast,
-        patch_size=14,
-        vision_feature_select_strategy="default",  # CLIP's class token is dropped: 16 image tokens
-        num_additional_image_tokens=1,
-        chat_template=CHAT_TEMPLATE,
-        image_token=IMAGE_TOKEN,
-    )
-    processor.save_pretrained(folder)
-    return AutoProcessor.from_pretrained(folder)
-
-
-def tiny_model(processor: LlavaProcessor) -> LlavaForConditionalGeneration:
-    """A random Llava small enough for a CPU: 16 image tokens, hidden size 32, 2 + 2 layers."""
-    vision = CLIPVisionConfig(
-        image_size=56, patch_size=14, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2
-    )
-    text = LlamaConfig(
-        vocab_size=len(processor.tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        pad_token_id=processor.tokenizer.pad_token_id,
-    )
-    config = LlavaConfig(
-        vision_config=vision,
-        text_config=text,
-        image_token_index=processor.tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
-        vision_feature_select_strategy="default",
-        vision_feature_layer=-1,
-    )
-    torch.manual_seed(0)
-    return LlavaForConditionalGeneration(config).eval()
 
 
 def chat_of(turns: list[dict]) -> list[tuple[str, str]]:

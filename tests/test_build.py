@@ -135,7 +135,11 @@ def test_no_photo_in_two_splits_and_pets_stay_together(domain_build):
 
 
 def pet_of(source: str) -> str:
-    return source.rsplit("/", 1)[1].rsplit("_", 1)[0]
+    """The pet a file shows, as the planner reads names: its numeric pet id, else the file itself
+    (camera names such as ``odd_photo.webp`` are no pet ids)."""
+    from cat_breeds_vlm.pipeline.plan import pet_id
+
+    return pet_id(source) or source
 
 
 def test_per_breed_val_test_presence_and_ratio(domain_build):

@@ -19,6 +19,7 @@ from pathlib import Path
 import datasets
 import pytest
 from chat_server import Action, ChatRequest, ChatServer, ask
+from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 from conftest import interruptible
 
@@ -39,14 +40,6 @@ def run_cli(build: Path, out: Path, base_url: str, *extra: str, env: dict | None
     args = ["predict", str(build), "--base-url", base_url, "--model", MODEL, "-o", str(out),
             "--timeout", "2", "--max-retries", "1", *extra]  # fmt: skip
     return CliRunner().invoke(main, args, env=env)
-
-
-def one_line_error(result: Result) -> str:
-    """The command failed with exit code 1 and one line on stderr, no traceback."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    return lines[0]
 
 
 def ids_in(path: Path) -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from chat_server import ERROR_SHAPES, Action, ChatRequest, ChatServer, ask
+from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 
 from cat_breeds_vlm.cli import main
@@ -36,14 +37,6 @@ def run_cli(build: Path, out: Path, base_url: str, *extra: str) -> Result:
     return CliRunner().invoke(main, args)
 
 
-def error_line(result: Result) -> str:
-    """The one line on stderr of a failed command (exit code 1, no traceback)."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    return lines[0]
-
-
 def errors_in(out: Path) -> list[dict]:
     return [json.loads(line) for line in errors_path(out).read_text().splitlines()]
 
@@ -59,7 +52,7 @@ def test_the_servers_words_are_shown_shortened_and_kept_whole_whatever_the_shape
 
     out = tmp_path / "p.jsonl"
     with ChatServer(behave) as server:
-        line = error_line(run_cli(small_build, out, server.base_url, "--limit", "3"))
+        line = one_line_error(run_cli(small_build, out, server.base_url, "--limit", "3"))
     shown = " ".join(f"BadRequestError: {READ_AS[shape]}".split())[: SHOWN_WORDS - 1]
     assert f"2 rows failed after the retries, the last with {shown}… (all in" in line
     assert [e["error"] for e in errors_in(out)] == [f"BadRequestError: {READ_AS[shape]}"] * 2  # whole
@@ -77,7 +70,7 @@ def test_a_wrong_model_ends_the_run_after_one_row_with_the_servers_words(
     refusal = Action("status", status=status, message=words, shape=shape)
     out = tmp_path / "p.jsonl"
     with ChatServer(models=("tiny-vlm",), list_models=listed, wrong_model=refusal) as server:
-        line = error_line(run_cli(small_build, out, server.base_url))
+        line = one_line_error(run_cli(small_build, out, server.base_url))
     said = f"body.model: {words}" if shape == "fastapi-list" else words
     offered = "it lists: tiny-vlm" if listed else "it gives no model list"
     assert line == (
@@ -93,7 +86,7 @@ def test_the_probes_long_words_are_shortened_and_the_errors_file_named(small_bui
     refusal = Action("status", status=400, message=LONG, shape="fastapi")
     out = tmp_path / "p.jsonl"
     with ChatServer(models=("tiny-vlm",), wrong_model=refusal) as server:
-        line = error_line(run_cli(small_build, out, server.base_url))
+        line = one_line_error(run_cli(small_build, out, server.base_url))
     assert "…); the likely cause is the model name 'test-model'" in line
     assert line.endswith(f"(the server's whole answer is in {errors_path(out)})")
     assert errors_in(out)[0]["error"] == f"BadRequestError: {LONG}"
@@ -142,7 +135,7 @@ def test_a_busy_server_that_stays_busy_ends_the_run_after_the_retries(small_buil
 def test_a_base_url_without_v1_is_named(small_build: Path, tmp_path: Path) -> None:
     with ChatServer() as server:
         root = server.base_url.removesuffix("/v1")
-        line = error_line(run_cli(small_build, tmp_path / "p.jsonl", root))
+        line = one_line_error(run_cli(small_build, tmp_path / "p.jsonl", root))
     assert line == (
         f"Error: the server at {root} refused the first row (404: no route /chat/completions); it "
         f"has no /models either: the base URL lacks /v1, try --base-url {root}/v1"

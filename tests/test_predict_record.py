@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from chat_server import Action, ChatServer, ask
+from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 
 from cat_breeds_vlm.cli import main
@@ -27,13 +28,6 @@ def run_cli(build: Path | str, out: Path, base_url: str, *extra: str) -> Result:
     args = ["predict", str(build), "--base-url", base_url, "--model", MODEL, "-o", str(out),
             "--timeout", "2", "--max-retries", "1", *extra]  # fmt: skip
     return CliRunner().invoke(main, args)
-
-
-def error_line(result: Result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    return lines[0]
 
 
 def answers_in(path: Path) -> list[dict]:
@@ -68,7 +62,7 @@ def test_a_rerun_with_another_prompt_setting_is_refused_until_restart(
     with ChatServer(lambda _: Action(text="first")) as server:
         assert run_cli(small_build, out, server.base_url, "--limit", "3").exit_code == 0
         before, sent = out.read_bytes(), len(server.paths)
-        line = error_line(run_cli(small_build, out, server.base_url, "--limit", "3", option, value))
+        line = one_line_error(run_cli(small_build, out, server.base_url, "--limit", "3", option, value))
         assert line == (
             f"Error: {out} holds answers asked with {difference}; use another -o, or --restart to "
             "discard them and ask every row again"
@@ -96,7 +90,7 @@ def test_a_rerun_on_the_dataset_rebuilt_is_refused(small_tree: tuple, tmp_path: 
         build_folder(small_tree[0], build, CatBreedsVLMConfig(seed=2), overwrite=True, progress=False,
                      command="test")  # fmt: skip
         sent = len(server.paths)
-        line = error_line(run_cli(build, out, server.base_url, "--limit", "3"))
+        line = one_line_error(run_cli(build, out, server.base_url, "--limit", "3"))
     assert line.startswith(f"Error: {out} holds answers asked with dataset_version {version!r}, not 'sha256 ")
     assert line.endswith("use another -o, or --restart to discard them and ask every row again")
     assert len(server.paths) == sent
@@ -113,7 +107,7 @@ def test_a_record_without_the_newer_keys_is_read_with_their_defaults(small_build
         assert (summary.answered, summary.skipped) == (2, 2)
         run_record_path(out).write_text(json.dumps(older))
         refused = run_cli(small_build, out, server.base_url, "--limit", "4", "--temperature", "1")
-    assert "temperature 0.0, not 1.0" in error_line(refused)  # a missing key is its default
+    assert "temperature 0.0, not 1.0" in one_line_error(refused)  # a missing key is its default
     assert json.loads(run_record_path(out).read_text()) == older  # a refused run writes nothing
 
 
@@ -123,7 +117,7 @@ def test_restart_keeps_the_old_answers_when_the_new_run_fails_at_once(small_buil
         assert run_cli(small_build, out, server.base_url, "--limit", "2").exit_code == 0
         before, record = out.read_bytes(), run_record_path(out).read_bytes()
         server.behave = lambda _: Action("status", status=400, message="no such model", shape="fastapi")
-        line = error_line(run_cli(small_build, out, server.base_url, "--restart", "--model", "other-model"))
+        line = one_line_error(run_cli(small_build, out, server.base_url, "--restart", "--model", "other-model"))
     assert "refused the first row (400: no such model)" in line
     assert out.read_bytes() == before and run_record_path(out).read_bytes() == record
 
@@ -135,13 +129,13 @@ def test_dry_run_counts_only_the_answers_within_the_limit(small_build: Path, tmp
         dry = run_cli(small_build, out, server.base_url, "--limit", "2", "--dry-run")
         changed = run_cli(small_build, out, server.base_url, "--dry-run", "--max-tokens", "5")
     assert dry.exit_code == 0 and "2 rows of split 'test', 2 of them answered before" in dry.output
-    assert "holds answers asked with max_tokens 64, not 5" in error_line(changed)  # as the run would be
+    assert "holds answers asked with max_tokens 64, not 5" in one_line_error(changed)  # as the run would be
 
 
 def test_a_run_failing_at_its_first_request_leaves_nothing_behind(small_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "sub" / "p.jsonl"
     with ChatServer(lambda _: Action("status", status=500, message="CUDA out of memory", shape="text")) as server:
-        line = error_line(run_cli(small_build, out, server.base_url))
+        line = one_line_error(run_cli(small_build, out, server.base_url))
     assert "refused the first row (500: CUDA out of memory)" in line
     assert not out.exists() and not run_record_path(out).exists()
     assert [json.loads(x)["error"] for x in errors_path(out).read_text().splitlines()] == [
@@ -155,7 +149,7 @@ def test_a_changed_build_report_is_another_version_of_the_dataset(small_build: P
     with ChatServer() as server:
         ask(copy, out, server.base_url, limit=1, **FAST)
         (copy / "build.json").write_text((copy / "build.json").read_text().replace('"seed": 42', '"seed": 43'))
-        line = error_line(run_cli(copy, out, server.base_url, "--limit", "1"))
+        line = one_line_error(run_cli(copy, out, server.base_url, "--limit", "1"))
     assert "holds answers asked with dataset_version 'sha256 " in line
 
 

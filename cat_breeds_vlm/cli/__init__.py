@@ -14,6 +14,7 @@ import click
 
 from .. import __version__
 from .build import build, demo
+from .compare import compare_command
 from .dataset import push_command, stats_command
 from .evaluate import predict_command, prompts, score_command
 from .export import export, validate
@@ -34,6 +35,7 @@ for command in (
     demo,
     stats_command,
     push_command,
+    compare_command,
     export,
     validate,
     predict_command,

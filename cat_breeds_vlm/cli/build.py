@@ -51,28 +51,48 @@ def _settings(**values) -> BuildSettings:
         raise OptionError(err.on_command_line()) from None
 
 
-def _command_line(image_dir: Path, out: Path, config: BuildSettings) -> str:
-    """The exact build command, every setting spelled out, for the card and the report."""
-    return shlex.join(["cat-breeds-vlm", "build", str(image_dir), "-o", str(out), *config.command_words()])
+def _command_line(
+    image_dir: Path, out: Path, config: BuildSettings, keep_split_of: str | None = None, fresh_split: bool = False
+) -> str:
+    """The exact build command, every setting spelled out, and the options that chose the split
+    (``--keep-split-of``, ``--fresh-split``), for the card and the report."""
+    words = ["cat-breeds-vlm", "build", str(image_dir), "-o", str(out), *config.command_words()]
+    if keep_split_of:
+        words += ["--keep-split-of", keep_split_of]
+    if fresh_split:
+        words.append("--fresh-split")
+    return shlex.join(words)
 
 
 def run_build(
-    image_dir: Path, out: Path, overwrite: bool, num_proc: int | None, dry_run: bool = False, **settings
+    image_dir: Path,
+    out: Path,
+    overwrite: bool,
+    num_proc: int | None,
+    dry_run: bool = False,
+    keep_split_of: str | None = None,
+    fresh_split: bool = False,
+    **settings,
 ) -> BuildReport:
     """Validate, build the folder (or only plan it), print the summary; for ``build`` and ``demo``.
 
     The cheap checks come first (the settings, then the destination and the image folder, as the
-    build starts), before the build's heavy modules load: a mistake is answered at once.
+    build starts), before the build's heavy modules load: a mistake is answered at once. The
+    split of the earlier build in ``out`` (or of ``keep_split_of``) is kept unless ``fresh_split``.
     """
     config = _settings(**settings)
     from ..pipeline import folder
 
-    options = {"num_proc": num_proc or _num_proc_default(), "command": _command_line(image_dir, out, config)}
+    command = _command_line(image_dir, out, config, keep_split_of, fresh_split)
+    options = {"num_proc": num_proc or _num_proc_default(), "command": command}
     try:
-        if dry_run:
-            from ..pipeline.output import check_destination
+        from ..dataset.earlier import earlier_for_build
+        from ..pipeline.output import check_destination
 
-            check_destination(Path(out).absolute(), overwrite, image_dir)  # what a build would refuse
+        # What a build would refuse, before the earlier build in ``out`` is read (only its manifest).
+        check_destination(Path(out).absolute(), overwrite, image_dir)
+        options["earlier"] = earlier_for_build(out, keep_split_of, fresh_split)
+        if dry_run:
             report = folder.dry_run(image_dir, config, **options)
             click.echo(format_summary(report, out, written=False))
         else:
@@ -103,6 +123,7 @@ def _counts_line(report: BuildReport) -> list[str]:
 def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
     """A short split table with what was left out, for the end of a build (or a dry run)."""
     from ..report.explain import count
+    from ..report.split import summary_lines
 
     head = f"Built {out}" if written else f"Dry run: nothing written (a build would write {out})"
     lines = [head, f"{'split':<10}{'rows':>8}{'photos':>8}{'shards':>8}"]
@@ -111,6 +132,7 @@ def format_summary(report: BuildReport, out: Path, written: bool = True) -> str:
     for split in report.empty_splits or []:
         lines.append(f"{split:<10}{0:>8}  (no rows: not written, so load_dataset has no {split!r} split)")
     lines.append("; ".join(_counts_line(report)))
+    lines += summary_lines(report)
     by_reason = report.skipped_by_reason
     if by_reason:
         lines.append("Skipped files by reason (the list is in build.json):")
@@ -190,11 +212,36 @@ def _show_made_up_score(dataset: Path, predictions: Path) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an earlier build in OUTPUT (never any other folder).")
 @click.option("--dry-run", is_flag=True, help="Scan, verify and plan, print the split table, write nothing.")
+@click.option(
+    "--keep-split-of",
+    metavar="DATASET",
+    default=None,
+    help="Keep the split of this earlier build (a folder, or a Hub repo id[@revision]); read: its"
+    " split manifest only. Default: the earlier build in OUTPUT, which --overwrite replaces.",
+)
+@click.option(
+    "--fresh-split",
+    is_flag=True,
+    help="Deal every photo afresh, ignoring the earlier build's split (says how many photos cross).",
+)
 @build_options
 @friendly_errors
-def build(image_dir: Path, out: Path, overwrite: bool, dry_run: bool, num_proc: int | None, **settings) -> None:
-    """Build a Hub-ready dataset folder from IMAGE_DIR/{breed}/*.jpg."""
-    run_build(image_dir, out, overwrite, num_proc, dry_run, **settings)
+def build(
+    image_dir: Path,
+    out: Path,
+    overwrite: bool,
+    dry_run: bool,
+    keep_split_of: str | None,
+    fresh_split: bool,
+    num_proc: int | None,
+    **settings,
+) -> None:
+    """Build a Hub-ready dataset folder from IMAGE_DIR/{breed}/*.jpg.
+
+    Over an earlier build (--overwrite), every earlier photo keeps its split; new photos are
+    dealt around them. --fresh-split deals every photo afresh.
+    """
+    run_build(image_dir, out, overwrite, num_proc, dry_run, keep_split_of, fresh_split, **settings)
 
 
 @click.command(short_help="Make a synthetic photo tree and build it.")
@@ -241,8 +288,8 @@ def demo(out: Path, photos: int, num_proc: int | None, **settings) -> None:
         partial.mkdir(parents=True)
         make_tree(partial, counts, seed=0, workers=num_proc or _num_proc_default(), progress=True)
         partial.rename(images)
-    source = settings["source"] or DEMO_SOURCE.format(plural=domain.plural)
-    report = run_build(images, dataset, True, num_proc, **{**settings, "source": source})
+    settings = {**settings, "source": settings["source"] or DEMO_SOURCE.format(plural=domain.plural)}
+    report = run_build(images, dataset, True, num_proc, fresh_split=True, **settings)  # a fresh tree: a fresh split
     repo = "cat-breeds-vlm" if domain.name == DEFAULT_DOMAIN else f"{domain.name}-vlm"
     predictions = out / DEMO_PREDICTIONS
     if "test" in report.splits:  # not with --test-ratio 0

@@ -92,9 +92,9 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
     """Check that ``dataset_dir`` is a complete build; return what a push would upload.
 
     Complete means: no temporary or partial file anywhere; ``build.json`` written by
-    cat_breeds_vlm; the card, the chart and the label and domain files it names; and for every split in
-    ``build.json`` exactly its ``data/{split}-XXXXX-of-YYYYY.parquet`` shards, readable, holding
-    the reported rows.
+    cat_breeds_vlm; the card, the chart, and the label file, domain file and split manifest it
+    names; and for every split in ``build.json`` exactly its ``data/{split}-XXXXX-of-YYYYY.parquet``
+    shards, readable, holding the reported rows.
     """
     folder = Path(dataset_dir).expanduser()
     if not folder.is_dir():
@@ -112,8 +112,9 @@ def check_build(dataset_dir: str | Path) -> BuildFolder:
     if not report.splits:
         raise UserError(f"incomplete build in {folder}: {REPORT_NAME} lists no splits")
     # The label and domain files the build carries (builds before them name none): score reads them.
-    carried = [name for name in (report.label_file, report.domain_file) if name]
-    expected = [*BUILD_FILES, *carried]
+    expected = [*BUILD_FILES, *(name for name in (report.label_file, report.domain_file) if name)]
+    if report.split_manifest:  # the build's split, which a later build keeps
+        expected.append(report.split_manifest)
     missing = [name for name in expected if name not in found]
     if missing:
         raise UserError(f"incomplete build in {folder}: {missing[0]} is missing")

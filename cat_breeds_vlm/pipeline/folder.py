@@ -7,6 +7,7 @@ Layout (the Hub's own, read by ``load_dataset(folder)`` with none of our code in
     OUT/class_distribution.png     chart shown in the card
     OUT/labels.csv                 the label catalogue entries of the build's labels (``score`` reads it)
     OUT/domain.toml                the domain file: the subject's words and the parser's filler words
+    OUT/split_manifest.parquet     every photo's split, and earlier versions' (see ``manifest``)
     OUT/data/{split}-00000-of-0000N.parquet
 
 Everything is written into a hidden sibling folder, then renamed into place: an interrupted
@@ -29,6 +30,8 @@ from ..labels.labelfile import LABEL_FILE, write_label_file
 from ..report.card import CHART_NAME, write_card
 from ..report.chart import write_chart
 from ..report.record import REPORT_NAME, BuildReport, UnmatchedLabel, make_report
+from .keep import Earlier
+from .manifest import MANIFEST_NAME, write_manifest
 from .output import check_destination
 from .settings import BuildSettings
 from .shards import ShardTask, deal_shards, write_all
@@ -83,14 +86,20 @@ def _swap_into_place(staging: Path, out: Path) -> None:
 
 
 def dry_run(
-    image_dir: Path, config: BuildSettings, *, num_proc: int = 1, progress: bool = True, command: str = ""
+    image_dir: Path,
+    config: BuildSettings,
+    *,
+    num_proc: int = 1,
+    progress: bool = True,
+    command: str = "",
+    earlier: Earlier | None = None,
 ) -> BuildReport:
     """Scan, verify and plan as a build would, and return its report: nothing is written.
 
     The splits' ``shards`` and ``bytes`` are 0. Useful to preview a split, and to time the
-    pipeline without disk writes.
+    pipeline without disk writes. ``earlier`` is as for :func:`build_folder`.
     """
-    prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress)
+    prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress, earlier=earlier)
     return make_report(prepared, config.recorded(), {s: [] for s in SPLITS}, command, _labels(config, prepared))
 
 
@@ -125,13 +134,22 @@ def build_folder(
     overwrite: bool = False,
     progress: bool = True,
     command: str = "",
+    earlier: Earlier | None = None,
 ) -> BuildReport:
-    """Build the dataset folder ``out`` from ``image_dir``; returns the build report."""
+    """Build the dataset folder ``out`` from ``image_dir``; returns the build report.
+
+    ``earlier`` is an earlier build's split to keep, or to compare a fresh one with
+    (:mod:`~cat_breeds_vlm.pipeline.keep`)."""
     out = Path(out).absolute()
     check_destination(out, overwrite, image_dir)
     staging = _make_staging(out)  # before the long scan: an unwritable output fails at once
     try:
-        prepared = prepare(Path(image_dir), config, num_proc=num_proc, progress=progress, meanwhile=_load_writer)
+        prepared = prepare(
+            Path(image_dir), config, num_proc=num_proc, progress=progress, meanwhile=_load_writer, earlier=earlier
+        )
+        # The manifest written, and its 100,000s of entries freed, before the shard writers fork.
+        manifest = write_manifest(staging / MANIFEST_NAME, prepared.plan.manifest)
+        prepared.plan.manifest = []
         tasks: list[ShardTask] = []
         for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])
@@ -152,7 +170,7 @@ def build_folder(
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))
-        report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared))
+        report = make_report(prepared, config.recorded(), shards, command, _labels(config, prepared), manifest)
         write_label_file(config.catalog.only(prepared.breeds).values(), staging / LABEL_FILE)
         write_domain_file(config.loaded_domain, staging / DOMAIN_FILE)
         (staging / REPORT_NAME).write_text(report.dumps(), encoding="utf-8")

@@ -12,8 +12,10 @@ the README is testable in memory:
 - the optional cap samples photos with the seed; oversampling happens after splitting, in train
   only; ``priority`` is the priority breeds' rows of train.
 
-Randomness comes from one generator per breed, seeded from (seed, breed name), so adding or
-removing one breed never reshuffles another.
+Units are dealt in the order of a seeded hash of each unit's key (:func:`deal_order`), so
+adding photos moves only units near a split's boundary; the cap's sampling comes from one
+generator per breed, seeded from (seed, breed name), so adding or removing one breed never
+reshuffles another.
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..features import SPLITS
-from ..report.record import CappedBreed, Conflict, Duplicate, NearGroup
+from ..report.record import CappedBreed, Conflict, Duplicate, NearGroup, SplitOrigin
 from .links import NearPair, UnionFind, drop_near_conflicts, near_groups, photo_links
+from .manifest import Entry
 from .settings import PlanSettings
+
+if TYPE_CHECKING:
+    from .keep import Earlier
 
 # np.random.RandomState(seed) is what sklearn's check_random_state returns for an int seed:
 # the same numbers, without importing sklearn (1.3 s) to plan a split or check a setting.
@@ -99,6 +106,8 @@ class Plan:
     conflicts: list[Conflict]
     capped: dict[str, CappedBreed] = field(default_factory=dict)
     near_duplicates: list[NearGroup] = field(default_factory=list)  # see links.near_groups
+    manifest: list[Entry] = field(default_factory=list)  # every file's line (see manifest.py)
+    split_origin: SplitOrigin | None = None  # where the split came from (see keep.py)
 
     @property
     def written_splits(self) -> list[str]:
@@ -179,6 +188,11 @@ def group_by_pet(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[li
     A photo carries the pet ids of all its files (twins included), so two pets whose photos
     share bytes become one unit (union-find over the ids and the links).
     """
+    return [unit for _, unit in keyed_units(photos, links)]
+
+
+def keyed_units(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[tuple[str, list[Photo]]]:
+    """:func:`group_by_pet`'s units, each with its :func:`unit_key` (read from the names once)."""
     sets = UnionFind()
     keys = []  # each photo's key in the sets: its (first) pet id, else its own source
     for p in photos:
@@ -194,18 +208,29 @@ def group_by_pet(photos: list[Photo], links: Iterable[NearPair] = ()) -> list[li
         for link in links:
             sets.union(key_of.get(link.a, link.a), key_of.get(link.b, link.b))
     units: dict[str, list[Photo]] = {}
+    names: dict[str, str] = {}  # root -> the unit's key: its smallest pet key, else smallest source
     for p, key in zip(photos, keys):
         root = sets.find(key)
         unit = units.get(root)
         if unit is None:
             units[root] = [p]
+            names[root] = key
         else:
             unit.append(p)
-    return sorted(units.values(), key=_first_source)
+            names[root] = _better_key(names[root], key)
+    return sorted(((names[root], unit) for root, unit in units.items()), key=_first_source)
 
 
-def _first_source(unit: list[Photo]) -> str:
-    return unit[0].source
+def _better_key(first: str, second: str) -> str:
+    """The unit key of two members' keys: a pet key before any source, else the smaller."""
+    first_pet, second_pet = first.startswith("pet:"), second.startswith("pet:")
+    if first_pet != second_pet:
+        return first if first_pet else second
+    return min(first, second)
+
+
+def _first_source(keyed: tuple[str, list[Photo]]) -> str:
+    return keyed[1][0].source
 
 
 def stratum(group: list[Photo]) -> str:
@@ -234,20 +259,42 @@ def eval_targets(n_photos: int, val_ratio: float, test_ratio: float) -> tuple[in
     return n_val, n_test
 
 
+def unit_key(unit: list[Photo]) -> str:
+    """A unit's name, stable as photos arrive: its smallest pet id (``pet:123``), else its
+    smallest source. A new photo of a known pet leaves its unit's name unchanged."""
+    if len(unit) == 1 and not unit[0].twins:  # nearly every unit: one name to read
+        pet = pet_id(unit[0].source)
+        return unit[0].source if pet is None else f"pet:{pet}"
+    pets = [pet for p in unit for pet in p.pet_ids]
+    return f"pet:{min(pets)}" if pets else min(p.source for p in unit)
+
+
+def deal_order(units: list[list[Photo]], seed: int, keys: list[str] | None = None) -> list[list[Photo]]:
+    """The units in the order they are dealt: by a seeded hash of each unit's key (``keys``,
+    the units' :func:`unit_key` in order, when the caller has them).
+
+    Each unit's place depends only on the seed and its own key, so adding or removing a unit
+    never reorders the others (a permutation of their count would reshuffle the whole breed).
+    """
+    salt = f"{seed}\0".encode()
+    keys = [unit_key(unit) for unit in units] if keys is None else keys
+    hashes = [hashlib.sha256(salt + key.encode()).digest() for key in keys]
+    return [units[i] for i in sorted(range(len(units)), key=hashes.__getitem__)]
+
+
 def allocate(
-    units: list[list[Photo]], n_val: int, n_test: int, rng: np.random.RandomState
+    units: list[list[Photo]], n_val: int, n_test: int, *, fill_empty: bool = True
 ) -> dict[str, list[list[Photo]]]:
-    """Deal one breed's units (in seeded random order) to test, val and train by photo counts.
+    """Deal one breed's units, in the order given (:func:`deal_order`), to test, val and train.
 
     A unit goes to test, else val, while it fits the split's remaining target; everything else
-    is train. An eval split with a target that no unit fitted takes the smallest train unit, as
-    long as train keeps one.
+    is train. With ``fill_empty``, an eval split with a target that no unit fitted takes the
+    smallest train unit, as long as train keeps one.
     """
     targets = {"test": n_test, "val": n_val}
     dealt: dict[str, list[list[Photo]]] = {"train": [], "val": [], "test": []}
     filled = {"test": 0, "val": 0}
-    for index in rng.permutation(len(units)).tolist():
-        unit = units[index]
+    for unit in units:
         size = len(unit)
         if targets["test"] - filled["test"] >= size:
             split = "test"
@@ -258,7 +305,7 @@ def allocate(
         dealt[split].append(unit)
         if split != "train":
             filled[split] += size
-    for split in targets:
+    for split in targets if fill_empty else ():
         if targets[split] and not dealt[split] and len(dealt["train"]) > 1:
             smallest = min(dealt["train"], key=len)
             dealt["train"].remove(smallest)
@@ -268,13 +315,26 @@ def allocate(
 
 def split_photos(photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()) -> dict[str, list[Photo]]:
     """Assign every photo to train, val or test: grouped by pet, stratified by breed, seeded."""
+    return split_units(photos, settings, links)[0]
+
+
+def split_units(
+    photos: list[Photo], settings: PlanSettings, links: Iterable[NearPair] = ()
+) -> tuple[dict[str, list[Photo]], dict[str, str]]:
+    """:func:`split_photos`, and each photo's unit key (:func:`unit_key`), by source."""
     units_by_stratum: dict[str, list[list[Photo]]] = defaultdict(list)
-    for unit in group_by_pet(photos, links):
-        units_by_stratum[stratum(unit)].append(unit)
+    keys_by_stratum: dict[str, list[str]] = defaultdict(list)
+    unit_of: dict[str, str] = {}
+    for key, unit in keyed_units(photos, links):
+        breed = stratum(unit)
+        units_by_stratum[breed].append(unit)
+        keys_by_stratum[breed].append(key)
+        for p in unit:
+            unit_of[p.source] = key
     split_of: dict[str, str] = {}  # source -> split
-    for breed, units in sorted(units_by_stratum.items()):
+    for breed, units in units_by_stratum.items():
         n_val, n_test = eval_targets(sum(map(len, units)), settings.val_ratio, settings.test_ratio)
-        dealt = allocate(units, n_val, n_test, breed_rng(settings.seed, breed, "split"))
+        dealt = allocate(deal_order(units, settings.seed, keys_by_stratum[breed]), n_val, n_test)
         for split, dealt_units in dealt.items():
             split_of.update((p.source, split) for unit in dealt_units for p in unit)
     # Each split in source order: one pass over the photos in that order, rather than a sort
@@ -282,7 +342,7 @@ def split_photos(photos: list[Photo], settings: PlanSettings, links: Iterable[Ne
     splits: dict[str, list[Photo]] = {"train": [], "val": [], "test": []}
     for p in sorted(photos, key=_source):
         splits[split_of[p.source]].append(p)
-    return splits
+    return splits, unit_of
 
 
 def copy_id(source: str, copy: int) -> str:
@@ -312,17 +372,28 @@ def make_rows(splits: Mapping[str, list[Photo]], settings: PlanSettings) -> dict
 
 
 def plan(
-    files: Iterable[ImageFile], breeds: list[str], settings: PlanSettings, near_pairs: Iterable[NearPair] = ()
+    files: Iterable[ImageFile],
+    breeds: list[str],
+    settings: PlanSettings,
+    near_pairs: Iterable[NearPair] = (),
+    earlier: Earlier | None = None,
 ) -> Plan:
     """The whole planning stage: dedupe, drop conflicts, cap, group, split, oversample; with
-    what the report needs. ``near_pairs`` are near-duplicate files (see ``neardup``)."""
+    what the report needs. ``near_pairs`` are near-duplicate files (see ``neardup``);
+    ``earlier`` is an earlier build's split to keep (see :mod:`~cat_breeds_vlm.pipeline.keep`)."""
     near_pairs = list(near_pairs)
     photos, duplicates, conflicts = dedupe(files)
     photos, near_conflicts = drop_near_conflicts(photos, near_pairs)
     conflicts = sorted(conflicts + near_conflicts, key=lambda c: c.sources)
     photos, capped = cap_photos(photos, settings.max_per_class, settings.seed)
+    from . import keep  # imported here: keep builds on this module
+
+    if earlier is not None:
+        earlier = replace(earlier)  # its entries are read here, and freed with this copy
+    if earlier is not None and earlier.keep:
+        photos = keep.prefer_earlier_sources(photos, earlier)
     links = photo_links(photos, near_pairs)
-    splits = split_photos(photos, settings, links)
+    splits, unit_of, origin, carried = keep.split(photos, settings, links, earlier)
     counts = {split: Counter(map(_breed, members)) for split, members in splits.items()}
     present = {p.breed for p in photos}
     too_small = sorted(
@@ -332,4 +403,10 @@ def plan(
         and ((settings.val_ratio and not counts["val"][b]) or (settings.test_ratio and not counts["test"][b]))
     )
     rows = make_rows(splits, settings)
-    return Plan(rows, counts, too_small, duplicates, conflicts, capped, near_groups(links))
+    manifest = [
+        Entry(f, p.sha256, split, unit_of[p.source])
+        for split, members in splits.items()
+        for p in members
+        for f in (p.source, *p.twins)
+    ] + carried
+    return Plan(rows, counts, too_small, duplicates, conflicts, capped, near_groups(links), manifest, origin)

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..hints import did_you_mean
 from ..report.record import EmptyFolder, SkippedFile
+from .keep import Earlier
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
 from .plan import ImageFile, Plan, plan
@@ -79,12 +80,14 @@ def prepare(
     cache: VerdictCache | None = None,
     scanned: ScanResult | None = None,
     meanwhile: Callable[[], object] | None = None,
+    earlier: Earlier | None = None,
 ) -> Prepared:
     """Scan the image folder, verify every candidate (cached), pass it through the quality
     gate, find near-duplicates among the photos kept, and plan the splits, as ``settings`` say.
 
     ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`);
-    with the near-duplicate search on, loading its index's library is done then too."""
+    with the near-duplicate search on, loading its index's library is done then too.
+    ``earlier`` is an earlier build's split, kept (see :mod:`~cat_breeds_vlm.pipeline.keep`)."""
     given, image_dir = image_dir, Path(image_dir).resolve()
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
@@ -106,7 +109,7 @@ def prepare(
             unique = list({f.sha256: f.source for f in reversed(good)}.values())
             thumbs = [verdicts[source].measured.thumb for source in unique]
             near_pairs = find_near_duplicates(unique, thumbs, settings.near_dup_threshold, workers=num_proc)
-        planned = plan(good, scanned.breeds, settings, near_pairs)
+        planned = plan(good, scanned.breeds, settings, near_pairs, earlier)
     if not planned.rows["train"]:
         raise UserError(
             f"no usable image in {image_dir}: {len(scanned.candidates)} candidate files,"

@@ -30,6 +30,7 @@ from .leftout import absent_priority, left_out_section
 from .licence import DEFAULT_LICENSE, licence_section
 from .markdown import cell, join, table
 from .record import BuildReport
+from .split import card_section as split_card_section
 
 if TYPE_CHECKING:  # imported where a card is written: ``stats`` reads the marks and notes cheaply
     import datasets
@@ -128,6 +129,7 @@ def render_card(report: BuildReport, features: datasets.Features, domain: Domain
         _load_section(),
         _fields_section(),
         _splits_section(report),
+        *filter(None, [split_card_section(report)]),  # none for a report without a split origin
         _breeds_section(report),
         _chart_section(),
         _build_section(report),

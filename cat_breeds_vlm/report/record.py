@@ -2,7 +2,8 @@
 
 :class:`BuildReport` holds what a build says about itself: settings, counts per split and
 breed, what was left out (:class:`SkippedFile`, :class:`Duplicate`, :class:`Conflict`,
-:class:`NearGroup`, :class:`EmptyFolder`, capped breeds). A skipped file's kind is a
+:class:`NearGroup`, :class:`EmptyFolder`, capped breeds) and where its split came from
+(:class:`SplitOrigin`: made afresh, or kept from an earlier build). A skipped file's kind is a
 :class:`SkipKind` value; its reason text is written from it and read back into it.
 
 ``generator`` marks a folder as ours and ``format`` says which keys it has. A report written
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,6 +267,190 @@ class UnmatchedLabel:
         return cls(_get(data, "name", str, key, where), _get(data, "did_you_mean", str, key, where, required=False))
 
 
+@dataclass(frozen=True)
+class SplitTarget:
+    """One split's photos (before oversampling) against its target at the ratios."""
+
+    photos: int
+    target: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"photos": self.photos, "target": self.target}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> SplitTarget:
+        return cls(_get(data, "photos", int, key, where), _get(data, "target", int, key, where))
+
+
+@dataclass(frozen=True)
+class KeptCounts:
+    """Files of a kept split: old ones in their earlier split, new ones dealt, old ones gone
+    from the tree, and old or new ones left out to keep the earlier split leak-free."""
+
+    kept: int
+    new: int
+    gone: int
+    left_out: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kept": self.kept, "new": self.new, "gone": self.gone, "left_out": self.left_out}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> KeptCounts:
+        return cls(*(_get(data, name, int, key, where) for name in ("kept", "new", "gone", "left_out")))
+
+
+@dataclass(frozen=True)
+class LeftOutPhoto:
+    """A photo a kept split left out, and why; ``split`` is its earlier split, for an old photo."""
+
+    source: str
+    reason: str
+    split: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        earlier = {} if self.split is None else {"split": self.split}
+        return {"source": self.source, "reason": self.reason, **earlier}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> LeftOutPhoto:
+        return cls(
+            _get(data, "source", str, key, where),
+            _get(data, "reason", str, key, where),
+            _get(data, "split", str, key, where, required=False),
+        )
+
+
+@dataclass(frozen=True)
+class RenamedPhoto:
+    """An earlier photo found (by its bytes) under another name: it kept its split."""
+
+    old: str  # ``from`` in build.json
+    new: str  # ``to``
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.old, "to": self.new}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> RenamedPhoto:
+        return cls(_get(data, "from", str, key, where), _get(data, "to", str, key, where))
+
+
+@dataclass(frozen=True)
+class RelabelledPhoto:
+    """An earlier photo found (by its bytes) in another breed folder: it kept its split."""
+
+    source: str
+    old_breed: str  # ``from`` in build.json
+    new_breed: str  # ``to``
+    split: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "from": self.old_breed, "to": self.new_breed, "split": self.split}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> RelabelledPhoto:
+        return cls(*(_get(data, name, str, key, where) for name in ("source", "from", "to", "split")))
+
+
+@dataclass(frozen=True)
+class Crossed:
+    """For a fresh split where an earlier build is known: files that crossed, each way."""
+
+    train_to_eval: int  # from the earlier train to val or test
+    eval_to_train: int  # from the earlier val or test to train
+
+    def to_json(self) -> dict[str, Any]:
+        return {"train_to_eval": self.train_to_eval, "eval_to_train": self.eval_to_train}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> Crossed:
+        return cls(_get(data, "train_to_eval", int, key, where), _get(data, "eval_to_train", int, key, where))
+
+
+#: :attr:`SplitOrigin.kind`: dealt afresh, or kept from an earlier build.
+FRESH, KEPT = "fresh", "kept"
+
+
+@dataclass(frozen=True)
+class SplitOrigin:
+    """Where a build's split came from (``split_origin`` in ``build.json``). No dates: the same
+    inputs give the same report.
+
+    ``manifest_fingerprint`` names this build's manifest (None in a dry run: nothing written).
+    A kept split (:data:`KEPT`) names the build it came from (``kept_from``, ``from`` in
+    build.json) and its manifest's fingerprint (``from_manifest``; None when it was read from
+    that build's shards), with its :class:`KeptCounts` and what it listed; a fresh split made
+    where an earlier build was known names it (``compared_with``) and what :class:`Crossed`.
+    """
+
+    kind: str  # FRESH or KEPT
+    targets: dict[str, SplitTarget]  # train, val, test
+    manifest_fingerprint: str | None = None
+    kept_from: str | None = None
+    from_manifest: str | None = None
+    photos: KeptCounts | None = None
+    left_out: list[LeftOutPhoto] | None = None
+    renamed: list[RenamedPhoto] | None = None
+    relabelled: list[RelabelledPhoto] | None = None
+    changed: list[str] | None = None  # same name, other bytes: kept the name's split
+    compared_with: str | None = None
+    crossed: Crossed | None = None
+
+    @property
+    def kept(self) -> bool:
+        """True when the split was kept from an earlier build."""
+        return self.kind == KEPT
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "from": self.kept_from,
+            "from_manifest": self.from_manifest,
+            "photos": None if self.photos is None else self.photos.to_json(),
+            "left_out": _listed(self.left_out),
+            "renamed": _listed(self.renamed),
+            "relabelled": _listed(self.relabelled),
+            "changed": self.changed,
+            "compared_with": self.compared_with,
+            "crossed": None if self.crossed is None else self.crossed.to_json(),
+            "targets": {split: target.to_json() for split, target in self.targets.items()},
+            "manifest_fingerprint": self.manifest_fingerprint,
+        }
+        return {name: value for name, value in data.items() if value is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], key: str, where: str | Path) -> SplitOrigin:
+        def get(name: str, kind: type, required: bool = False) -> Any:
+            return _get(data, name, kind, key, where, required)
+
+        def one(name: str, record: Any) -> Any:
+            value = get(name, dict)
+            return None if value is None else _part(record, value, f"{key}.{name}", where)
+
+        def items(name: str, record: Any) -> list | None:
+            value = get(name, list)
+            return (
+                None if value is None else [_part(record, v, f"{key}.{name}[{i}]", where) for i, v in enumerate(value)]
+            )
+
+        targets = get("targets", dict, True)
+        return cls(
+            kind=get("kind", str, True),
+            targets={split: _part(SplitTarget, v, f"{key}.targets.{split}", where) for split, v in targets.items()},
+            manifest_fingerprint=get("manifest_fingerprint", str),
+            kept_from=get("from", str),
+            from_manifest=get("from_manifest", str),
+            photos=one("photos", KeptCounts),
+            left_out=items("left_out", LeftOutPhoto),
+            renamed=items("renamed", RenamedPhoto),
+            relabelled=items("relabelled", RelabelledPhoto),
+            changed=get("changed", list),
+            compared_with=get("compared_with", str),
+            crossed=one("crossed", Crossed),
+        )
+
+
 #: A split's counts per breed: ``split -> breed -> n``.
 Counts = dict[str, dict[str, int]]
 
@@ -305,6 +490,8 @@ class BuildReport:
     near_duplicates: list[NearGroup] | None = None  # None: built before the near-duplicate search
     capped: dict[str, CappedBreed] | None = None
     empty_folders: list[EmptyFolder] | None = None
+    split_manifest: str | None = None  # the file listing every photo's split (builds before it: None)
+    split_origin: SplitOrigin | None = None  # where the split came from (builds before it: None)
     counted: bool = field(default=False, compare=False)
 
     @property
@@ -347,6 +534,8 @@ class BuildReport:
             "near_duplicates": _listed(self.near_duplicates),
             "capped": None if self.capped is None else {b: c.to_json() for b, c in self.capped.items()},
             "empty_folders": _listed(self.empty_folders),
+            "split_manifest": self.split_manifest,
+            "split_origin": None if self.split_origin is None else self.split_origin.to_json(),
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -377,6 +566,10 @@ class BuildReport:
         def items(key: str, record: Any, required: bool = needed) -> list | None:
             value = get(key, list, required)
             return None if value is None else [_part(record, v, f"{key}[{i}]", where) for i, v in enumerate(value)]
+
+        def one(key: str, record: Any, required: bool = needed) -> Any:
+            value = get(key, dict, required)
+            return None if value is None else _part(record, value, key, where)
 
         def by_name(key: str, record: Any, required: bool = needed) -> dict | None:
             value = get(key, dict, required)
@@ -410,6 +603,9 @@ class BuildReport:
             near_duplicates=items("near_duplicates", NearGroup, False),  # came within format 1
             capped=by_name("capped", CappedBreed),
             empty_folders=items("empty_folders", EmptyFolder),
+            # came within format 1: missing from the reports of older builds
+            split_manifest=get("split_manifest", str, False),
+            split_origin=one("split_origin", SplitOrigin, False),
         )
 
 
@@ -419,15 +615,20 @@ def make_report(
     shards: dict[str, list[int]],
     command: str,
     labels: dict | None = None,
+    manifest: str | None = None,
 ) -> BuildReport:
     """The build report of one build; ``shards`` maps each written split to its shard sizes.
 
     ``splits`` lists only the splits that have rows (and so files); ``empty_splits`` the others.
     ``labels`` gives ``label_file`` and ``domain_file`` (the label and domain files the build
     carries), ``uncatalogued`` (labels in no catalogue, worded neutrally) and
-    ``unmatched_labels`` (label-file rows that are no breed folder).
+    ``unmatched_labels`` (label-file rows that are no breed folder). ``manifest`` is the
+    fingerprint of the split manifest the build wrote (None: none written, as in a dry run).
     """
+    from ..pipeline.manifest import MANIFEST_NAME
+
     plan = prepared.plan
+    origin = plan.split_origin
     written = plan.written_splits
     breeds = prepared.breeds
     return BuildReport(
@@ -466,6 +667,8 @@ def make_report(
         capped=plan.capped,
         # Breed folders with no photo left (none to begin with, or every file skipped): not labels.
         empty_folders=prepared.empty_folders,
+        split_manifest=MANIFEST_NAME if manifest else None,
+        split_origin=None if origin is None else replace(origin, manifest_fingerprint=manifest),
     )
 
 
