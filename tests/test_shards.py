@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cat_breeds_vlm.pipeline.plan import Row
-from cat_breeds_vlm.pipeline.shards import ShardTask, deal_shards, largest_first, write_all
+from cat_breeds_vlm.pipeline.shards import ShardSettings, ShardTask, deal_shards, largest_first, write_all
 
 
 def _rows(image_dir: Path, breed: str, name: str, sizes: list[int]) -> list[Row]:
@@ -29,11 +29,11 @@ def test_biggest_shard_is_queued_first_and_sizes_come_back_in_task_order(tmp_pat
     breeds = ["Bengal", "Persian"]
     row_sizes = {"small": [10], "big": [30_000, 30_000], "middle": [20_000, 10, 10]}
     tasks = [
-        ShardTask("train", out / f"{name}.parquet", _rows(images, breeds[i % 2], name, sizes), images, "single", breeds)
+        ShardTask("train", out / f"{name}.parquet", _rows(images, breeds[i % 2], name, sizes))
         for i, (name, sizes) in enumerate(row_sizes.items())
     ]
     assert largest_first(tasks) == [1, 2, 0]
-    sizes = write_all(tasks, num_proc=2, progress=False)
+    sizes = write_all(tasks, ShardSettings(images, "single", breeds), num_proc=2, progress=False)
     assert sizes == [task.path.stat().st_size for task in tasks]
     assert [pq.read_metadata(task.path).num_rows for task in tasks] == [1, 2, 3]
 

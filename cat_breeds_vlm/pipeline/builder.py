@@ -22,7 +22,7 @@ import datasets
 
 from .. import __version__
 from ..errors import SettingsError, UserError
-from ..features import make_features
+from ..features import label_ids, make_features
 from ..workers import default_num_proc
 from .scan import ScanResult, scan, tree_fingerprint
 from .settings import BuildSettings
@@ -108,7 +108,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         ]
 
     def _generate_examples(self, rows):
-        labels = make_features(self._prepare().breeds)["breed"]
+        labels = label_ids(self._prepare().breeds)
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield row.id, make_record(row, image_dir, self.config.style, labels, self.config.catalog)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..workers import start_server
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
 from .plan import ImageFile, Plan, PlanSettings, plan
@@ -86,6 +87,8 @@ def prepare(
     ``meanwhile`` is work of this process done while the workers verify (see :func:`verify_all`);
     with the near-duplicate search on, loading its index's library is done then too."""
     image_dir = Path(image_dir).resolve()
+    if num_proc > 1:
+        start_server()  # its imports overlap the walk
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
         # Verification starts on the first photos found while the walk goes on (its own bar is
