@@ -36,9 +36,12 @@ def default_num_proc() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-#: What the worker server loads before it forks any worker: its single-thread settings first,
-#: then the modules of the work that starts the most workers (verifying, writing shards).
+#: What the worker server loads before it forks any worker: the main script (``multiprocessing``
+#: loads it first, so that workers need not each import it again: the command line's script
+#: imports no library that starts threads), its single-thread settings, then the modules of the
+#: work that starts the most workers (verifying, writing shards).
 SERVER_PRELOAD = (
+    "__main__",
     "cat_breeds_vlm.workerserver",
     "cat_breeds_vlm.pipeline.verify",
     "cat_breeds_vlm.pipeline.shards",

@@ -254,11 +254,16 @@ def run_build(
         raise OptionError(problem)
     breeds = find_breeds(image_dir)
     check_destination(Path(out).absolute(), overwrite, image_dir)  # a dry run previews the same
+    num_proc = num_proc or _num_proc_default()
+    if num_proc > 1:
+        from ..workers import start_server
+
+        start_server()  # the worker server loads its modules while this process loads its own
     from ..pipeline import folder
 
     config = _settings(**settings)
     _check_priority(image_dir, breeds, config, explicit=bool(settings["priority_breeds"]))
-    options = {"num_proc": num_proc or _num_proc_default(), "command": _command_line(image_dir, out, config)}
+    options = {"num_proc": num_proc, "command": _command_line(image_dir, out, config)}
     if dry_run:
         report = folder.dry_run(image_dir, config, **options)
         click.echo(format_summary(report, out, written=False))
