@@ -131,7 +131,8 @@ def worker_pool(
 
 
 def parallel_map(func: Callable[[T], R], items: Iterable[T], num_proc: int, chunksize: int = 1) -> Iterator[R]:
-    """``map(func, items)``: here when ``num_proc <= 1``, else in that many processes, in order.
+    """``map(func, items)``: here when ``num_proc <= 1`` or the items make one chunk at most
+    (no faster in a worker, and no workers to start), else in ``num_proc`` processes, in order.
 
     Items go to the workers ``chunksize`` at a time. Unlike ``Pool.imap``, which reads its
     whole input ahead, this hands out one window of items while the workers work on the
@@ -139,11 +140,13 @@ def parallel_map(func: Callable[[T], R], items: Iterable[T], num_proc: int, chun
     the end (``zip(..., strict=True)``), so the workers stop in the caller's frame and a Ctrl-C
     there is raised, not lost in a garbage-collected generator.
     """
-    if num_proc <= 1:
-        yield from map(func, items)
+    item_iter = iter(items)
+    first = list(itertools.islice(item_iter, chunksize + 1 if num_proc > 1 else 0))
+    if len(first) <= chunksize:
+        yield from map(func, itertools.chain(first, item_iter))
         return
     window = num_proc * chunksize * WINDOW_CHUNKS_PER_PROC
-    item_iter = iter(items)
+    item_iter = itertools.chain(first, item_iter)
     with worker_pool(num_proc) as pool:
         pending: deque[AsyncResult[list[R]]] = deque()
         while chunk := list(itertools.islice(item_iter, window)):

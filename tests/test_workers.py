@@ -89,3 +89,12 @@ def test_workers_are_forked_by_a_single_threaded_server_not_by_a_threaded_caller
         busy.join()
     ((server, threads),) = parents  # every worker forked by one process
     assert server != os.getpid() and threads == 1
+
+
+def pid_of(_: int) -> int:
+    return os.getpid()
+
+
+def test_one_chunk_of_items_is_mapped_here_without_starting_workers() -> None:
+    assert set(parallel_map(pid_of, range(4), num_proc=2, chunksize=4)) == {os.getpid()}
+    assert os.getpid() not in set(parallel_map(pid_of, range(5), num_proc=2, chunksize=4))
