@@ -39,15 +39,13 @@ def default_num_proc() -> int:
 #: What the worker server loads before it forks any worker: the main script (``multiprocessing``
 #: loads it first, so that workers need not each import it again: the command line's script
 #: imports no library that starts threads), its single-thread settings, then the modules of the
-#: work that starts the most workers (verifying, writing shards), and ``datasets`` (pandas with
-#: it, which pyarrow loads in any process that converts Python objects: every shard writer and
-#: exporter would otherwise import it again).
+#: work that starts the most workers (verifying, writing shards). Not ``datasets``: the server
+#: serves only once all are loaded, and the verification's workers would wait for it.
 SERVER_PRELOAD = (
     "__main__",
     "cat_breeds_vlm.workerserver",
     "cat_breeds_vlm.pipeline.verify",
     "cat_breeds_vlm.pipeline.shards",
-    "datasets",
 )
 
 

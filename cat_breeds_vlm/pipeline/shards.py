@@ -37,6 +37,9 @@ from .scan import read_whole
 
 #: Bytes of image data per shard at most (the Hub's own ``push_to_hub`` default is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
+#: Rows written here rather than by workers when there are no more: a writing worker's start
+#: (pyarrow loads pandas in it) costs about what writing that many rows does.
+MIN_ROWS_FOR_WORKERS = 4096
 #: Rows per Parquet row group for image data: 100, the figure ``datasets`` uses for image
 #: datasets (``PARQUET_ROW_GROUP_SIZE_FOR_IMAGE_DATASETS`` in 2.x-4.x, the image record-batch
 #: size in 5.x), small enough for the Hub's dataset viewer to read one row group quickly.
@@ -176,14 +179,15 @@ def largest_first(tasks: list[ShardTask]) -> list[int]:
 def write_all(
     tasks: list[ShardTask], settings: ShardSettings, *, num_proc: int = 1, progress: bool = True
 ) -> list[int]:
-    """Write every shard, in parallel when ``num_proc > 1``; returns each shard's size, in order.
+    """Write every shard, in parallel when ``num_proc > 1`` and there are several shards and at
+    least :data:`MIN_ROWS_FOR_WORKERS` rows; returns each shard's size, in order.
 
     A failed shard, or Ctrl-C, stops every writer at once: no other shard is finished.
     """
     writer = _Writer.of(settings)
     total = sum(len(t.rows) for t in tasks)
     with tqdm(total=total, desc="Write Parquet", unit="row", disable=None if progress else True) as bar:
-        if num_proc <= 1 or len(tasks) == 1:
+        if num_proc <= 1 or len(tasks) == 1 or total < MIN_ROWS_FOR_WORKERS:
             counter = multiprocessing.Value("q", 0)
             _start_writer(writer, counter)
             try:
