@@ -124,7 +124,8 @@ def test_the_cache_keeps_measurements_not_verdicts(gate_tree, gate_build):
 
     root, unusable, _ = gate_tree
     candidates = scan(root).candidates
-    cached = VerdictCache().lookup(candidates)
+    with VerdictCache() as cache:
+        cached = cache.lookup(candidates)
     tiny = cached["Abyssinian/unusable_one_pixel.jpg"].measured
     assert (tiny.width, tiny.height, tiny.error) == (1, 1, None)
     assert judge(tiny, GateSettings(min_side=1, min_spread=0)) is None

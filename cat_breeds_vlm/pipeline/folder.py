@@ -32,7 +32,7 @@ from .keep import Earlier
 from .manifest import MANIFEST_NAME, write_manifest
 from .output import check_destination
 from .settings import BuildSettings
-from .shards import ShardTask, deal_shards, write_all
+from .shards import ShardSettings, ShardTask, deal_shards, write_all
 from .stages import Prepared, prepare
 
 PARTIAL_TAG = ".partial-"
@@ -150,18 +150,11 @@ def build_folder(
         for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])
             tasks += [
-                ShardTask(
-                    split,
-                    staging / "data" / shard_name(split, i, len(runs)),
-                    rows,
-                    prepared.image_dir,
-                    config.style,
-                    prepared.breeds,
-                    config.catalog,
-                )
+                ShardTask(split, staging / "data" / shard_name(split, i, len(runs)), rows)
                 for i, rows in enumerate(runs)
             ]
-        sizes = iter(write_all(tasks, num_proc=num_proc, progress=progress))
+        shared = ShardSettings(prepared.image_dir, config.style, prepared.breeds, config.catalog)
+        sizes = iter(write_all(tasks, shared, num_proc=num_proc, progress=progress))
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))
