@@ -102,7 +102,7 @@ def dry_run(
 
 
 def _load_writer() -> None:
-    """Load ``datasets`` (0.8 s, mostly pandas), which writing needs and verifying does not: done
+    """Load ``datasets`` (slow: mostly pandas), which writing needs and verifying does not: done
     while the workers verify, it costs the build half that, and nothing before the first photo."""
     import datasets  # noqa: F401
 

@@ -36,8 +36,8 @@ from .scan import Candidate
 CACHE_SCHEMA = "v3"
 __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all", "verify_bytes", "verify_file"]
 #: Files handed to a worker at a time (and the progress bar's step). Each chunk's records come
-#: back as one message (~0.9 MB) the parent must unpickle: 1,024 made a full-scale build 0.4 s
-#: faster than 256 (19.4 s against 19.9 s, alternating), 64 slower still.
+#: back as one message the parent must unpickle; fewer, larger messages cost the parent less
+#: (``benchmarks/RESULTS.md``: chunk sizes).
 _CHUNK = 1024
 #: Verdicts stored at a time (a multiple of _CHUNK), so an interrupted build keeps what it measured.
 _STORE_EVERY = 5 * _CHUNK
