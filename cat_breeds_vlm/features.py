@@ -45,6 +45,11 @@ def shard_name(split: str, index: int, count: int) -> str:
     return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
+def label_ids(breeds: Iterable[str]) -> dict[str, int]:
+    """The ``breed`` ClassLabel's index of each breed name: the names sorted, numbered from 0."""
+    return {name: index for index, name in enumerate(sorted(set(breeds)))}
+
+
 def make_features(breeds: Iterable[str]) -> datasets.Features:
     """The features of every split, with ``breed`` a ClassLabel over the sorted breed names.
 
@@ -57,7 +62,7 @@ def make_features(breeds: Iterable[str]) -> datasets.Features:
             "id": datasets.Value("string"),
             "image": datasets.Image(),
             "conversations": datasets.List({"from": datasets.Value("string"), "value": datasets.Value("string")}),
-            "breed": datasets.ClassLabel(names=sorted(set(breeds))),
+            "breed": datasets.ClassLabel(names=list(label_ids(breeds))),
             "source": datasets.Value("string"),
         }
     )

@@ -57,7 +57,8 @@ class Action:
     """What the server does with one chat request."""
 
     #: "answer" (status 200 with ``text``), "status" (``status`` with an error body),
-    #: "stall" (say nothing for ``delay`` seconds, then close), "drop" (close at once).
+    #: "stall" (say nothing for ``delay`` seconds, or until the client hangs up, then close),
+    #: "drop" (close at once).
     kind: str = "answer"
     text: str = "This is a cat."
     delay: float = 0.0
@@ -115,6 +116,9 @@ class ChatServer:
         self.paths: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        #: Stalls the client cut short by hanging up, and stalls that ran their whole delay.
+        self.stalls_cut = 0
+        self.stalls_waited_out = 0
         self._attempts: Counter[str] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -178,10 +182,12 @@ class ChatServer:
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]
             return await _respond(writer, 200, {"object": "list", "data": data})
         if method == "POST" and path == f"{self.prefix}/chat/completions":
-            return await self._chat(body, headers, writer)
+            return await self._chat(body, headers, reader, writer)
         return await _respond(writer, 404, {"error": {"message": f"no route {path}"}})
 
-    async def _chat(self, raw: bytes, headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
+    async def _chat(
+        self, raw: bytes, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         # The benchmark's server (nothing recorded, any model) reads no body: it must not be
         # the bottleneck on a shared machine.
         body = json.loads(raw) if self.record or self.models is not None else {}
@@ -201,7 +207,9 @@ class ChatServer:
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             action = self.behave(request)
-            if action.delay:
+            if action.kind == "stall":
+                await self._stall(reader, action.delay)
+            elif action.delay:
                 await asyncio.sleep(action.delay)
             if action.kind == "drop" or action.kind == "stall":
                 writer.transport.abort()
@@ -211,6 +219,21 @@ class ChatServer:
             return await _respond(writer, 200, _completion(body, action), action.headers)
         finally:
             self.in_flight -= 1
+
+    def wait_for_stalls(self, count: int, timeout: float = 30.0) -> None:
+        """Wait until ``count`` stalls have ended, cut or waited out (or ``timeout`` passed)."""
+        deadline = time.monotonic() + timeout
+        while self.stalls_cut + self.stalls_waited_out < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    async def _stall(self, reader: asyncio.StreamReader, delay: float) -> None:
+        """Say nothing for ``delay`` seconds, or until the client hangs up; count which came first."""
+        try:
+            await asyncio.wait_for(reader.read(), delay)  # b"" once the client closes
+        except asyncio.TimeoutError:
+            self.stalls_waited_out += 1
+        else:
+            self.stalls_cut += 1
 
 
 def _completion(body: dict[str, Any], action: Action) -> dict[str, Any]:

@@ -308,30 +308,28 @@ def test_rebuild_decodes_nothing_again(small_tree, tmp_path):
     root = copied_tree(small_tree, tmp_path)
     first = prepare(root, CatBreedsVLMConfig(seed=1), progress=False)
     candidates = scan(root).candidates
-    cache = VerdictCache()
-    assert len(cache.lookup(candidates)) == len(candidates)
-    for candidate in candidates:  # every photo now garbage: a decode would skip them all
-        garble(candidate.path)
-    again = prepare(root, CatBreedsVLMConfig(seed=9), progress=False)
-    assert len(again.skipped) == len(first.skipped)  # the cached verdicts were used
-    touched = candidates[0]
-    os.utime(touched.path, ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
-    fresh = scan(root).candidates
-    assert len(cache.lookup(fresh)) == len(fresh) - 1
-    verdicts = verify_all(fresh, cache=cache, progress=False)
-    assert not verdicts[touched.source].ok  # decoded again: the garbled bytes fail
-    assert len(cache.lookup(fresh)) == len(fresh)
+    with VerdictCache() as cache:
+        assert len(cache.lookup(candidates)) == len(candidates)
+        for candidate in candidates:  # every photo now garbage: a decode would skip them all
+            garble(candidate.path)
+        again = prepare(root, CatBreedsVLMConfig(seed=9), progress=False)
+        assert len(again.skipped) == len(first.skipped)  # the cached verdicts were used
+        touched = candidates[0]
+        os.utime(touched.path, ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
+        fresh = scan(root).candidates
+        assert len(cache.lookup(fresh)) == len(fresh) - 1
+        verdicts = verify_all(fresh, cache=cache, progress=False)
+        assert not verdicts[touched.source].ok  # decoded again: the garbled bytes fail
+        assert len(cache.lookup(fresh)) == len(fresh)
 
 
 def test_an_interrupted_verification_keeps_what_it_measured(small_tree, tmp_path):
     candidates = scan(copied_tree(small_tree, tmp_path)).candidates
     candidates[5].path.unlink()  # the sixth file vanishes: verification stops there
-    cache = VerdictCache(tmp_path / "cache.sqlite")
-    with pytest.raises(FileNotFoundError):
+    with VerdictCache(tmp_path / "cache.sqlite") as cache, pytest.raises(FileNotFoundError):
         verify_all(candidates, cache=cache, progress=False)
-    assert sorted(VerdictCache(tmp_path / "cache.sqlite").lookup(candidates)) == sorted(
-        c.source for c in candidates[:5]
-    )
+    with VerdictCache(tmp_path / "cache.sqlite") as cache:
+        assert sorted(cache.lookup(candidates)) == sorted(c.source for c in candidates[:5])
 
 
 def test_refuses_a_folder_that_is_not_a_build(small_tree, tmp_path):
@@ -430,13 +428,10 @@ def test_a_file_changed_after_verification_is_never_written(small_tree, tmp_path
 
     source = sorted(p for p in (small_tree[0] / "Bengal").glob("*_1.jpg"))[0]
     row = Row("x", f"Bengal/{source.name}", "Bengal", 1, hashlib.sha256(source.read_bytes()).hexdigest())
-    assert (
-        make_record(row, small_tree[0], "single", datasets.ClassLabel(names=["Bengal"]))["image"]["bytes"]
-        == source.read_bytes()
-    )
+    assert make_record(row, small_tree[0], "single", {"Bengal": 0})["image"]["bytes"] == source.read_bytes()
     stale = Row("x", row.source, "Bengal", 1, "0" * 64)
     with pytest.raises(UserError, match="changed during the build"):
-        make_record(stale, small_tree[0], "single", datasets.ClassLabel(names=["Bengal"]))
+        make_record(stale, small_tree[0], "single", {"Bengal": 0})
 
 
 def test_a_tree_of_only_broken_files_is_an_error_not_an_empty_build(tmp_path):
@@ -511,10 +506,11 @@ def test_verdicts_are_cached_where_the_readme_says(small_build):
 def test_verification_takes_the_walk_as_it_goes(small_tree, tmp_path):
     root = copied_tree(small_tree, tmp_path)
     walk = Walk(root)
-    streamed = verify_all(walk.candidates(), cache=VerdictCache(tmp_path / "a.sqlite"), num_proc=2, progress=False)
-    listed = verify_all(scan(root).candidates, cache=VerdictCache(tmp_path / "b.sqlite"), num_proc=2, progress=False)
-    assert streamed == listed and len(streamed) == len(walk.result().candidates)
-    again = verify_all(Walk(root).candidates(), cache=VerdictCache(tmp_path / "a.sqlite"), under=root, progress=False)
+    with VerdictCache(tmp_path / "a.sqlite") as a, VerdictCache(tmp_path / "b.sqlite") as b:
+        streamed = verify_all(walk.candidates(), cache=a, num_proc=2, progress=False)
+        listed = verify_all(scan(root).candidates, cache=b, num_proc=2, progress=False)
+        assert streamed == listed and len(streamed) == len(walk.result().candidates)
+        again = verify_all(Walk(root).candidates(), cache=a, under=root, progress=False)
     assert again == listed  # from the cache, read for this folder only
 
 
@@ -531,17 +527,14 @@ def test_meanwhile_runs_once_while_the_workers_still_have_files(small_tree, tmp_
             handed.append(1)
             yield cand
 
-    verdicts = verify_all(
-        walk(),
-        cache=VerdictCache(tmp_path / "a.sqlite"),
-        num_proc=2,
-        progress=False,
-        meanwhile=lambda: seen_when_called.append(len(handed)),
-    )
-    assert len(verdicts) == len(candidates) > 2 * 2 * 2 * 4
-    assert len(seen_when_called) == 1 and seen_when_called[0] < len(candidates)  # files were still to go
-    again: list[int] = []  # every verdict cached: nothing to wait for, it still runs, once
-    verify_all(candidates, cache=VerdictCache(tmp_path / "a.sqlite"), progress=False, meanwhile=lambda: again.append(1))
+    with VerdictCache(tmp_path / "a.sqlite") as cache:
+        verdicts = verify_all(
+            walk(), cache=cache, num_proc=2, progress=False, meanwhile=lambda: seen_when_called.append(len(handed))
+        )
+        assert len(verdicts) == len(candidates) > 2 * 2 * 2 * 4
+        assert len(seen_when_called) == 1 and seen_when_called[0] < len(candidates)  # files were still to go
+        again: list[int] = []  # every verdict cached: nothing to wait for, it still runs, once
+        verify_all(candidates, cache=cache, progress=False, meanwhile=lambda: again.append(1))
     assert again == [1]
 
 

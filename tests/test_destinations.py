@@ -32,7 +32,8 @@ def test_a_folder_one_level_above_the_breeds_is_refused_with_the_likely_one(smal
         run("build", above, "-o", tmp_path / "out", "--num-proc", "1"), "did you mean", str(above / "images")
     )
     assert not (tmp_path / "out").exists()
-    assert VerdictCache().entries(above) == {}  # refused before any photo was verified
+    with VerdictCache() as cache:
+        assert cache.entries(above) == {}  # refused before any photo was verified
 
 
 def test_a_build_inside_the_image_folder_is_refused(small_tree, tmp_path):

@@ -39,7 +39,8 @@ def test_load_dataset_json_reads_it_and_the_images_decode(
     for row, source in zip(loaded, train["source"]):
         (image,) = row["images"]
         image.load()
-        assert image.size == Image.open(export_tree / source).size
+        with Image.open(export_tree / source) as original:
+            assert image.size == original.size
 
 
 def test_prompt_holds_system_image_and_question_completion_the_answer(

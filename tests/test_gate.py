@@ -134,7 +134,8 @@ def test_the_cache_keeps_measurements_not_verdicts(gate_domain, gate_tree, gate_
 
     root, unusable, _ = gate_tree
     candidates = scan(root).candidates
-    cached = VerdictCache().lookup(candidates)
+    with VerdictCache() as cache:
+        cached = cache.lookup(candidates)
     abyssinian = relabel(gate_domain, "Abyssinian")
     tiny = cached[f"{abyssinian}/unusable_one_pixel.jpg"].measured
     assert (tiny.width, tiny.height, tiny.error) == (1, 1, None)

@@ -26,7 +26,7 @@ from .review import review_command
 def main() -> None:
     """Build, inspect, export, push and score cat-breed vision-language datasets."""
     # When the command is done the process ends: its last cycle collection would walk every
-    # object the command made (0.2 s after a full-scale build) only for the memory to be freed.
+    # object the command made (a noticeable wait after a full-scale build) only for the memory to be freed.
     atexit.register(gc.freeze)
 
 

@@ -81,16 +81,20 @@ def run_build(
     split of the earlier build in ``out`` (or of ``keep_split_of``) is kept unless ``fresh_split``.
     """
     config = _settings(**settings)
-    from ..pipeline import folder
-
-    command = _command_line(image_dir, out, config, keep_split_of, fresh_split)
-    options = {"num_proc": num_proc or _num_proc_default(), "command": command}
+    num_proc = num_proc or _num_proc_default()
+    options = {"num_proc": num_proc, "command": _command_line(image_dir, out, config, keep_split_of, fresh_split)}
     try:
-        from ..dataset.earlier import earlier_for_build
         from ..pipeline.output import check_destination
 
         # What a build would refuse, before the earlier build in ``out`` is read (only its manifest).
         check_destination(Path(out).absolute(), overwrite, image_dir)
+        if num_proc > 1:
+            from ..workers import start_server
+
+            start_server()  # the worker server loads its modules while this process loads its own
+        from ..dataset.earlier import earlier_for_build
+        from ..pipeline import folder
+
         options["earlier"] = earlier_for_build(out, keep_split_of, fresh_split)
         if dry_run:
             report = folder.dry_run(image_dir, config, **options)

@@ -31,8 +31,8 @@ from .writer import RecordWriter
 
 #: Most pieces per worker: enough to balance the workers and keep the segments on disk few.
 PIECES_PER_PROC = 4
-#: Fewest rows worth a piece of their own: each piece costs ~20-60 ms to start (it reads the
-#: shard footers, then waits for its first batch), so a short export gets one per worker.
+#: Fewest rows worth a piece of their own: each piece costs a start (it reads the shard
+#: footers, then waits for its first batch), so a short export gets one per worker.
 MIN_PIECE_ROWS = 5_000
 #: Buffer of a segment file (records are ~27 KB; as the writer's, see :mod:`.writer`).
 SEGMENT_BUFFER = 1 << 20

@@ -7,7 +7,7 @@ still streaming (one batch in memory at a time, nothing copied into the datasets
 skips the per-batch work of ``datasets``' streaming; the CLI uses it for local folders
 (:func:`open_source`). Its files are read with ``pre_buffer=False``: pyarrow's default
 pre-buffering keeps what it read of a file until the file is closed, so memory grew with the
-rows read (400 MB after 60K rows).
+rows read.
 
 :func:`iter_batches` yields record batches of a few hundred rows; :func:`batch_rows` turns one
 into row dicts with the image undecoded (``{"bytes", "path"}``, :func:`image_cells`), its
@@ -34,7 +34,7 @@ from ..errors import UserError
 from ..features import columns_without, shard_name
 
 #: Rows read from Arrow at a time: about 1 MB of the real 15 KB photos, which the exporting
-#: thread still finds in the CPU cache (256 rows made pass-through ~5% slower).
+#: thread still finds in the CPU cache (``benchmarks/RESULTS.md``).
 BATCH_ROWS = 64
 #: The columns every exporter reads: the label is in the conversation, its id is not needed.
 COLUMNS: tuple[str, ...] = columns_without("breed")

@@ -30,8 +30,8 @@ from typing import Any, BinaryIO
 from ..errors import UserError
 
 #: Write buffer: records are ~20 KB, so the default 8 KB buffer would make a system call for
-#: each; 1 MiB makes writing 2-3x faster. (Writing from a background thread was tried: the
-#: GIL hand-overs cost more than the system calls it hid.)
+#: each (``benchmarks/RESULTS.md``). A background writing thread was tried: the GIL
+#: hand-overs cost more than the system calls it hid.
 _BUFFER = 1 << 20
 
 

@@ -27,7 +27,7 @@ import datasets
 
 from .. import __version__
 from ..errors import SettingsError, UserError
-from ..features import make_features
+from ..features import label_ids, make_features
 from ..labels.catalog import Catalog
 from ..workers import default_num_proc
 from .scan import ScanResult, scan, tree_fingerprint
@@ -116,7 +116,7 @@ class CatBreedsVLM(datasets.GeneratorBasedBuilder):
         ]
 
     def _generate_examples(self, rows):
-        labels = self.info.features["breed"]
+        labels = label_ids(self._prepare().breeds)
         image_dir = Path(self.config.data_dir)
         for row in rows:
             yield (

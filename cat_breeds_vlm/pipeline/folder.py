@@ -34,7 +34,7 @@ from .keep import Earlier
 from .manifest import MANIFEST_NAME, write_manifest
 from .output import check_destination
 from .settings import BuildSettings
-from .shards import ShardTask, deal_shards, write_all
+from .shards import ShardSettings, ShardTask, deal_shards, write_all
 from .stages import Prepared, prepare
 
 PARTIAL_TAG = ".partial-"
@@ -104,7 +104,7 @@ def dry_run(
 
 
 def _load_writer() -> None:
-    """Load ``datasets`` (0.8 s, mostly pandas), which writing needs and verifying does not: done
+    """Load ``datasets`` (slow: mostly pandas), which writing needs and verifying does not: done
     while the workers verify, it costs the build half that, and nothing before the first photo."""
     import datasets  # noqa: F401
 
@@ -154,19 +154,11 @@ def build_folder(
         for split in prepared.plan.written_splits:
             runs = deal_shards(prepared.plan.rows[split])
             tasks += [
-                ShardTask(
-                    split,
-                    staging / "data" / shard_name(split, i, len(runs)),
-                    rows,
-                    prepared.image_dir,
-                    config.style,
-                    prepared.breeds,
-                    config.catalog,
-                    config.loaded_domain,
-                )
+                ShardTask(split, staging / "data" / shard_name(split, i, len(runs)), rows)
                 for i, rows in enumerate(runs)
             ]
-        sizes = iter(write_all(tasks, num_proc=num_proc, progress=progress))
+        shared = ShardSettings(prepared.image_dir, config.style, prepared.breeds, config.catalog, config.loaded_domain)
+        sizes = iter(write_all(tasks, shared, num_proc=num_proc, progress=progress))
         shards: dict[str, list[int]] = {s: [] for s in SPLITS}
         for task in tasks:
             shards[task.split].append(next(sizes))

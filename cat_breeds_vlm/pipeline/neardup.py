@@ -19,12 +19,11 @@ The search is an index, then a check of each candidate:
 2. a k-d tree (``scipy.spatial.cKDTree``) over the whole views' projections lists the views
    (whole or cropped) within a share of the threshold (:data:`INDEX_SHARES`), without
    comparing all n^2 pairs: each view asks for its two nearest within that radius, and only
-   the few that have a second ask for all (``benchmarks/RESULTS.md`` has the figures). Copies
-   of one picture differ mostly in fine detail (edges moved by a fraction of a pixel), little
-   in the lowest frequencies: of the re-encoded, resized, re-saved or brightened copies we
-   planted, 99 % came within 0.13 of the threshold there, and 90 % of border crops within 0.19
-   (``benchmarks/RESULTS.md``). The smaller this radius, the closer the index's time follows
-   the number of photos: a denser tree has more points near each query's ball;
+   the few that have a second ask for all. Copies of one picture differ mostly in fine detail
+   (edges moved by a fraction of a pixel), little in the lowest frequencies, so they come
+   within a small share of the threshold there. The smaller this radius, the closer the
+   index's time follows the number of photos: a denser tree has more points near each query's
+   ball (``benchmarks/RESULTS.md`` has the recall and the times of each radius);
 3. each candidate's whole signature and distance are computed (vectorised, in batches; only
    photos in a candidate pair get a whole signature, once a batch) and the pair is kept when within
    ``threshold`` and when the fine detail the blur took out correlates (:data:`DETAIL_MIN`):
@@ -45,12 +44,10 @@ from .measure import THUMB_SIDE
 
 #: Blur (Gaussian sigma, in thumbnail pixels) before comparing. A resized copy decodes at
 #: another scale, which moves sharp edges by a fraction of a pixel; blurring makes that count
-#: much less, and brings distinct pictures closer far more slowly (measured: resizes to 50 %
-#: went from 9.0 to 5.1, the closest two of 6,000 distinct photos from 10.4 to 8.1).
+#: much less, and brings distinct pictures closer far more slowly (``benchmarks/RESULTS.md``).
 BLUR_SIGMA = 1.2
 #: The central crops each photo is also compared by (fraction trimmed from every border): border
-#: crops of 1-5 % come closest to one of these (at an index radius of half the threshold, one
-#: crop at 3 % found 97.5 % of the crops we planted, these two 99.2 %).
+#: crops of 1-5 % come closest to one of these; two find more than one (``benchmarks/RESULTS.md``).
 CROP_VIEWS = (0.025, 0.045)
 #: Cosine frequencies per side and colour channel kept in a signature (after the blur, the
 #: higher ones hold almost nothing).
@@ -58,14 +55,12 @@ SIGNATURE_SIDE = 8
 #: The lowest of those kept in the index's projection (by u + v, then u).
 INDEX_FREQUENCIES = 3
 #: The index radius, as a share of the threshold, for the whole views and for the crop views
-#: (see the module notes). Whole views find the copies that are not trimmed: at 0.2 as many as
-#: at 0.3. With two crop views, 97.5 % of the border crops we planted were found at 0.35, 96.3 %
-#: at 0.3 and 93.7 % at 0.25. With these, the tree's photos and their mirrored copies (4x) take
-#: 5.2x the tree's time; with one crop view and 0.5 for all, 10.8x (``benchmarks/RESULTS.md``).
+#: (see the module notes): the smallest that keep the recall of planted copies and crops, chosen
+#: by the sweep in ``benchmarks/RESULTS.md``.
 INDEX_SHARES = (0.2, 0.3)
 #: Fine detail (what the blur removes) must correlate at least this much between two copies.
 #: Textures such as brick, grass and gravel blur to the same flat grey; their detail does not
-#: correlate (-0.1 to 0.1 measured), while every copy we planted kept 0.27 or more.
+#: correlate, while every copy we planted kept more than this (``benchmarks/RESULTS.md``).
 DETAIL_MIN = 0.2
 #: Below this much detail (RMS, percent of brightness) in both, there is none to compare.
 FLAT_DETAIL = 0.5
@@ -160,7 +155,7 @@ def signatures(thumbs: np.ndarray, side: int = SIGNATURE_SIDE, batch: int = 8192
 
 
 def load_index() -> None:
-    """Import the k-d tree's library (``scipy.spatial``, about 0.2 s): a build does it while its
+    """Import the k-d tree's library (``scipy.spatial``, slow to import): a build does it while its
     workers verify, not after, when the search waits for it."""
     import scipy.spatial  # noqa: F401
 
@@ -174,10 +169,9 @@ def candidates(views: list[np.ndarray], radii: Sequence[float], workers: int = 1
     within ``radius`` (a bounded nearest-neighbour query, which stops early and returns arrays,
     not lists); only the photos whose second is found too are asked for more (:func:`_crowded`).
     Photos are asked in the tree's own order, so that one query walks the nodes the last one
-    did: three times faster with 4x the photos, where the tree no longer fits the CPU's caches.
+    did, which matters once the tree no longer fits the CPU's caches.
     The projections are first turned to their principal axes (a rotation: the same distances),
-    so that the tree's cuts, along one axis each, follow the photos' spread (15 % faster
-    queries with 4x the photos).
+    so that the tree's cuts, along one axis each, follow the photos' spread.
     """
     from scipy.spatial import cKDTree
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .keep import Earlier
 
 # np.random.RandomState(seed) is what sklearn's check_random_state returns for an int seed:
-# the same numbers, without importing sklearn (1.3 s) to plan a split or check a setting.
+# the same numbers, without importing sklearn (slow to import) to plan a split or check a setting.
 check_random_state = np.random.RandomState
 
 #: A Petfinder file name is "{pet_id}_{n}" with a numeric pet id; photos of one pet share it.

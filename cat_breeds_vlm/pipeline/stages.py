@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..hints import did_you_mean
 from ..report.record import EmptyFolder, SkippedFile
+from ..workers import start_server
 from .keep import Earlier
 from .measure import judge
 from .neardup import find_near_duplicates, load_index
@@ -89,6 +90,8 @@ def prepare(
     with the near-duplicate search on, loading its index's library is done then too.
     ``earlier`` is an earlier build's split, kept (see :mod:`~cat_breeds_vlm.pipeline.keep`)."""
     given, image_dir = image_dir, Path(image_dir).resolve()
+    if num_proc > 1:
+        start_server()  # its imports overlap the walk
     # Every stage here makes objects by the photo, none in cycles: no collection walks them all.
     with paused_gc():
         # Verification starts on the first photos found while the walk goes on (its own bar is

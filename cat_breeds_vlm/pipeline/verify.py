@@ -36,8 +36,8 @@ from .scan import Candidate
 CACHE_SCHEMA = "v3"
 __all__ = ["BOMB_ERRORS", "Verdict", "VerdictCache", "bomb_guard", "verify_all", "verify_bytes", "verify_file"]
 #: Files handed to a worker at a time (and the progress bar's step). Each chunk's records come
-#: back as one message (~0.9 MB) the parent must unpickle: 1,024 made a full-scale build 0.4 s
-#: faster than 256 (19.4 s against 19.9 s, alternating), 64 slower still.
+#: back as one message the parent must unpickle; fewer, larger messages cost the parent less
+#: (``benchmarks/RESULTS.md``: chunk sizes).
 _CHUNK = 1024
 #: Verdicts stored at a time (a multiple of _CHUNK), so an interrupted build keeps what it measured.
 _STORE_EVERY = 5 * _CHUNK
@@ -105,7 +105,8 @@ def default_cache_path() -> Path:
 
 
 class VerdictCache:
-    """An SQLite map from (absolute path, size, mtime_ns) to a :class:`Verdict`."""
+    """An SQLite map from (absolute path, size, mtime_ns) to a :class:`Verdict`; ``with`` it
+    (or :meth:`close` it) to close the database."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
@@ -144,6 +145,12 @@ class VerdictCache:
         """Close the database."""
         self._db.close()
 
+    def __enter__(self) -> VerdictCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _cached_verdict(entry: tuple | None, cand: Candidate) -> Verdict | None:
     """The verdict of a cache entry (see :meth:`VerdictCache.entries`), if it was measured at
@@ -168,9 +175,14 @@ def verify_all(
     files go to the workers as they are found. ``under`` is the folder they all lie in, if
     known: only its cached verdicts are read. ``meanwhile`` is other work of this process,
     done once while the workers verify (when the first chunk is back, with two windows of
-    files queued), or at the end if there are fewer files than that.
+    files queued), or at the end if there are fewer files than that. Without a ``cache``, the
+    default one (:func:`default_cache_path`) is opened and closed.
     """
-    cache = cache if cache is not None else VerdictCache()
+    if cache is None:
+        with VerdictCache() as cache:
+            return verify_all(
+                candidates, num_proc=num_proc, cache=cache, progress=progress, under=under, meanwhile=meanwhile
+            )
     known = cache.entries(under)
     verdicts: dict[str, Verdict] = {}
     todo: list[Candidate] = []
