@@ -22,7 +22,7 @@ from tree_fixtures import garble
 
 from cat_breeds_vlm.errors import UserError
 from cat_breeds_vlm.features import make_features
-from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS
+from cat_breeds_vlm.labels.domain import default_domain
 from cat_breeds_vlm.pipeline.builder import CatBreedsVLMConfig, SettingsError
 from cat_breeds_vlm.pipeline.folder import build_folder
 from cat_breeds_vlm.pipeline.plan import pet_id
@@ -171,9 +171,9 @@ def test_oversampling_and_priority_split(loaded):
     copies = Counter(train["source"])
     for source, n in copies.items():
         breed = source.split("/", 1)[0]
-        assert n == (5 if breed in DEFAULT_PRIORITY_BREEDS else 1), source
+        assert n == (5 if breed in default_domain().priority else 1), source
     priority = loaded["priority"]
-    expected = [r for r in train.select_columns(["id", "breed"]) if names[r["breed"]] in DEFAULT_PRIORITY_BREEDS]
+    expected = [r for r in train.select_columns(["id", "breed"]) if names[r["breed"]] in default_domain().priority]
     assert list(priority.select_columns(["id", "breed"])) == expected
     for split in ("val", "test"):
         assert len(set(loaded[split]["source"])) == len(loaded[split])

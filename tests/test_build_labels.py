@@ -21,7 +21,7 @@ from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.dataset import hub
 from cat_breeds_vlm.demo import make_tree
 from cat_breeds_vlm.evaluate.score import catalog_for, score
-from cat_breeds_vlm.labels.conversations import ANSWERS, NEUTRAL_QUESTIONS, UNKNOWN
+from cat_breeds_vlm.labels.domain import default_domain
 from cat_breeds_vlm.labels.labelfile import read_label_file
 from cat_breeds_vlm.labels.parse import parse_breed
 
@@ -75,10 +75,10 @@ def test_conversations_use_the_files_names_and_facts(built) -> None:
 
 def test_the_unknown_folder_is_worded_neutrally_and_reported(built) -> None:
     out, summary = built
-    neutral = {template.format(label="Ginger Ninja") for template in ANSWERS[UNKNOWN]}
+    neutral = {template.format(label="Ginger Ninja") for template in default_domain().unknown_answers}
     for turns in _rows(out)["Ginger Ninja"]:
         assert len(turns) == 2 and turns[1]["value"] in neutral  # no follow-up: no fact to give
-        assert turns[0]["value"].removeprefix("<image>\n") in NEUTRAL_QUESTIONS  # never "what breed"
+        assert turns[0]["value"].removeprefix("<image>\n") in default_domain().neutral_questions  # never "what breed"
     report = json.loads((out / "build.json").read_text())
     assert report["uncatalogued"] == ["Ginger Ninja"]
     assert any(line.startswith("In no label catalogue") and "Ginger Ninja" in line for line in summary.splitlines())

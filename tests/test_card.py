@@ -14,7 +14,8 @@ from huggingface_hub import DatasetCard
 from PIL import Image
 
 from cat_breeds_vlm.features import SPLITS, make_features
-from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
+from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
+from cat_breeds_vlm.labels.domain import default_domain
 from cat_breeds_vlm.report.card import render_card, size_category
 from cat_breeds_vlm.report.chart import (
     AFTER,
@@ -131,12 +132,12 @@ def test_size_category(rows, label):
 def _real_report() -> BuildReport:
     """A report shaped like a build of the real data: 80% of each breed's photos in train."""
     photos = {b: max(1, n * 8 // 10) for b, n in REAL_IMAGE_COUNTS.items()}
-    rows = {b: n * 5 if b in DEFAULT_PRIORITY_BREEDS else n for b, n in photos.items()}
+    rows = {b: n * 5 if b in default_domain().priority else n for b, n in photos.items()}
     return BuildReport(
         breeds=sorted(REAL_IMAGE_COUNTS),
         splits={"train": SplitInfo(rows=sum(rows.values()))},
         counts={"train": rows},
-        settings={"priority_breeds": list(DEFAULT_PRIORITY_BREEDS)},
+        settings={"priority_breeds": list(default_domain().priority)},
         photos={"train": photos},
     )
 

@@ -11,8 +11,6 @@ from domain_fixtures import DOMAINS, domain_and_catalog
 import cat_breeds_vlm.labels.catalog as catalog_module
 from cat_breeds_vlm.labels.articles import with_article
 from cat_breeds_vlm.labels.catalog import (
-    DEFAULT_PRIORITY_BREEDS,
-    KINDS,
     REAL_IMAGE_COUNTS,
     UNKNOWN,
     Catalog,
@@ -20,6 +18,7 @@ from cat_breeds_vlm.labels.catalog import (
     builtin_catalog,
     load_catalog,
 )
+from cat_breeds_vlm.labels.domain import default_domain
 from cat_breeds_vlm.labels.parse import tokens
 
 CATALOG = builtin_catalog()
@@ -40,7 +39,7 @@ COAT_COLOURS = {"Silver", "Chinchilla"}
 def test_catalog_covers_exactly_the_real_labels() -> None:
     assert set(CATALOG) == set(REAL_IMAGE_COUNTS)
     assert len(CATALOG) == 67
-    assert set(DEFAULT_PRIORITY_BREEDS) <= set(CATALOG)
+    assert set(default_domain().priority) <= set(CATALOG)
 
 
 #: Every entry of every domain's catalogue (the shipped ones and the user's flower file).
@@ -53,7 +52,7 @@ def test_entry_is_well_formed(domain: str, label: str) -> None:
     info = catalog[label]
     assert info.label == label
     assert info.kind in words.kind_names
-    assert domain != "cats" or info.kind in KINDS
+    assert domain != "cats" or info.kind in default_domain().kind_names
     assert info.display and info.display == info.display.strip()
     assert info.description.startswith(("A ", "An ", "One "))
     assert info.description.endswith(".") and "  " not in info.description
@@ -91,7 +90,7 @@ def test_display_names_for_odd_labels() -> None:
 def test_unknown_label_gets_a_neutral_entry() -> None:
     info = CATALOG.info("Ginger Ninja")
     assert info == LabelInfo("Ginger Ninja", "Ginger Ninja", UNKNOWN, "", ())
-    assert UNKNOWN not in KINDS
+    assert UNKNOWN not in default_domain().kind_names
     assert CATALOG.info("Bengal") is CATALOG["Bengal"]
     assert CATALOG.uncatalogued(["Bengal", "Ginger Ninja", "Abyssinian"]) == ["Ginger Ninja"]
 

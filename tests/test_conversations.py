@@ -15,12 +15,7 @@ from cat_breeds_vlm.features import IMAGE_TOKEN
 from cat_breeds_vlm.labels.articles import with_article
 from cat_breeds_vlm.labels.catalog import UNKNOWN, Catalog, LabelInfo, builtin_catalog
 from cat_breeds_vlm.labels.conversations import (
-    ANSWERS,
-    NEUTRAL_QUESTIONS,
-    QUESTIONS,
     STYLES,
-    TRAIT_ANSWERS,
-    TRAIT_QUESTIONS,
     render,
     template_fields,
 )
@@ -37,6 +32,7 @@ CATALOG = Catalog(
         LabelInfo("Moggy", "moggy", "domestic type", "", ("moggie",)),
     ]
 )
+CATS = default_domain()
 UNCATALOGUED = "Ginger Ninja"
 LABELS = [*CATALOG, UNCATALOGUED]
 #: Each domain with the catalogue its labels are rendered with (cats: with the entries above).
@@ -192,14 +188,14 @@ def test_other_domains_never_say_cat_and_label_in_no_catalogue_neutrally(domain:
 
 @pytest.mark.parametrize("label", [label for label in LABELS if _info(label).kind != "breed"])
 def test_non_breeds_are_never_called_a_breed(label: str) -> None:
-    follow_up_questions = _fill(TRAIT_QUESTIONS, label) if _info(label).description else []
+    follow_up_questions = _fill(CATS.follow_up_questions, label) if _info(label).description else []
     for text in _first_answers(label) + _follow_ups(label) + follow_up_questions:
         assert not re.search(r"\bbreeds?\b", _BREED_DENIALS.sub("", text)), text
 
 
 def test_a_label_in_no_catalogue_gets_wording_that_claims_nothing() -> None:
     assert _info(UNCATALOGUED).kind == UNKNOWN
-    assert set(NEUTRAL_QUESTIONS) <= set(QUESTIONS)  # asked of every label: no tell
+    assert set(CATS.neutral_questions) <= set(CATS.questions)  # asked of every label: no tell
     for text in _first_answers(UNCATALOGUED) + _questions(UNCATALOGUED):
         assert not KIND_WORDS.search(text), text
     for text in _first_answers(UNCATALOGUED):
@@ -220,9 +216,9 @@ def test_answers_say_what_kind_of_label_it_is() -> None:
 
 
 def test_each_list_offers_several_wordings() -> None:
-    for templates in (QUESTIONS, TRAIT_QUESTIONS, *ANSWERS.values()):
+    for templates in (CATS.questions, CATS.follow_up_questions, CATS.unknown_answers, *(k.answers for k in CATS.kinds)):
         assert len(set(templates)) >= 5
-    assert len(set(TRAIT_ANSWERS)) >= 4
+    assert len(set(CATS.follow_up_answers)) >= 4
 
 
 @pytest.mark.parametrize("style", STYLES)

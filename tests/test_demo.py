@@ -13,7 +13,8 @@ from tree_fixtures import make_bad_files, make_ignored_files, make_odd_but_valid
 
 from cat_breeds_vlm.demo import DEMO_PRIORITY_PHOTOS, REAL_TOTAL, demo_counts, make_tree, photo_paths, scaled_counts
 from cat_breeds_vlm.errors import UserError
-from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, REAL_IMAGE_COUNTS
+from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS
+from cat_breeds_vlm.labels.domain import default_domain
 from cat_breeds_vlm.pipeline.scan import CONVERTIBLE_EXTENSIONS, IMAGE_EXTENSIONS
 
 # 20 photos over three breeds, two of them with the odd real folder names.
@@ -69,15 +70,15 @@ def test_scaled_counts_at_full_scale_are_the_real_counts(total: int | None) -> N
 def test_demo_counts_keep_the_imbalance_and_give_priority_breeds_enough_photos(total: int | None) -> None:
     counts = demo_counts(total)
     assert list(counts) == list(REAL_IMAGE_COUNTS)
-    assert all(counts[breed] >= DEMO_PRIORITY_PHOTOS for breed in DEFAULT_PRIORITY_BREEDS)
+    assert all(counts[breed] >= DEMO_PRIORITY_PHOTOS for breed in default_domain().priority)
     if total is not None:
         assert sum(counts.values()) == total
-    others = {b: n for b, n in counts.items() if b not in DEFAULT_PRIORITY_BREEDS}
+    others = {b: n for b, n in counts.items() if b not in default_domain().priority}
     assert max(others, key=others.__getitem__) == "Domestic Short Hair" and min(others.values()) >= 1
     # 12 photos of pets with at most 3 each: at least 4 pets, in the generated names too.
-    paths = photo_paths({b: counts[b] for b in DEFAULT_PRIORITY_BREEDS}, seed=0)
+    paths = photo_paths({b: counts[b] for b in default_domain().priority}, seed=0)
     pets = Counter(p.split("/")[0] for p in {p.rsplit("_", 1)[0] for p in paths})
-    assert all(pets[b] >= 4 for b in DEFAULT_PRIORITY_BREEDS), pets
+    assert all(pets[b] >= 4 for b in default_domain().priority), pets
 
 
 def test_scaled_counts_refuse_a_non_positive_total() -> None:

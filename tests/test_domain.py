@@ -6,6 +6,7 @@ build carries its domain, and export, predict and score read it."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import datasets
@@ -17,17 +18,21 @@ from domain_fixtures import FLOWERS_CSV, FLOWERS_TOML, cat_words, write_flower_d
 from cat_breeds_vlm.cli import main
 from cat_breeds_vlm.demo import make_tree
 from cat_breeds_vlm.evaluate.score import catalog_for, domain_for, score
-from cat_breeds_vlm.labels.catalog import DEFAULT_PRIORITY_BREEDS, builtin_catalog, domain_catalog, load_catalog
+from cat_breeds_vlm.labels.catalog import builtin_catalog, domain_catalog, load_catalog
 from cat_breeds_vlm.labels.domain import (
     DomainFileError,
     default_domain,
     load_domain,
     read_domain,
     shipped_names,
-    tomllib,
 )
 from cat_breeds_vlm.labels.labelfile import LabelFileError
-from cat_breeds_vlm.labels.parse import FILLER, parse_breed
+from cat_breeds_vlm.labels.parse import parse_breed, tokens
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 # The dog tree: three breeds of the dog catalogue and one added by a label file.
 DOG_COUNTS = {"Beagle": 10, "German Shepherd Dog": 10, "Pug": 10, "Yorkshire Terrier": 10}
@@ -62,8 +67,9 @@ def test_the_shipped_domains_and_the_default() -> None:
     cats = default_domain()
     assert load_domain(None) is cats and load_domain("cats") is cats
     assert cats.noun == "cat" and cats.kind_names == ("breed", "coat pattern", "domestic type", "coat colour")
-    assert cats.filler == FILLER == {"a", "an", "the", "cat", "cats", "breed", "breeds", "kitten", "kittens", "kitty"}
-    assert cats.priority == DEFAULT_PRIORITY_BREEDS and domain_catalog(cats) is builtin_catalog()
+    assert cats.filler == {"a", "an", "the", "cat", "cats", "breed", "breeds", "kitten", "kittens", "kitty"}
+    assert domain_catalog(cats) is builtin_catalog()
+    assert tokens("A kitty cat breed: Siamese") == ("siamese",)  # the parser's default filler is the cats'
     dogs = load_domain("dogs")
     assert len(domain_catalog(dogs)) == 25 and {"dog", "puppy", "puppies", "breed"} <= dogs.filler
     assert dogs.priority == () and not cat_words(dogs.text)

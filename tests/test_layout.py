@@ -76,3 +76,18 @@ def test_packages_load_their_heavy_names_on_first_use_only() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "True"]
+
+
+def test_the_command_line_starts_without_reading_a_domain_or_a_data_file() -> None:
+    code = (
+        "import sys\n"
+        "import cat_breeds_vlm.cli\n"
+        "from cat_breeds_vlm.labels.domain import shipped_domain\n"
+        "from cat_breeds_vlm.report.licence import hub_licenses\n"
+        "print(shipped_domain.cache_info().currsize, hub_licenses.cache_info().currsize)\n"
+        "print(sorted(m for m in ('tomllib', 'tomli', 'importlib.resources') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["0 0", "[]"]

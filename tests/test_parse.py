@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cat_breeds_vlm.labels.catalog import REAL_IMAGE_COUNTS, builtin_catalog
-from cat_breeds_vlm.labels.conversations import ANSWERS as TEMPLATES
 from cat_breeds_vlm.labels.conversations import template_fields
+from cat_breeds_vlm.labels.domain import default_domain
 from cat_breeds_vlm.labels.parse import BreedParser, clauses, parse_breed, tokens
 
 LABELS = list(REAL_IMAGE_COUNTS)
@@ -173,5 +173,5 @@ def test_every_answer_template_parses_back_to_its_label() -> None:
     """The training answers (conversations.py) all map back: the scorer credits what was taught."""
     for label in LABELS:
         fields = template_fields(label)
-        for template in TEMPLATES[builtin_catalog().info(label).kind]:
+        for template in default_domain().kind_map[builtin_catalog().info(label).kind].answers:
             assert parse_breed(template.format(**fields), LABELS) == label, template

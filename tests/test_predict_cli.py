@@ -142,7 +142,7 @@ def test_a_stopped_run_resumes_with_no_lost_and_no_repeated_id(
         kept = ids_in(out)  # every line whole (a torn one would not parse)
         assert 3 <= len(kept) < rows  # stopped part-way
         if stop == signal.SIGINT:
-            assert process.returncode == 130 and "Interrupted: every answer received" in stderr
+            assert process.returncode == 130 and "Interrupted: every answer received" in stderr, stderr
             assert "Traceback" not in stderr
         sent = server.paths.count("POST /v1/chat/completions")
         summary = ask(small_build, out, server.base_url, **FAST)

@@ -102,10 +102,25 @@ def _declared_option(declared: Setting) -> Callable[[F], F]:
             extra["callback"] = _none_when_empty
     if declared.metavar:
         extra["metavar"] = declared.metavar
+    if declared.help_tail is not None:
+        extra.update(cls=_HelpTailOption, help_tail=declared.help_tail)
     if declared.required:
         return click.option(flag, declared.name, required=True, help=declared.help, **extra)
     shown = declared.default not in (None, "") and declared.kind != NAMES
     return click.option(flag, declared.name, default=declared.default, show_default=shown, help=declared.help, **extra)
+
+
+class _HelpTailOption(click.Option):
+    """An option whose help text ends with words worked out when the help is shown."""
+
+    def __init__(self, *args: Any, help_tail: Callable[[], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._help_tail: Callable[[], str] | None = help_tail
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if self._help_tail is not None:
+            self.help, self._help_tail = f"{self.help} {self._help_tail()}", None
+        return super().get_help_record(ctx)
 
 
 def _none_when_empty(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -11,7 +11,7 @@ replaces built-in ones (:meth:`Catalog.with_file`, the ``--labels`` option). Rea
 those files is :mod:`~cat_breeds_vlm.labels.labelfile`. A label in no catalogue gets a neutral
 entry of kind :data:`UNKNOWN` that claims nothing about it.
 
-Also here: the real image counts of that data set and the cat domain's default priority breeds.
+Also here: the real image counts of that data set.
 """
 
 from __future__ import annotations
@@ -96,12 +96,6 @@ REAL_IMAGE_COUNTS: dict[str, int] = {
     "York Chocolate": 1,
 }
 
-#: The default (cat) domain's priority labels: the breeds a first classifier scored F1 = 0 on.
-DEFAULT_PRIORITY_BREEDS: tuple[str, ...] = default_domain().priority
-
-#: The kinds of the default (cat) domain's labels. Shelters typed the labels, so some folders
-#: are not breeds: breed, coat pattern, domestic type, coat colour.
-KINDS: tuple[str, ...] = default_domain().kind_names
 #: The kind of a label in no catalogue: never written in a file, never named in a sentence.
 UNKNOWN = "unknown"
 

@@ -42,22 +42,6 @@ from .domain import Domain, Kind, default_domain
 #: Conversation styles: one question and answer, or that plus a question about the traits.
 STYLES: tuple[str, ...] = ("single", "detailed")
 
-_CATS = default_domain()
-#: The default (cat) domain's first human questions (the same for every kind).
-QUESTIONS: tuple[str, ...] = _CATS.questions
-#: The cat domain's first questions that name no kind: the only ones asked about a label of
-#: unknown kind (a subset of QUESTIONS, so the question never tells that it is uncatalogued).
-NEUTRAL_QUESTIONS: tuple[str, ...] = _CATS.neutral_questions
-#: The cat domain's first answer templates, by kind (and :data:`UNKNOWN`).
-ANSWERS: dict[str, tuple[str, ...]] = {
-    **{kind.name: kind.answers for kind in _CATS.kinds},
-    UNKNOWN: _CATS.unknown_answers,
-}
-#: The cat domain's follow-up questions of the "detailed" style (no image token; the label is not named).
-TRAIT_QUESTIONS: tuple[str, ...] = _CATS.follow_up_questions
-#: The cat domain's follow-up answers: the catalogue description, after a subject.
-TRAIT_ANSWERS: tuple[str, ...] = _CATS.follow_up_answers
-
 
 def check_style(style: str) -> str:
     """Return ``style`` if it is one of :data:`STYLES`; otherwise raise :class:`SettingsError`."""

@@ -66,17 +66,11 @@ import re
 import string
 import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import UserError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # the same parser, before it joined the standard library
-    import tomli as tomllib
 
 #: The domain of a build that names none, and of builds made before domains existed.
 DEFAULT_DOMAIN = "cats"
@@ -149,7 +143,7 @@ class Domain:
         """The kinds a catalogue row of this domain may name, in the file's order."""
         return tuple(kind.name for kind in self.kinds)
 
-    @property
+    @functools.cached_property
     def filler(self) -> frozenset[str]:
         """The words the answer parser ignores: articles, the subject's words, ``parser.filler``."""
         words = (self.noun, self.plural, self.young, self.young_plural, self.label_word, self.label_word_plural)
@@ -185,6 +179,8 @@ def default_domain() -> Domain:
 @functools.cache
 def shipped_names() -> tuple[str, ...]:
     """The names of the domains shipped with the package (their files' stems)."""
+    from importlib import resources  # here: a command that reads no domain does not pay for it at start
+
     folder = resources.files(__package__) / SHIPPED_FOLDER
     return tuple(sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml")))
 
@@ -192,6 +188,8 @@ def shipped_names() -> tuple[str, ...]:
 @functools.cache
 def shipped_domain(name: str) -> Domain:
     """A shipped domain, read (and checked) once."""
+    from importlib import resources
+
     with resources.as_file(resources.files(__package__) / SHIPPED_FOLDER / f"{name}.toml") as path:
         return read_domain(Path(path))
 
@@ -202,6 +200,11 @@ def read_domain(path: str | os.PathLike[str], *, catalogue: bool = True) -> Doma
     With ``catalogue`` False the file's ``catalogue`` key is not followed (a build's copy: the
     build's own ``labels.csv`` is its catalogue).
     """
+    if sys.version_info >= (3, 11):  # imported here: a command that reads no domain does not pay for it
+        import tomllib
+    else:  # the same parser, before it joined the standard library
+        import tomli as tomllib
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

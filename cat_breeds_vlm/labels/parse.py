@@ -42,8 +42,6 @@ COMPOUNDS: Mapping[str, Tokens] = {
     "tortoiseshell": ("tortoise", "shell"),
     "applehead": ("apple", "head"),
 }
-#: Words that never change which label is meant, in the default (cat) domain.
-FILLER: frozenset[str] = default_domain().filler
 #: Token sequences that deny the label named after them in the same clause.
 NEGATIONS: frozenset[Tokens] = frozenset(
     {
@@ -79,14 +77,18 @@ def _split_compound(word: str) -> Tokens:
     return (hair[1], "hair") if hair[1] else ("hair",)
 
 
-def tokens(text: str, filler: frozenset[str] = FILLER) -> Tokens:
-    """The normalised word tokens of ``text`` (no clause splitting), ``filler`` dropped."""
+def tokens(text: str, filler: frozenset[str] | None = None) -> Tokens:
+    """The normalised word tokens of ``text`` (no clause splitting), ``filler`` dropped (default:
+    the words the cat domain's parser ignores)."""
+    filler = default_domain().filler if filler is None else filler
     words = _WORD.findall(fold(text))
     return tuple(part for word in words for part in _split_compound(word) if part not in filler)
 
 
-def clauses(text: str, filler: frozenset[str] = FILLER) -> list[Tokens]:
-    """``text`` cut into clauses, each as its normalised tokens; empty clauses left out."""
+def clauses(text: str, filler: frozenset[str] | None = None) -> list[Tokens]:
+    """``text`` cut into clauses, each as its normalised tokens (``filler`` as :func:`tokens`);
+    empty clauses left out."""
+    filler = default_domain().filler if filler is None else filler
     pieces = (tokens(piece, filler) for piece in _CLAUSE_BREAK.split(fold(text)))
     return [piece for piece in pieces if piece]
 
@@ -107,7 +109,9 @@ class _Match:
 class BreedParser:
     """:func:`parse_breed` for one fixed label set, with its name table built once."""
 
-    def __init__(self, labels: Iterable[str], catalog: Catalog | None = None, filler: frozenset[str] = FILLER) -> None:
+    def __init__(
+        self, labels: Iterable[str], catalog: Catalog | None = None, filler: frozenset[str] | None = None
+    ) -> None:
         """Build the token-sequence table of every name of every label in ``labels``.
 
         Names come from ``catalog`` (default: the built-in one); a label it lacks is known by
@@ -115,6 +119,7 @@ class BreedParser:
         cat domain's; a build's own: its domain's :attr:`~cat_breeds_vlm.labels.domain.Domain.filler`).
         """
         catalog = builtin_catalog() if catalog is None else catalog
+        filler = default_domain().filler if filler is None else filler
         self.filler = filler
         phrases: dict[Tokens, set[str]] = {}
         for label in sorted(set(labels)):
@@ -167,7 +172,7 @@ def _parser_for(labels: frozenset[str], catalog: Catalog, filler: frozenset[str]
 
 
 def parse_breed(
-    answer: str, labels: Iterable[str], catalog: Catalog | None = None, filler: frozenset[str] = FILLER
+    answer: str, labels: Iterable[str], catalog: Catalog | None = None, filler: frozenset[str] | None = None
 ) -> str | None:
     """The one label of ``labels`` that ``answer`` names; None for none, several, or a denial.
 
@@ -180,4 +185,5 @@ def parse_breed(
     >>> parse_breed("It is not a Siamese.", ["Siamese", "Applehead Siamese"]) is None
     True
     """
-    return _parser_for(frozenset(labels), builtin_catalog() if catalog is None else catalog, filler)(answer)
+    catalog = builtin_catalog() if catalog is None else catalog
+    return _parser_for(frozenset(labels), catalog, default_domain().filler if filler is None else filler)(answer)

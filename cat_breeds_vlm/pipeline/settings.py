@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..declare import CHOICE, FILE, FLAG, INT, NAMES, NUMBER, TEXT, Settings, setting, short_number
-from ..labels.catalog import DEFAULT_PRIORITY_BREEDS, Catalog
+from ..labels.catalog import Catalog
 from ..labels.conversations import STYLES
-from ..labels.domain import Domain, load_domain
+from ..labels.domain import Domain, default_domain, load_domain
 from ..report.licence import DEFAULT_LICENSE, license_problem
 
 #: A share of photos: from 0 (none) up to, not including, 1.
@@ -37,13 +37,12 @@ class PlanSettings(Settings):
     # None: the domain's default priority labels (see _default_priority)
     priority_breeds: tuple[str, ...] | None = setting(
         None,
-        "A priority breed (repeat for several). Default: the domain's priority labels (cats: "
-        + ", ".join(DEFAULT_PRIORITY_BREEDS)
-        + ").",
+        "A priority breed (repeat for several). Default: the domain's priority labels",
         NAMES,
         optional=True,
         flag="--priority",
         metavar="BREED",
+        help_tail=lambda: f"(cats: {', '.join(default_domain().priority)}).",
     )
     priority_oversample: int = setting(5, "Copies of each priority-breed train photo.", INT, low=1)
 
@@ -58,7 +57,7 @@ class PlanSettings(Settings):
 
     def _default_priority(self) -> tuple[str, ...]:
         """The priority labels when none are given: the cat domain's (a build's: its domain's)."""
-        return DEFAULT_PRIORITY_BREEDS
+        return default_domain().priority
 
     def is_default(self, name: str) -> bool:
         """As :meth:`Settings.is_default`; the priority labels are default when none were given."""

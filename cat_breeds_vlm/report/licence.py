@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-from importlib import resources
 from typing import Any
 
 DEFAULT_LICENSE = "unknown"
@@ -26,6 +25,8 @@ _REFUSED = {
 @functools.cache
 def hub_licenses() -> dict[str, str]:
     """The Hub's licence identifiers and their full names, in the Hub's order."""
+    from importlib import resources  # here: a command that checks no licence does not pay for it at start
+
     text = (resources.files(__package__) / "hub_licenses.tsv").read_text(encoding="utf-8")
     rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
     return {identifier: name for identifier, name in rows}
