@@ -61,6 +61,11 @@ class Setting:
         return self.flag or "--" + self.name.replace("_", "-")
 
     @property
+    def full_help(self) -> str:
+        """The help text, with its tail (``help_tail``) worked out."""
+        return f"{self.help} {self.help_tail()}" if self.help_tail is not None else self.help
+
+    @property
     def range_text(self) -> str:
         """The range in words: ``in [0, 1)``, ``>= 1``, or ``""`` for none."""
         if self.low is not None and self.high is not None:

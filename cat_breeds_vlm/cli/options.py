@@ -111,16 +111,19 @@ def _declared_option(declared: Setting) -> Callable[[F], F]:
 
 
 class _HelpTailOption(click.Option):
-    """An option whose help text ends with words worked out when the help is shown."""
+    """An option whose help text ends with words worked out when the help is read."""
 
     def __init__(self, *args: Any, help_tail: Callable[[], str], **kwargs: Any) -> None:
+        self._help_tail = help_tail
         super().__init__(*args, **kwargs)
-        self._help_tail: Callable[[], str] | None = help_tail
 
-    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        if self._help_tail is not None:
-            self.help, self._help_tail = f"{self.help} {self._help_tail()}", None
-        return super().get_help_record(ctx)
+    @property  # type: ignore[override]
+    def help(self) -> str | None:
+        return f"{self._help} {self._help_tail()}" if self._help else self._help_tail()
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
 
 
 def _none_when_empty(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
