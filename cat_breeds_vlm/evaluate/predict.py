@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -275,15 +277,54 @@ class _Run:
 
 
 def _run_to_end(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run ``coroutine`` in a new event loop; in a thread of its own when this thread already
-    runs one (a Jupyter notebook does), where ``asyncio.run`` would refuse."""
+    """Run ``coroutine`` in a new event loop, a Ctrl-C cancelling it (then raising
+    KeyboardInterrupt); in a thread of its own when this thread already runs one (a Jupyter
+    notebook does), where ``asyncio.run`` would refuse."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        # Python 3.11's asyncio.run does what _until_ctrl_c does, when Ctrl-C has its default handler
+        if sys.version_info < (3, 11) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            coroutine = _until_ctrl_c(coroutine)
         asyncio.run(coroutine)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict") as thread:
         thread.submit(asyncio.run, coroutine).result()
+
+
+async def _until_ctrl_c(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Await ``coroutine``; a Ctrl-C cancels it, and KeyboardInterrupt is raised once it has
+    unwound (a second Ctrl-C raises it at once), as Python 3.11's ``asyncio.run`` does.
+
+    Python 3.10's lets the KeyboardInterrupt land wherever the loop happens to be, and may
+    close the loop under the thread still reading rows. As a cancellation, the requests in
+    flight are dropped (never recorded: a rerun asks them) and that thread finishes while the
+    loop is still open.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coroutine)
+    interrupted = False
+
+    def interrupt() -> None:
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, interrupt)  # removed, it gives back the default handler
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        await task
+        return
+    try:
+        await task
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 async def _all_or_none(*coroutines: Awaitable[None]) -> None:
