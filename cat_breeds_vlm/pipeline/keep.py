@@ -150,9 +150,12 @@ def split(
 
 def prefer_earlier_sources(photos: list[Photo], earlier: Earlier) -> list[Photo]:
     """Byte-identical files are one photo kept under its first name; when that name is new and
-    a twin's is the earlier build's, keep the earlier name, so the photo's row id stays."""
+    a twin's is the earlier build's, keep the earlier name, so the photo's row id stays.
+
+    ``photos`` are in source order, and so is the result (the same list when no name changes)."""
     _, by_source = earlier.index
     out = []
+    renamed = False
     for p in photos:
         if p.twins and p.source not in by_source:
             known = [t for t in p.twins if t in by_source and by_source[t].state != GONE]
@@ -160,8 +163,9 @@ def prefer_earlier_sources(photos: list[Photo], earlier: Earlier) -> list[Photo]
                 kept = known[0]
                 twins = tuple(sorted({p.source, *p.twins} - {kept}))
                 p = Photo(kept, p.breed, p.sha256, p.size, twins)
+                renamed = True
         out.append(p)
-    return sorted(out, key=lambda p: p.source)
+    return sorted(out, key=lambda p: p.source) if renamed else out
 
 
 def split_keeping(
@@ -177,13 +181,21 @@ def split_keeping(
     old_split: dict[str, str] = {}  # kept source -> its earlier split
     matched: dict[Entry, str] = {}  # earlier entry -> the source its photo has now
     for p in photos:
-        entry = _identify(p, by_hash, by_source, kept)
+        entry = by_hash.get(p.sha256)
+        if entry is None or entry.source != p.source:  # not the same file unchanged (the common case)
+            entry = _identify(p, by_hash, by_source, kept)
         if entry is not None:
             old_split[p.source] = entry.split
             matched[entry] = p.source
-    photos = _leave_out_old_crossings(photos, links, old_split, kept)
-    photos = _leave_out_bridges(photos, links, old_split, kept)
-    splits, unit_of = _deal_new(photos, links, old_split, settings, kept)
+    units = keyed_units(photos, links)
+    if any(len(_old_splits(unit, old_split)) > 1 for _, unit in units):
+        # Something links old photos of two splits (rare): leave out what must go, then group
+        # what is left. Otherwise neither step would leave anything out.
+        photos = _leave_out_old_crossings(photos, links, old_split, kept)
+        photos = _leave_out_bridges(photos, links, old_split, kept)
+        present = {p.source for p in photos}
+        units = keyed_units(photos, [link for link in links if link.a in present and link.b in present])
+    splits, unit_of = _deal_new(photos, units, old_split, settings, kept)
     for p in (p for members in splits.values() for p in members):
         files = 1 + len(p.twins)
         if p.source in old_split:
@@ -298,16 +310,24 @@ def _ordered(splits: Iterable[str]) -> list[str]:
     return sorted(splits, key=KEEP_ORDER.__getitem__)
 
 
+def _old_splits(unit: list[Photo], old_split: dict[str, str]) -> set[str]:
+    """The earlier splits of a unit's old photos (none for a new unit)."""
+    return {old_split[p.source] for p in unit if p.source in old_split}
+
+
 def _deal_new(
-    photos: list[Photo], links: list[NearPair], old_split: dict[str, str], settings: PlanSettings, kept: Kept
+    photos: list[Photo],
+    units: list[tuple[str, list[Photo]]],
+    old_split: dict[str, str],
+    settings: PlanSettings,
+    kept: Kept,
 ) -> tuple[dict[str, list[Photo]], dict[str, str]]:
     """Units with old photos stay in their split; new units are dealt per breed toward the targets.
 
-    A unit whose old photos are in two splits is held together by a chain of new photos: those
-    are left out, and each old photo stays in its split.
+    ``units`` are the photos' :func:`~cat_breeds_vlm.pipeline.plan.keyed_units`. A unit whose
+    old photos are in two splits is held together by a chain of new photos: those are left
+    out, and each old photo stays in its split.
     """
-    present = {p.source for p in photos}
-    units = keyed_units(photos, [link for link in links if link.a in present and link.b in present])
     split_of: dict[str, str] = {}
     unit_of: dict[str, str] = {}
     have: dict[str, Counter] = defaultdict(Counter)  # breed -> split -> photos kept there
@@ -316,7 +336,7 @@ def _deal_new(
     fresh_keys: dict[str, list[str]] = defaultdict(list)
     chains: dict[str, set[str]] = {}
     for key, unit in units:
-        splits = {old_split[p.source] for p in unit if p.source in old_split}
+        splits = _old_splits(unit, old_split)
         if len(splits) > 1:
             chains.update((p.source, splits) for p in unit if p.source not in old_split)
             unit = [p for p in unit if p.source in old_split]
