@@ -49,9 +49,6 @@ class Setting:
     check: Callable[[Any], str | None] | None = None  # a further rule: what is wrong with the value, or None
     echo: Callable[[Any], str] = str  # the value as the echoed command line spells it
     record: Callable[[Any], Any] | None = None  # the value as the report records it (default: as is)
-    # the end of the help text, worked out only when help is shown: it may read a data file
-    # that a command's start should not pay for
-    help_tail: Callable[[], str] | None = None
     name: str = ""  # filled from the field
     default: Any = None  # filled from the field
 
@@ -59,11 +56,6 @@ class Setting:
     def option(self) -> str:
         """The command-line flag: ``--val-ratio``, or the one declared (``--priority``)."""
         return self.flag or "--" + self.name.replace("_", "-")
-
-    @property
-    def full_help(self) -> str:
-        """The help text, with its tail (``help_tail``) worked out."""
-        return f"{self.help} {self.help_tail()}" if self.help_tail is not None else self.help
 
     @property
     def range_text(self) -> str:

@@ -71,7 +71,7 @@ def test_each_declared_setting_is_an_option_of_build_and_demo(command: click.Com
     params = {p.name: p for p in command.params}
     for declared in DECLARED:
         option = params[declared.name]
-        assert declared.option in option.opts and option.help == declared.full_help
+        assert declared.option in option.opts and option.help == declared.help
         assert option.default == declared.default
         if declared.kind == FLAG:
             assert option.secondary_opts == ["--no-" + declared.option[2:]]

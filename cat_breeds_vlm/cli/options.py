@@ -102,28 +102,10 @@ def _declared_option(declared: Setting) -> Callable[[F], F]:
             extra["callback"] = _none_when_empty
     if declared.metavar:
         extra["metavar"] = declared.metavar
-    if declared.help_tail is not None:
-        extra.update(cls=_HelpTailOption, help_tail=declared.help_tail)
     if declared.required:
         return click.option(flag, declared.name, required=True, help=declared.help, **extra)
     shown = declared.default not in (None, "") and declared.kind != NAMES
     return click.option(flag, declared.name, default=declared.default, show_default=shown, help=declared.help, **extra)
-
-
-class _HelpTailOption(click.Option):
-    """An option whose help text ends with words worked out when the help is read."""
-
-    def __init__(self, *args: Any, help_tail: Callable[[], str], **kwargs: Any) -> None:
-        self._help_tail = help_tail
-        super().__init__(*args, **kwargs)
-
-    @property  # type: ignore[override]
-    def help(self) -> str | None:
-        return f"{self._help} {self._help_tail()}" if self._help else self._help_tail()
-
-    @help.setter
-    def help(self, value: str | None) -> None:
-        self._help = value
 
 
 def _none_when_empty(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -37,12 +37,14 @@ class PlanSettings(Settings):
     # None: the domain's default priority labels (see _default_priority)
     priority_breeds: tuple[str, ...] | None = setting(
         None,
-        "A priority breed (repeat for several). Default: the domain's priority labels",
+        # The cat breeds are not listed here: that would read the domain's file at every
+        # `build --help` (docs/building.md lists them).
+        "A priority breed (repeat for several). Default: the domain's priority labels (for cats,"
+        " the 7 breeds a first classifier never recognised; the build's card lists them).",
         NAMES,
         optional=True,
         flag="--priority",
         metavar="BREED",
-        help_tail=lambda: f"(cats: {', '.join(default_domain().priority)}).",
     )
     priority_oversample: int = setting(5, "Copies of each priority-breed train photo.", INT, low=1)
 
