@@ -188,14 +188,16 @@ def split_keeping(
             old_split[p.source] = entry.split
             matched[entry] = p.source
     units = keyed_units(photos, links)
-    if any(len(_old_splits(unit, old_split)) > 1 for _, unit in units):
+    old_splits = [_old_splits(unit, old_split) for _, unit in units]
+    if any(len(splits) > 1 for splits in old_splits):
         # Something links old photos of two splits (rare): leave out what must go, then group
         # what is left. Otherwise neither step would leave anything out.
         photos = _leave_out_old_crossings(photos, links, old_split, kept)
         photos = _leave_out_bridges(photos, links, old_split, kept)
         present = {p.source for p in photos}
         units = keyed_units(photos, [link for link in links if link.a in present and link.b in present])
-    splits, unit_of = _deal_new(photos, units, old_split, settings, kept)
+        old_splits = [_old_splits(unit, old_split) for _, unit in units]
+    splits, unit_of = _deal_new(photos, units, old_splits, old_split, settings, kept)
     for p in (p for members in splits.values() for p in members):
         files = 1 + len(p.twins)
         if p.source in old_split:
@@ -318,15 +320,16 @@ def _old_splits(unit: list[Photo], old_split: dict[str, str]) -> set[str]:
 def _deal_new(
     photos: list[Photo],
     units: list[tuple[str, list[Photo]]],
+    old_splits: list[set[str]],
     old_split: dict[str, str],
     settings: PlanSettings,
     kept: Kept,
 ) -> tuple[dict[str, list[Photo]], dict[str, str]]:
     """Units with old photos stay in their split; new units are dealt per breed toward the targets.
 
-    ``units`` are the photos' :func:`~cat_breeds_vlm.pipeline.plan.keyed_units`. A unit whose
-    old photos are in two splits is held together by a chain of new photos: those are left
-    out, and each old photo stays in its split.
+    ``units`` are the photos' :func:`~cat_breeds_vlm.pipeline.plan.keyed_units`, ``old_splits``
+    each unit's :func:`_old_splits`. A unit whose old photos are in two splits is held together
+    by a chain of new photos: those are left out, and each old photo stays in its split.
     """
     split_of: dict[str, str] = {}
     unit_of: dict[str, str] = {}
@@ -335,8 +338,7 @@ def _deal_new(
     fresh: dict[str, list[list[Photo]]] = defaultdict(list)
     fresh_keys: dict[str, list[str]] = defaultdict(list)
     chains: dict[str, set[str]] = {}
-    for key, unit in units:
-        splits = _old_splits(unit, old_split)
+    for (key, unit), splits in zip(units, old_splits):
         if len(splits) > 1:
             chains.update((p.source, splits) for p in unit if p.source not in old_split)
             unit = [p for p in unit if p.source in old_split]
@@ -374,6 +376,9 @@ def _deal_new(
 def _carry(earlier: Earlier, splits: dict[str, list[Photo]], matched: dict[Entry, str], kept: Kept) -> None:
     """The manifest lines this build carries besides its own photos: old photos left out (with
     their split) and old files gone (tombstones, those of earlier versions included)."""
+    if not kept.left_out and len(matched) == len(earlier.entries):
+        # Every earlier line is a photo placed now (nothing was left out): nothing to carry.
+        return
     placed = {f for members in splits.values() for p in members for f in (p.source, *p.twins)}
     present_hashes = {p.sha256 for members in splits.values() for p in members}
     left_out = {item.source: item.split for item in kept.left_out}
