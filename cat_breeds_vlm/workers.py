@@ -39,13 +39,15 @@ def default_num_proc() -> int:
 #: What the worker server loads before it forks any worker: the main script (``multiprocessing``
 #: loads it first, so that workers need not each import it again: the command line's script
 #: imports no library that starts threads), its single-thread settings, then the modules of the
-#: work that starts the most workers (verifying, writing shards). Not ``datasets``: the server
-#: serves only once all are loaded, and the verification's workers would wait for it.
+#: work that starts the most workers (verifying, writing shards), and pandas, which pyarrow
+#: loads in every worker at its first Arrow array from Python lists. Not ``datasets``: the
+#: server serves only once all are loaded, and the verification's workers would wait for it.
 SERVER_PRELOAD = (
     "__main__",
     "cat_breeds_vlm.workerserver",
     "cat_breeds_vlm.pipeline.verify",
     "cat_breeds_vlm.pipeline.shards",
+    "pandas",
 )
 
 
