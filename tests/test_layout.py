@@ -82,6 +82,7 @@ def test_the_command_line_starts_without_reading_a_domain_or_a_data_file() -> No
     code = (
         "import sys\n"
         "import cat_breeds_vlm.cli\n"
+        "print('cat_breeds_vlm.labels.domain' in sys.modules)\n"
         "from cat_breeds_vlm.labels.domain import shipped_domain\n"
         "from cat_breeds_vlm.report.licence import hub_licenses\n"
         "print(shipped_domain.cache_info().currsize, hub_licenses.cache_info().currsize)\n"
@@ -90,4 +91,4 @@ def test_the_command_line_starts_without_reading_a_domain_or_a_data_file() -> No
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["0 0", "[]"]
+    assert done.stdout.split("\n")[:3] == ["False", "0 0", "[]"]

@@ -20,8 +20,10 @@ import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .domain import Domain, default_domain, load_domain
+if TYPE_CHECKING:
+    from .domain import Domain
 
 # Images per folder in the real data set (Kaggle "Cat Breeds Dataset", Petfinder photos),
 # copied from shared/breed_counts.tsv: 67 folders, 126,607 images. The demo and the
@@ -200,6 +202,8 @@ def domain_catalog(domain: Domain) -> Catalog:
 
 def builtin_catalog() -> Catalog:
     """The built-in catalogue: the default (cat) domain's, read (and checked) once."""
+    from .domain import default_domain  # here: a command's start reads no domain, nor imports the module
+
     return domain_catalog(default_domain())
 
 
@@ -211,6 +215,8 @@ def load_catalog(
     ``domain`` (default: the default domain; a name or a file is loaded) decides the kinds a
     label file may name and the words its names are compared by.
     """
+    from .domain import load_domain
+
     domain = load_domain(domain)
     base = domain_catalog(domain) if base is None else base
     return base if label_file is None else base.with_file(label_file, domain)

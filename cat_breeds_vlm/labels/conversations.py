@@ -32,12 +32,15 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import SettingsError
 from ..features import IMAGE_TOKEN
 from .articles import with_article
 from .catalog import UNKNOWN, Catalog, LabelInfo, builtin_catalog
-from .domain import Domain, Kind, default_domain
+
+if TYPE_CHECKING:
+    from .domain import Domain, Kind
 
 #: Conversation styles: one question and answer, or that plus a question about the traits.
 STYLES: tuple[str, ...] = ("single", "detailed")
@@ -58,7 +61,16 @@ def template_fields(label: str, catalog: Catalog | None = None, domain: Domain |
     is the description, its first letter lower-cased. ``domain`` defaults to the cat domain.
     """
     info = (builtin_catalog() if catalog is None else catalog).info(label)
-    return _fields(info, _kind_of(info, default_domain() if domain is None else domain))
+    return _fields(info, _kind_of(info, _or_default(domain)))
+
+
+def _or_default(domain: Domain | None) -> Domain:
+    """``domain``, or the default (cat) domain for None."""
+    if domain is not None:
+        return domain
+    from .domain import default_domain  # here: a command's start reads no domain, nor imports the module
+
+    return default_domain()
 
 
 def _kind_of(info: LabelInfo, domain: Domain) -> Kind | None:
@@ -90,7 +102,7 @@ def render(
     turns alternate human/gpt and end with gpt.
     """
     check_style(style)
-    domain = default_domain() if domain is None else domain
+    domain = _or_default(domain)
     info = (builtin_catalog() if catalog is None else catalog).info(label)
     kind = _kind_of(info, domain)
     if kind is None:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..declare import CHOICE, FILE, FLAG, INT, NAMES, NUMBER, TEXT, Settings, setting, short_number
 from ..labels.catalog import Catalog
 from ..labels.conversations import STYLES
-from ..labels.domain import Domain, default_domain, load_domain
 from ..report.licence import DEFAULT_LICENSE, license_problem
+
+if TYPE_CHECKING:
+    from ..labels.domain import Domain
 
 #: A share of photos: from 0 (none) up to, not including, 1.
 _RATIO = {"low": 0, "high": 1, "high_open": True}
@@ -59,6 +62,8 @@ class PlanSettings(Settings):
 
     def _default_priority(self) -> tuple[str, ...]:
         """The priority labels when none are given: the cat domain's (a build's: its domain's)."""
+        from ..labels.domain import default_domain  # here: a command's start reads no domain
+
         return default_domain().priority
 
     def is_default(self, name: str) -> bool:
@@ -75,6 +80,8 @@ def _file_name(path: str | None) -> str | None:
 
 def _domain_name(spec: str | None) -> str:
     """A domain as the report records it: its name (``cats`` when none is given), never a path."""
+    from ..labels.domain import load_domain
+
     return load_domain(spec).name
 
 
@@ -125,6 +132,7 @@ class TextSettings(Settings):
         """Load the domain (once) and return its catalogue; a broken one is refused as ``--domain``."""
         from ..errors import UserError
         from ..labels.catalog import domain_catalog
+        from ..labels.domain import load_domain
 
         try:
             self._domain = load_domain(self.domain)
