@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from .atomic import write_bytes_atomic
 from .errors import UserError
 from .labels.catalog import REAL_IMAGE_COUNTS, domain_catalog
-from .labels.domain import Domain, default_domain
+from .labels.domain import Domain, load_domain
 from .workers import parallel_map
 
 #: Photos in the real data set (126,607).
@@ -110,7 +110,7 @@ def demo_counts(total: int | None, domain: Domain | None = None) -> dict[str, in
     get the same number each (Oxford-IIIT Pet, the source of the dog labels, has about 200 a
     breed). A domain with no catalogue has no labels to make: a :class:`UserError`.
     """
-    domain = default_domain() if domain is None else domain
+    domain = load_domain(domain)
     labels = sorted(domain_catalog(domain))
     if not labels:
         raise UserError(f"the {domain.name} domain has no label catalogue: a demo needs its labels")

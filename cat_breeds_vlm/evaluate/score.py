@@ -41,7 +41,7 @@ from ..dataset.loading import dataset_file, dataset_report
 from ..dataset.locate import Located, locate
 from ..errors import OptionError, UserError
 from ..labels.catalog import Catalog, load_catalog
-from ..labels.domain import Domain, default_domain, read_carried_domain
+from ..labels.domain import Domain, default_domain, load_domain, read_carried_domain
 from ..labels.parse import BreedParser
 
 #: The prediction of a row whose answer names no single label.
@@ -247,7 +247,7 @@ def score(
     labels' other names (default: the built-in catalogue; a build's own: :func:`catalog_for`),
     ``domain`` the words answers are read with (default: cats; a build's own: :func:`domain_for`).
     """
-    domain = default_domain() if domain is None else domain
+    domain = load_domain(domain)
     labels: list[str] = split.features["breed"].names
     priority = _priority(priority_breeds, labels, domain.priority)
     expected = _expected_breeds(split, labels)

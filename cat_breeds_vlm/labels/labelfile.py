@@ -33,7 +33,7 @@ from pathlib import Path
 from ..atomic import write_text_atomic
 from ..errors import UserError
 from .catalog import LabelInfo
-from .domain import Domain, default_domain
+from .domain import Domain, load_domain
 from .parse import tokens
 
 COLUMNS: tuple[str, ...] = ("name", "display", "kind", "description", "aliases")
@@ -56,7 +56,7 @@ def _fail(path: str | os.PathLike[str], line: int, field: str, problem: str) -> 
 def read_label_file(path: str | os.PathLike[str], domain: Domain | None = None) -> list[Located]:
     """The entries of a label file, each with its line number, checked (see the module docstring)
     against ``domain``'s kinds and filler words (default: the default domain's)."""
-    domain = default_domain() if domain is None else domain
+    domain = load_domain(domain)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -153,7 +153,7 @@ def merge(
     base: Iterable[LabelInfo], entries: list[Located], path: str | os.PathLike[str], domain: Domain | None = None
 ) -> list[LabelInfo]:
     """``base`` with ``entries`` (from the label file ``path``) added or replacing entries of the same name."""
-    filler = (default_domain() if domain is None else domain).filler
+    filler = load_domain(domain).filler
     replaced = {info.label for _, info in entries}
     kept = [info for info in base if info.label not in replaced]
     owners = {tokens(name, filler): info.label for info in kept for name in info.names}

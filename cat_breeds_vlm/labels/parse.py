@@ -77,10 +77,15 @@ def _split_compound(word: str) -> Tokens:
     return (hair[1], "hair") if hair[1] else ("hair",)
 
 
+def _or_default(filler: frozenset[str] | None) -> frozenset[str]:
+    """``filler``, or the words the default (cat) domain's parser ignores for None."""
+    return default_domain().filler if filler is None else filler
+
+
 def tokens(text: str, filler: frozenset[str] | None = None) -> Tokens:
     """The normalised word tokens of ``text`` (no clause splitting), ``filler`` dropped (default:
     the words the cat domain's parser ignores)."""
-    filler = default_domain().filler if filler is None else filler
+    filler = _or_default(filler)
     words = _WORD.findall(fold(text))
     return tuple(part for word in words for part in _split_compound(word) if part not in filler)
 
@@ -88,7 +93,7 @@ def tokens(text: str, filler: frozenset[str] | None = None) -> Tokens:
 def clauses(text: str, filler: frozenset[str] | None = None) -> list[Tokens]:
     """``text`` cut into clauses, each as its normalised tokens (``filler`` as :func:`tokens`);
     empty clauses left out."""
-    filler = default_domain().filler if filler is None else filler
+    filler = _or_default(filler)
     pieces = (tokens(piece, filler) for piece in _CLAUSE_BREAK.split(fold(text)))
     return [piece for piece in pieces if piece]
 
@@ -119,7 +124,7 @@ class BreedParser:
         cat domain's; a build's own: its domain's :attr:`~cat_breeds_vlm.labels.domain.Domain.filler`).
         """
         catalog = builtin_catalog() if catalog is None else catalog
-        filler = default_domain().filler if filler is None else filler
+        filler = _or_default(filler)
         self.filler = filler
         phrases: dict[Tokens, set[str]] = {}
         for label in sorted(set(labels)):
@@ -186,4 +191,4 @@ def parse_breed(
     True
     """
     catalog = builtin_catalog() if catalog is None else catalog
-    return _parser_for(frozenset(labels), catalog, default_domain().filler if filler is None else filler)(answer)
+    return _parser_for(frozenset(labels), catalog, _or_default(filler))(answer)

@@ -72,12 +72,6 @@ def size_category(rows: int) -> str:
     return "n>1B"
 
 
-def _domain(domain: Domain | None) -> Domain:
-    from ..labels.domain import default_domain
-
-    return default_domain() if domain is None else domain
-
-
 def card_metadata(report: BuildReport, features: datasets.Features, domain: Domain | None = None) -> DatasetCardData:
     """The card's YAML metadata: license, tasks, size, tags, ``configs`` and ``dataset_info``;
     the title and tags are ``domain``'s (default: the cat domain's)."""
@@ -85,7 +79,9 @@ def card_metadata(report: BuildReport, features: datasets.Features, domain: Doma
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCardData
 
-    domain = _domain(domain)
+    from ..labels.domain import load_domain
+
+    domain = load_domain(domain)
     splits = split_names(report)
     # priority rows are copies of train rows: the distinct examples are train + val + test.
     examples = sum(report.splits[s].rows for s in splits if s != "priority")
@@ -123,7 +119,9 @@ def render_card(report: BuildReport, features: datasets.Features, domain: Domain
     """The full README.md text (YAML front matter and body) for a build report and its domain."""
     from huggingface_hub import DatasetCard
 
-    domain = _domain(domain)
+    from ..labels.domain import load_domain
+
+    domain = load_domain(domain)
     sections = [
         _intro(report, domain),
         _load_section(),
